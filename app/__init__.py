@@ -1,0 +1,1 @@
+"""Voronka: a live client-kanban CRM for small sales teams."""

@@ -1,0 +1,48 @@
+"""One frozen Settings object read from the environment, so every entry point configures the same way."""
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the data lives and how the server listens."""
+
+    data_dir: Path
+    database_url: str
+    host: str
+    port: int
+    session_hours: int
+    default_region: str
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith('sqlite')
+
+
+def load_settings() -> Settings:
+    """Read VORONKA_* and DATABASE_URL; the data directory is created so SQLite and the secret have a home."""
+    data_dir = Path(os.environ.get('VORONKA_DATA_DIR', 'data')).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return Settings(
+        data_dir=data_dir,
+        database_url=os.environ.get('DATABASE_URL') or f'sqlite:///{data_dir / "voronka.db"}',
+        host=os.environ.get('VORONKA_HOST', '127.0.0.1'),
+        port=int(os.environ.get('VORONKA_PORT', '8080')),
+        session_hours=int(os.environ.get('VORONKA_SESSION_HOURS', '12')),
+        default_region=os.environ.get('VORONKA_PHONE_REGION', 'RU'),
+    )
+
+
+def storage_secret(settings: Settings) -> str:
+    """The browser-storage secret: from the environment, else generated once and kept in the data directory."""
+    given = os.environ.get('VORONKA_STORAGE_SECRET')
+    if given:
+        return given
+    path = settings.data_dir / 'storage_secret'
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,1 @@
+"""The CRM itself: models, rules and services. Never imports NiceGUI."""

@@ -1,0 +1,203 @@
+"""Turning client rows into read models with a fixed number of queries, whatever the page size."""
+
+from collections.abc import Iterable, Sequence
+
+from sqlmodel import select
+
+from .models import (
+    Agency,
+    Channel,
+    Client,
+    ClientPhone,
+    ClientTag,
+    ClosingReason,
+    Deal,
+    FeedEntry,
+    Project,
+    Realtor,
+    Request,
+    Tag,
+    Task,
+    User,
+    utcnow,
+)
+from .permissions import Actor, can_act_on_client
+from .views import (
+    ClientCard,
+    ClientDetail,
+    DealView,
+    FeedEntryView,
+    PhoneView,
+    ReasonView,
+    RefView,
+    RequestView,
+    TaskView,
+    UserView,
+)
+
+
+def _by_id(session, model, ids: Iterable[int | None]) -> dict:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {row.id: row for row in session.exec(select(model).where(model.id.in_(wanted)))}
+
+
+def user_view(user: User) -> UserView:
+    return UserView(id=user.id, login=user.login, name=user.name, role=user.role, active=user.active)
+
+
+def _ref(row, *, abbreviation: str = '', color: str = '') -> RefView | None:
+    if row is None:
+        return None
+    return RefView(id=row.id, name=row.name, abbreviation=abbreviation, color=color)
+
+
+def task_view(task: Task, users: dict[int, User]) -> TaskView:
+    assignee = users.get(task.assignee_id)
+    return TaskView(
+        id=task.id,
+        client_id=task.client_id,
+        title=task.title,
+        type=task.type,
+        due_at=task.due_at,
+        assignee_id=task.assignee_id,
+        assignee_name=assignee.name if assignee else '',
+        done=task.done,
+        done_at=task.done_at,
+        overdue=not task.done and task.due_at < utcnow(),
+    )
+
+
+def build_cards(session, actor: Actor, clients: Sequence[Client]) -> list[ClientCard]:
+    """Cards for a page of clients: six batched queries, no query per card."""
+    ids = [c.id for c in clients]
+    if not ids:
+        return []
+    phones: dict[int, list[PhoneView]] = {}
+    for phone in session.exec(
+        select(ClientPhone).where(ClientPhone.client_id.in_(ids)).order_by(ClientPhone.position, ClientPhone.id)
+    ):
+        phones.setdefault(phone.client_id, []).append(PhoneView(number=phone.number, extension=phone.extension))
+    tags: dict[int, list[RefView]] = {}
+    for link, tag in session.exec(
+        select(ClientTag, Tag).join(Tag, Tag.id == ClientTag.tag_id).where(ClientTag.client_id.in_(ids))
+    ):
+        tags.setdefault(link.client_id, []).append(RefView(id=tag.id, name=tag.name, color=tag.color))
+    open_tasks = list(
+        session.exec(select(Task).where(Task.client_id.in_(ids), Task.done == False).order_by(Task.due_at))  # noqa: E712
+    )
+    users = _by_id(
+        session,
+        User,
+        [c.responsible_id for c in clients] + [c.creator_id for c in clients] + [t.assignee_id for t in open_tasks],
+    )
+    projects = _by_id(session, Project, [c.project_id for c in clients])
+    channels = _by_id(session, Channel, [c.channel_id for c in clients])
+    agencies = _by_id(session, Agency, [c.agency_id for c in clients])
+    realtors = _by_id(session, Realtor, [c.realtor_id for c in clients])
+    tasks: dict[int, list[TaskView]] = {}
+    for task in open_tasks:
+        tasks.setdefault(task.client_id, []).append(task_view(task, users))
+    cards = []
+    for client in clients:
+        project = projects.get(client.project_id)
+        creator = users.get(client.creator_id)
+        cards.append(
+            ClientCard(
+                id=client.id,
+                name=client.name,
+                phones=phones.get(client.id, []),
+                email=client.email,
+                stage_id=client.stage_id,
+                closing_reason_id=client.closing_reason_id,
+                project=_ref(project, abbreviation=project.abbreviation if project else ''),
+                channel=_ref(channels.get(client.channel_id)),
+                agency=_ref(agencies.get(client.agency_id)),
+                realtor=_ref(realtors.get(client.realtor_id)),
+                situation=client.situation,
+                tags=sorted(tags.get(client.id, []), key=lambda tag: tag.name),
+                responsible=user_view(users[client.responsible_id]),
+                creator=user_view(creator) if creator else None,
+                creation_method=client.creation_method,
+                touch_type=client.touch_type,
+                created_at=client.created_at,
+                last_activity_at=client.last_activity_at,
+                open_tasks=tasks.get(client.id, []),
+                version=client.version,
+                can_act=can_act_on_client(actor, client),
+            )
+        )
+    return cards
+
+
+def build_detail(session, actor: Actor, client: Client) -> ClientDetail:
+    """The whole client: card fields plus feed, all tasks, requests and deals."""
+    card = build_cards(session, actor, [client])[0]
+    feed = list(
+        session.exec(
+            select(FeedEntry)
+            .where(FeedEntry.client_id == client.id)
+            .order_by(FeedEntry.created_at.desc(), FeedEntry.id.desc())
+        )
+    )
+    tasks = list(session.exec(select(Task).where(Task.client_id == client.id).order_by(Task.done, Task.due_at)))
+    requests = list(
+        session.exec(select(Request).where(Request.client_id == client.id).order_by(Request.created_at.desc()))
+    )
+    deals = list(session.exec(select(Deal).where(Deal.client_id == client.id).order_by(Deal.created_at.desc())))
+    users = _by_id(session, User, [e.author_id for e in feed] + [t.assignee_id for t in tasks])
+    projects = _by_id(session, Project, [r.project_id for r in requests] + [d.project_id for d in deals])
+    channels = _by_id(session, Channel, [r.channel_id for r in requests])
+    reason = session.get(ClosingReason, client.closing_reason_id) if client.closing_reason_id else None
+
+    def project_ref(project_id):
+        project = projects.get(project_id)
+        return _ref(project, abbreviation=project.abbreviation if project else '')
+
+    return ClientDetail(
+        **card.model_dump(),
+        custom=dict(client.custom or {}),
+        closing_reason=ReasonView(id=reason.id, name=reason.name) if reason else None,
+        feed=[
+            FeedEntryView(
+                id=e.id,
+                kind=e.kind,
+                author_id=e.author_id,
+                author_name=users[e.author_id].name if e.author_id in users else '',
+                created_at=e.created_at,
+                text=e.text,
+                data=dict(e.data or {}),
+                edited_at=e.edited_at,
+            )
+            for e in feed
+        ],
+        tasks=[task_view(t, users) for t in tasks],
+        requests=[
+            RequestView(
+                id=r.id,
+                channel=_ref(channels.get(r.channel_id)),
+                project=project_ref(r.project_id),
+                touch_type=r.touch_type,
+                source=r.source,
+                name=r.name,
+                phone=r.phone,
+                comment=r.comment,
+                created_at=r.created_at,
+            )
+            for r in requests
+        ],
+        deals=[
+            DealView(
+                id=d.id,
+                client_id=d.client_id,
+                project=project_ref(d.project_id),
+                unit=d.unit,
+                amount=d.amount,
+                stage_id=d.stage_id,
+                responsible_id=d.responsible_id,
+                created_at=d.created_at,
+            )
+            for d in deals
+        ],
+    )

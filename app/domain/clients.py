@@ -1,0 +1,513 @@
+"""Client services: create without duplicates, edit, move through stages, reassign, list and read."""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from .cards import build_cards, build_detail
+from .errors import DuplicatePhone, InvalidInput, StaleUpdate
+from .feed import touch_client, write_fields_entry, write_system_entry
+from .models import (
+    Agency,
+    Board,
+    Channel,
+    Client,
+    ClientPhone,
+    ClientTag,
+    ClosingReason,
+    CreationMethod,
+    FeedKind,
+    Project,
+    Realtor,
+    Stage,
+    StageKind,
+    Tag,
+    Task,
+    TouchType,
+    User,
+    utcnow,
+)
+from .permissions import (
+    Actor,
+    acts_on_all_clients,
+    can_see_client,
+    ensure_active,
+    ensure_can_act,
+    ensure_can_see,
+    restrict_to_visible,
+)
+from .phones import Phone, normalize_phone, phone_digits_query
+from .reference import ensure_exists, first_working_stage, resolve_channel, transition_allowed
+from .views import ClientCard, ClientDetail, ClientPage
+
+EDITABLE_FIELDS = ('name', 'email', 'project_id', 'channel_id', 'agency_id', 'realtor_id', 'situation', 'custom')
+
+
+def fold(text: str) -> str:
+    """The searchable form of a name: case-folded in Python, since SQLite folds only ASCII."""
+    return ' '.join((text or '').split()).casefold()
+
+
+def normalize_phones(raw_phones: Sequence[str]) -> list[Phone]:
+    """Normalise a client's phones; at least one, no number twice."""
+    phones = [normalize_phone(raw) for raw in raw_phones if raw and raw.strip()]
+    if not phones:
+        raise InvalidInput('error.phone_required')
+    seen = set()
+    for phone in phones:
+        if phone.number in seen:
+            raise InvalidInput('error.duplicate_phone_in_request', phone=phone.number)
+        seen.add(phone.number)
+    return phones
+
+
+def find_client_by_phone(session, number: str) -> Client | None:
+    """The client owning an E.164 number, whoever may see it (used to refuse and to attach, never to show)."""
+    return session.exec(select(Client).join(ClientPhone).where(ClientPhone.number == number)).first()
+
+
+def duplicate_error(session, actor: Actor, number: str) -> DuplicatePhone:
+    """The refusal for a taken number: names the client only to someone who may see it."""
+    existing = find_client_by_phone(session, number)
+    responsible = session.get(User, existing.responsible_id) if existing else None
+    visible = existing is not None and can_see_client(actor, existing)
+    return DuplicatePhone(
+        phone=number,
+        client_id=existing.id if visible else None,
+        client_name=existing.name if visible else '',
+        responsible_name=responsible.name if responsible else '',
+    )
+
+
+def _active_user(session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise InvalidInput('error.unknown_user')
+    if not user.active:
+        raise InvalidInput('error.inactive_user', user=user.name)
+    return user
+
+
+def _check_refs(session, values: dict) -> None:
+    ensure_exists(session, Project, values.get('project_id'), 'project')
+    ensure_exists(session, Agency, values.get('agency_id'), 'agency')
+    realtor = ensure_exists(session, Realtor, values.get('realtor_id'), 'realtor')
+    if realtor is not None and values.get('agency_id') not in (None, realtor.agency_id):
+        raise InvalidInput('error.unknown_ref', what=f'realtor #{realtor.id}')
+    if realtor is not None and values.get('agency_id') is None:
+        values['agency_id'] = realtor.agency_id
+
+
+def _set_tags(session, client_id: int, tag_ids: Sequence[int]) -> None:
+    for tag_id in tag_ids:
+        ensure_exists(session, Tag, tag_id, 'tag')
+    current = {link.tag_id: link for link in session.exec(select(ClientTag).where(ClientTag.client_id == client_id))}
+    for tag_id, link in current.items():
+        if tag_id not in tag_ids:
+            session.delete(link)
+    for tag_id in dict.fromkeys(tag_ids):
+        if tag_id not in current:
+            session.add(ClientTag(client_id=client_id, tag_id=tag_id))
+
+
+def insert_client(
+    session,
+    *,
+    actor: Actor | None,
+    name: str,
+    phones: list[Phone],
+    responsible_id: int,
+    channel_id: int,
+    creation_method: str,
+    touch_type: str,
+    created_at: datetime | None = None,
+    **fields,
+) -> Client:
+    """Insert a client and its phones under a savepoint: a number taken meanwhile raises IntegrityError
+    and leaves the caller's transaction usable (the unique constraint is the last word on duplicates)."""
+    name = ' '.join((name or '').split())
+    if not name:
+        raise InvalidInput('error.name_required')
+    when = created_at or utcnow()
+    stage = first_working_stage(session)
+    client = Client(
+        name=name,
+        name_folded=fold(name),
+        responsible_id=responsible_id,
+        creator_id=actor.id if actor else None,
+        channel_id=channel_id,
+        creation_method=creation_method,
+        touch_type=touch_type,
+        created_at=when,
+        stage_id=stage.id,
+        stage_changed_at=when,
+        last_activity_at=when,
+        **fields,
+    )
+    with session.begin_nested():
+        session.add(client)
+        session.flush()
+        for position, phone in enumerate(phones):
+            session.add(
+                ClientPhone(client_id=client.id, number=phone.number, extension=phone.extension, position=position)
+            )
+        session.flush()
+    write_system_entry(
+        session, client, kind=FeedKind.created, actor_id=actor.id if actor else None, key='feed.created', at=when
+    )
+    touch_client(session, client, actor, 'created')
+    client.version = 1
+    return client
+
+
+def create_client(
+    session,
+    *,
+    actor: Actor,
+    name: str,
+    phones: Sequence[str],
+    email: str = '',
+    project_id: int | None = None,
+    channel_id: int | None = None,
+    agency_id: int | None = None,
+    realtor_id: int | None = None,
+    situation: str = '',
+    tag_ids: Sequence[int] = (),
+    responsible_id: int | None = None,
+    touch_type: str = TouchType.call,
+    custom: dict | None = None,
+) -> ClientDetail:
+    """Create a client by hand. A taken phone refuses with DuplicatePhone, which leads to the existing client."""
+    ensure_active(actor)
+    normalized = normalize_phones(phones)
+    for phone in normalized:
+        if find_client_by_phone(session, phone.number) is not None:
+            raise duplicate_error(session, actor, phone.number)
+    responsible_id = responsible_id or actor.id
+    if responsible_id != actor.id and not acts_on_all_clients(actor):
+        raise InvalidInput('error.forbidden')
+    _active_user(session, responsible_id)
+    if touch_type not in (TouchType.request, TouchType.call):
+        raise InvalidInput('error.bad_touch_type')
+    values = {'project_id': project_id, 'agency_id': agency_id, 'realtor_id': realtor_id}
+    _check_refs(session, values)
+    channel = resolve_channel(session, channel_id)
+    try:
+        client = insert_client(
+            session,
+            actor=actor,
+            name=name,
+            phones=normalized,
+            responsible_id=responsible_id,
+            channel_id=channel.id,
+            creation_method=CreationMethod.manual,
+            touch_type=touch_type,
+            email=(email or '').strip(),
+            situation=(situation or '').strip(),
+            custom=custom or {},
+            **values,
+        )
+    except IntegrityError:
+        # somebody saved the same number between our check and our insert
+        for phone in normalized:
+            if find_client_by_phone(session, phone.number) is not None:
+                raise duplicate_error(session, actor, phone.number) from None
+        raise
+    _set_tags(session, client.id, list(tag_ids))
+    session.flush()
+    return build_detail(session, actor, client)
+
+
+def load_for_change(session, actor: Actor, client_id: int, expected_version: int | None = None) -> Client:
+    """The client locked for this transaction, after checking the actor may change it and nobody saved
+    it since the actor read it."""
+    client = session.exec(select(Client).where(Client.id == client_id).with_for_update()).first()
+    ensure_can_see(actor, client)
+    responsible = session.get(User, client.responsible_id)
+    ensure_can_act(actor, client, responsible.name if responsible else '')
+    if expected_version is not None and expected_version != client.version:
+        raise StaleUpdate()
+    return client
+
+
+def _describe(session, field: str, value) -> str:
+    """A field value as a person reads it in the feed."""
+    model = {'project_id': Project, 'agency_id': Agency, 'realtor_id': Realtor, 'channel_id': Channel}.get(field)
+    if model is not None:
+        row = session.get(model, value) if value is not None else None
+        return row.name if row else '—'
+    if value in (None, ''):
+        return '—'
+    return str(value)
+
+
+def update_client(
+    session, *, actor: Actor, client_id: int, changes: dict, expected_version: int | None = None
+) -> ClientDetail:
+    """Edit fields, phones and tags; each changed field goes to the feed as old → new."""
+    if 'creator_id' in changes:
+        raise InvalidInput('error.creator_immutable')
+    client = load_for_change(session, actor, client_id, expected_version)
+    unknown = set(changes) - set(EDITABLE_FIELDS) - {'phones', 'tag_ids', 'touch_type'}
+    if unknown:
+        raise InvalidInput('error.unknown_ref', what=', '.join(sorted(unknown)))
+    values = {k: v for k, v in changes.items() if k in EDITABLE_FIELDS}
+    if 'name' in values:
+        values['name'] = ' '.join((values['name'] or '').split())
+        if not values['name']:
+            raise InvalidInput('error.name_required')
+    for text_field in ('email', 'situation'):
+        if text_field in values:
+            values[text_field] = (values[text_field] or '').strip()
+    if 'channel_id' in values:
+        values['channel_id'] = resolve_channel(session, values['channel_id']).id
+    refs = {k: values.get(k, getattr(client, k)) for k in ('project_id', 'agency_id', 'realtor_id')}
+    _check_refs(session, refs)
+    if 'realtor_id' in values or 'agency_id' in values:
+        values['agency_id'] = refs['agency_id']
+    if 'touch_type' in changes:
+        if changes['touch_type'] not in (TouchType.request, TouchType.call):
+            raise InvalidInput('error.bad_touch_type')
+        values['touch_type'] = changes['touch_type']
+    described = []
+    for field, new in values.items():
+        old = getattr(client, field)
+        if old == new:
+            continue
+        if field == 'custom':
+            described.append({'field': field, 'old': '', 'new': ''})
+        else:
+            described.append(
+                {'field': field, 'old': _describe(session, field, old), 'new': _describe(session, field, new)}
+            )
+        setattr(client, field, new)
+    if 'name' in values:
+        client.name_folded = fold(client.name)
+    if 'phones' in changes:
+        described += _replace_phones(session, actor, client, changes['phones'])
+    if 'tag_ids' in changes:
+        before = set(session.exec(select(ClientTag.tag_id).where(ClientTag.client_id == client.id)))
+        _set_tags(session, client.id, list(changes['tag_ids']))
+        after = set(changes['tag_ids'])
+        if before != after:
+            names = dict(session.exec(select(Tag.id, Tag.name).where(Tag.id.in_(before | after))).all())
+            described.append(
+                {
+                    'field': 'tags',
+                    'old': ', '.join(sorted(names[i] for i in before)) or '—',
+                    'new': ', '.join(sorted(names[i] for i in after)) or '—',
+                }
+            )
+    if described:
+        write_fields_entry(session, client, actor, described)
+        touch_client(session, client, actor, 'edited')
+    session.flush()
+    return build_detail(session, actor, client)
+
+
+def _replace_phones(session, actor: Actor, client: Client, raw_phones: Sequence[str]) -> list[dict]:
+    phones = normalize_phones(raw_phones)
+    current = {p.number: p for p in session.exec(select(ClientPhone).where(ClientPhone.client_id == client.id))}
+    for phone in phones:
+        owner = find_client_by_phone(session, phone.number)
+        if owner is not None and owner.id != client.id:
+            raise duplicate_error(session, actor, phone.number)
+    if list(current) == [p.number for p in phones] and all(current[p.number].extension == p.extension for p in phones):
+        return []
+    for number, row in current.items():
+        if number not in {p.number for p in phones}:
+            session.delete(row)
+    session.flush()
+    for position, phone in enumerate(phones):
+        row = current.get(phone.number)
+        if row is None:
+            row = ClientPhone(client_id=client.id, number=phone.number)
+        row.extension = phone.extension
+        row.position = position
+        session.add(row)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise duplicate_error(session, actor, next(p.number for p in phones if p.number not in current)) from None
+    return [{'field': 'phones', 'old': ', '.join(current) or '—', 'new': ', '.join(p.number for p in phones)}]
+
+
+def _stage(session, stage_id: int) -> Stage:
+    stage = session.get(Stage, stage_id)
+    if stage is None or stage.board != Board.clients:
+        raise InvalidInput('error.stage_board')
+    return stage
+
+
+def apply_stage(
+    session, client: Client, actor: Actor | None, target: Stage, reason: ClosingReason | None, key: str, **feed_params
+) -> None:
+    """Put a client on a stage and record it; the caller has checked that the move is allowed."""
+    source = session.get(Stage, client.stage_id)
+    previous = client.stage_id
+    client.stage_id = target.id
+    client.closing_reason_id = reason.id if reason else None
+    client.stage_changed_at = utcnow()
+    params = {'source': source.name, 'target': target.name, **feed_params}
+    if reason is not None:
+        params['reason'] = reason.name
+    write_system_entry(
+        session,
+        client,
+        kind=FeedKind.stage,
+        actor_id=actor.id if actor else None,
+        key=key,
+        **params,
+    )
+    touch_client(session, client, actor, 'moved', previous_stage_id=previous)
+
+
+def move_client(
+    session,
+    *,
+    actor: Actor,
+    client_id: int,
+    stage_id: int,
+    reason_id: int | None = None,
+    expected_version: int | None = None,
+) -> ClientDetail:
+    """Move a client to a stage; a failure or trash stage needs one of its reasons; transitions are data."""
+    client = load_for_change(session, actor, client_id, expected_version)
+    target = _stage(session, stage_id)
+    source = session.get(Stage, client.stage_id)
+    if target.id == source.id:
+        raise InvalidInput('error.same_stage', stage=target.name)
+    if not transition_allowed(session, source.id, target.id):
+        raise InvalidInput('error.transition', source=source.name, target=target.name)
+    reason = None
+    if target.needs_reason:
+        if reason_id is None:
+            raise InvalidInput('error.reason_required', stage=target.name)
+        reason = session.get(ClosingReason, reason_id)
+        if reason is None or reason.stage_id != target.id or not reason.active:
+            raise InvalidInput('error.reason_wrong_stage', stage=target.name)
+    apply_stage(session, client, actor, target, reason, 'feed.stage_reason' if reason else 'feed.stage')
+    session.flush()
+    return build_detail(session, actor, client)
+
+
+def reopen_client(
+    session, *, actor: Actor, client_id: int, stage_id: int | None = None, expected_version: int | None = None
+) -> ClientDetail:
+    """Bring a closed client back to a working stage (the first one unless another is chosen)."""
+    client = load_for_change(session, actor, client_id, expected_version)
+    source = session.get(Stage, client.stage_id)
+    if not source.is_closing:
+        raise InvalidInput('error.not_closed')
+    target = _stage(session, stage_id) if stage_id is not None else first_working_stage(session)
+    if target.kind != StageKind.working:
+        raise InvalidInput('error.reopen_target')
+    apply_stage(session, client, actor, target, None, 'feed.stage')
+    session.flush()
+    return build_detail(session, actor, client)
+
+
+def assign_client(
+    session, *, actor: Actor, client_id: int, responsible_id: int, expected_version: int | None = None
+) -> ClientDetail:
+    """Hand a client to another active user; their open tasks on it follow the client."""
+    client = load_for_change(session, actor, client_id, expected_version)
+    target = _active_user(session, responsible_id)
+    if target.id == client.responsible_id:
+        return build_detail(session, actor, client)
+    previous = session.get(User, client.responsible_id)
+    for task in session.exec(
+        select(Task).where(Task.client_id == client.id, Task.done == False, Task.assignee_id == previous.id)  # noqa: E712
+    ):
+        task.assignee_id = target.id
+        session.add(task)
+    client.responsible_id = target.id
+    write_system_entry(
+        session,
+        client,
+        kind=FeedKind.responsible,
+        actor_id=actor.id,
+        key='feed.responsible',
+        source=previous.name,
+        target=target.name,
+    )
+    touch_client(session, client, actor, 'assigned', previous_responsible_id=previous.id)
+    session.flush()
+    return build_detail(session, actor, client)
+
+
+def get_client(session, *, actor: Actor, client_id: int) -> ClientDetail:
+    client = ensure_can_see(actor, session.get(Client, client_id))
+    return build_detail(session, actor, client)
+
+
+def get_card(session, *, actor: Actor, client_id: int) -> ClientCard | None:
+    """The card as this actor sees it, or None when they may not see the client (live updates use this)."""
+    client = session.get(Client, client_id)
+    if client is None or not can_see_client(actor, client):
+        return None
+    return build_cards(session, actor, [client])[0]
+
+
+def filtered_clients(
+    actor: Actor,
+    *,
+    stage_ids: Sequence[int] | None = None,
+    responsible_ids: Sequence[int] | None = None,
+    search: str | None = None,
+    own_only: bool = False,
+):
+    """The query of clients this actor may see that match the filters (shared by lists and counts)."""
+    query = restrict_to_visible(actor, select(Client))
+    if own_only:
+        query = query.where(Client.responsible_id == actor.id)
+    if stage_ids:
+        query = query.where(Client.stage_id.in_(list(stage_ids)))
+    if responsible_ids:
+        query = query.where(Client.responsible_id.in_(list(responsible_ids)))
+    text = (search or '').strip()
+    if text:
+        digits = phone_digits_query(text)
+        by_name = Client.name_folded.contains(fold(text), autoescape=True)
+        if digits:
+            by_phone = Client.id.in_(select(ClientPhone.client_id).where(ClientPhone.number.contains(digits)))
+            query = query.where(or_(by_name, by_phone))
+        else:
+            query = query.where(by_name)
+    return query
+
+
+def list_clients(
+    session,
+    *,
+    actor: Actor,
+    stage_ids: Sequence[int] | None = None,
+    responsible_ids: Sequence[int] | None = None,
+    search: str | None = None,
+    own_only: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> ClientPage:
+    """A page of visible clients, newest first, with the exact total of the filtered set."""
+    query = filtered_clients(
+        actor, stage_ids=stage_ids, responsible_ids=responsible_ids, search=search, own_only=own_only
+    )
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(
+        query.order_by(Client.created_at.desc(), Client.id.desc()).limit(max(1, min(limit, 500))).offset(max(0, offset))
+    ).all()
+    return ClientPage(total=total, items=build_cards(session, actor, rows))
+
+
+def count_by_stage(session, *, actor: Actor, own_only: bool = False, search: str | None = None) -> dict[int, int]:
+    """Exact counts of visible clients per stage, for column headers."""
+    query = (
+        filtered_clients(actor, own_only=own_only, search=search)
+        .with_only_columns(Client.stage_id, func.count())
+        .group_by(Client.stage_id)
+    )
+    return {stage_id: count for stage_id, count in session.execute(query).all()}

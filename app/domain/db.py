@@ -1,0 +1,111 @@
+"""Engines and transactions. Writers on SQLite start with BEGIN IMMEDIATE so they queue, never fail."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlmodel import Session
+
+from .events import bus
+
+BUSY_TIMEOUT_S = 30
+
+
+class DbSession(Session):
+    """A session whose queued events are published only after it commits."""
+
+
+@event.listens_for(DbSession, 'after_commit')
+def _publish_after_commit(session) -> None:
+    for pending in session.info.pop('pending_events', []):
+        bus.publish(pending)
+
+
+@event.listens_for(DbSession, 'after_soft_rollback')
+def _drop_after_rollback(session, previous_transaction) -> None:
+    session.info.pop('pending_events', None)
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, 'connect')
+    def _on_connect(dbapi_connection, _record) -> None:
+        # autocommit at the driver level: SQLAlchemy's 'begin' hook below emits the BEGIN we choose
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute('PRAGMA journal_mode=WAL')
+        cursor.execute('PRAGMA foreign_keys=ON')
+        cursor.execute('PRAGMA synchronous=NORMAL')
+        cursor.execute(f'PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}')
+        cursor.close()
+
+    @event.listens_for(engine, 'begin')
+    def _on_begin(conn) -> None:
+        # a deferred transaction that reads then writes fails at once under contention; IMMEDIATE waits
+        mode = conn.get_execution_options().get('sqlite_begin', 'DEFERRED')
+        conn.exec_driver_sql(f'BEGIN {mode}')
+
+
+class Database:
+    """The engine pair of one database: plain reads, and writes that take the write lock up front."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith('sqlite')
+        if self.is_sqlite:
+            self.engine = create_engine(url, connect_args={'check_same_thread': False, 'timeout': BUSY_TIMEOUT_S})
+            _tune_sqlite(self.engine)
+            self.write_engine = self.engine.execution_options(sqlite_begin='IMMEDIATE')
+        else:
+            self.engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+            self.write_engine = self.engine
+
+    @contextmanager
+    def read(self) -> Iterator[DbSession]:
+        """A session for reading; nothing it does is committed."""
+        with DbSession(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[DbSession]:
+        """A transaction committed when the block ends and rolled back whole if it raises."""
+        with DbSession(self.write_engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def migrate(self) -> None:
+        """Create or upgrade the schema to the newest migration."""
+        config = Config()
+        config.set_main_option('script_location', str(Path(__file__).parent / 'migrations'))
+        with self.engine.begin() as connection:
+            config.attributes['connection'] = connection
+            command.upgrade(config, 'head')
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+_database: Database | None = None
+
+
+def init_database(url: str) -> Database:
+    """Open (and migrate) the database every service in this process uses."""
+    global _database
+    if _database is not None and _database.url != url:
+        _database.dispose()
+    if _database is None or _database.url != url:
+        _database = Database(url)
+    _database.migrate()
+    return _database
+
+
+def get_database() -> Database:
+    if _database is None:
+        raise RuntimeError('database not initialised: call init_database() first')
+    return _database

@@ -1,0 +1,63 @@
+"""Booking: a new deal for a client and one property object, and the client moved to the success stage."""
+
+from .cards import build_detail
+from .clients import apply_stage, load_for_change
+from .errors import InvalidInput
+from .feed import touch_client, write_system_entry
+from .models import Board, Deal, FeedKind, Project, Stage, StageKind
+from .permissions import Actor
+from .reference import ensure_exists, first_working_stage, stage_of_kind, transition_allowed
+from .views import ClientDetail
+
+
+def book_client(
+    session,
+    *,
+    actor: Actor,
+    client_id: int,
+    project_id: int | None,
+    unit: str,
+    amount: float,
+    expected_version: int | None = None,
+) -> ClientDetail:
+    """Put a booking: the deal lands on the deals kanban, the client on «Бронь поставлена».
+    A client already there (a returning buyer) simply gets another deal."""
+    client = load_for_change(session, actor, client_id, expected_version)
+    try:
+        amount = float(amount)
+    except (TypeError, ValueError):
+        raise InvalidInput('error.amount') from None
+    if amount <= 0:
+        raise InvalidInput('error.amount')
+    project = ensure_exists(session, Project, project_id, 'project')
+    success = stage_of_kind(session, StageKind.success)
+    source = session.get(Stage, client.stage_id)
+    if source.id != success.id and not transition_allowed(session, source.id, success.id):
+        raise InvalidInput('error.transition', source=source.name, target=success.name)
+    deal = Deal(
+        client_id=client.id,
+        project_id=project.id if project else None,
+        unit=(unit or '').strip(),
+        amount=amount,
+        stage_id=first_working_stage(session, Board.deals).id,
+        responsible_id=client.responsible_id,
+        creator_id=actor.id,
+    )
+    session.add(deal)
+    session.flush()
+    label = ' '.join(part for part in (project.abbreviation if project else '', deal.unit) if part) or '—'
+    write_system_entry(
+        session,
+        client,
+        kind=FeedKind.deal_created,
+        actor_id=actor.id,
+        key='feed.deal_created',
+        object=label,
+        amount=f'{amount:,.0f}'.replace(',', ' '),
+    )
+    if source.id != success.id:
+        apply_stage(session, client, actor, success, None, 'feed.stage')
+    else:
+        touch_client(session, client, actor, 'deal')
+    session.flush()
+    return build_detail(session, actor, client)

@@ -1,0 +1,62 @@
+"""What the domain refuses, each with a message key the UI and the API translate for the user."""
+
+from app.i18n import translate
+
+
+class DomainError(Exception):
+    """A refusal that changed nothing; `message(locale)` says why in the user's language."""
+
+    key = 'error.generic'
+
+    def __init__(self, key: str | None = None, **params) -> None:
+        self.key = key or self.key
+        self.params = params
+        super().__init__(translate(self.key, 'en', **params))
+
+    def message(self, locale: str = 'ru') -> str:
+        return translate(self.key, locale, **self.params)
+
+
+class NotFound(DomainError):
+    """Absent, or not visible to the acting user: the two are indistinguishable on purpose."""
+
+    key = 'error.not_found'
+
+
+class PermissionDenied(DomainError):
+    key = 'error.forbidden'
+
+
+class InvalidInput(DomainError):
+    key = 'error.invalid'
+
+
+class Conflict(DomainError):
+    key = 'error.conflict'
+
+
+class StaleUpdate(Conflict):
+    """Somebody saved the same record after the caller read it."""
+
+    key = 'error.stale'
+
+
+class DuplicatePhone(Conflict):
+    """The phone belongs to a client already; `client_id` is set only when the actor may see that client."""
+
+    key = 'error.duplicate_phone_hidden'
+
+    def __init__(self, *, phone: str, client_id: int | None, client_name: str = '', responsible_name: str = '') -> None:
+        self.phone = phone
+        self.client_id = client_id
+        self.responsible_name = responsible_name
+        key = 'error.duplicate_phone' if client_id is not None else 'error.duplicate_phone_hidden'
+        super().__init__(key, phone=phone, client=client_name, responsible=responsible_name)
+
+
+class LoginRefused(DomainError):
+    key = 'error.login'
+
+
+class LoginLocked(LoginRefused):
+    key = 'error.login_locked'

@@ -1,0 +1,80 @@
+"""The event bus: small events with ids only, published after commit, never for a rolled-back change.
+
+Services queue events on their session; db.py publishes them when that session commits. Viewers re-read
+what they show as their own user, so an event never carries data somebody may not see. A transport is
+the one seam where a cross-process channel (PostgreSQL LISTEN/NOTIFY) plugs in: it receives every
+published event and must hand it back to `Bus.deliver` in every process.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ClientChanged:
+    """A client was created, moved, edited, reassigned, closed or got a comment, task, request or deal."""
+
+    client_id: int
+    stage_id: int
+    actor_id: int | None
+    what: str
+    previous_stage_id: int | None = None
+    responsible_id: int | None = None
+    previous_responsible_id: int | None = None
+    task_assignee_ids: tuple[int, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+Subscriber = Callable[[ClientChanged], None]
+
+
+class LocalTransport:
+    """In-process delivery: what one process publishes, its own subscribers receive."""
+
+    def __init__(self) -> None:
+        self.deliver: Callable[[ClientChanged], None] = lambda event: None
+
+    def send(self, event: ClientChanged) -> None:
+        self.deliver(event)
+
+
+class Bus:
+    """Fan-out of committed changes to subscribers (open boards, client windows, task counters)."""
+
+    def __init__(self) -> None:
+        self._subscribers: list[Subscriber] = []
+        self.transport = LocalTransport()
+        self.transport.deliver = self.deliver
+
+    def use_transport(self, transport) -> None:
+        """Swap the delivery channel, e.g. for one shared by several processes."""
+        self.transport = transport
+        transport.deliver = self.deliver
+
+    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
+        """Register a subscriber; returns the function that unsubscribes it."""
+        self._subscribers.append(subscriber)
+        return lambda: self._subscribers.remove(subscriber) if subscriber in self._subscribers else None
+
+    def publish(self, event: ClientChanged) -> None:
+        self.transport.send(event)
+
+    def deliver(self, event: ClientChanged) -> None:
+        for subscriber in list(self._subscribers):
+            try:
+                subscriber(event)
+            except Exception:  # one broken viewer must not stop the others from hearing about the change
+                log.exception('event subscriber failed')
+
+
+bus = Bus()
+
+
+def queue_event(session, event: ClientChanged) -> None:
+    """Hold an event on the session until it commits (see db.py)."""
+    session.info.setdefault('pending_events', []).append(event)

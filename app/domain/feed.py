@@ -1,0 +1,117 @@
+"""The client feed: system records of every change, and comments their author alone may edit or delete."""
+
+from datetime import datetime
+
+from app.i18n import translate
+
+from .errors import InvalidInput, NotFound, PermissionDenied
+from .events import ClientChanged, queue_event
+from .models import Client, FeedEntry, FeedKind, utcnow
+from .permissions import Actor, ensure_can_see
+
+
+def write_feed(
+    session,
+    client: Client,
+    *,
+    kind: str,
+    actor_id: int | None,
+    text: str,
+    data: dict | None = None,
+    at: datetime | None = None,
+) -> FeedEntry:
+    """Append a record to a client's feed (inside the caller's transaction)."""
+    entry = FeedEntry(
+        client_id=client.id, kind=kind, author_id=actor_id, text=text, data=data or {}, created_at=at or utcnow()
+    )
+    session.add(entry)
+    return entry
+
+
+def write_system_entry(
+    session, client: Client, *, kind: str, actor_id: int | None, key: str, at: datetime | None = None, **params
+) -> FeedEntry:
+    """A system record: kept with its message key so each reader sees it in their own language."""
+    return write_feed(
+        session,
+        client,
+        kind=kind,
+        actor_id=actor_id,
+        text=translate(key, 'ru', **params),
+        data={'key': key, 'params': params},
+        at=at,
+    )
+
+
+def write_fields_entry(session, client: Client, actor: Actor, changes: list[dict]) -> FeedEntry:
+    """One record for one edit, listing each changed field as old → new."""
+    text = '; '.join(f'{translate("field." + c["field"], "ru")}: {c["old"]} → {c["new"]}' for c in changes)
+    return write_feed(
+        session,
+        client,
+        kind=FeedKind.fields,
+        actor_id=actor.id,
+        text=translate('feed.fields', 'ru', changes=text),
+        data={'key': 'feed.fields', 'changes': changes},
+    )
+
+
+def touch_client(session, client: Client, actor: Actor | None, what: str, **event_fields) -> None:
+    """Record that a client changed: bump its version and activity, queue the event for after commit."""
+    client.version += 1
+    client.last_activity_at = utcnow()
+    session.add(client)
+    queue_event(
+        session,
+        ClientChanged(
+            client_id=client.id,
+            stage_id=client.stage_id,
+            actor_id=actor.id if actor else None,
+            what=what,
+            responsible_id=client.responsible_id,
+            **event_fields,
+        ),
+    )
+
+
+def add_comment(session, *, actor: Actor, client_id: int, text: str) -> FeedEntry:
+    """Anyone who sees the client may comment: a read-only viewer can still leave a note for the owner."""
+    client = ensure_can_see(actor, session.get(Client, client_id))
+    text = (text or '').strip()
+    if not text:
+        raise InvalidInput('error.comment_empty')
+    entry = write_feed(session, client, kind=FeedKind.comment, actor_id=actor.id, text=text)
+    client.last_comment_at = entry.created_at
+    touch_client(session, client, actor, 'comment')
+    session.flush()
+    return entry
+
+
+def _own_comment(session, actor: Actor, comment_id: int) -> tuple[FeedEntry, Client]:
+    entry = session.get(FeedEntry, comment_id)
+    if entry is None or entry.kind != FeedKind.comment:
+        raise NotFound()
+    client = ensure_can_see(actor, session.get(Client, entry.client_id))
+    if entry.author_id != actor.id:
+        raise PermissionDenied('error.comment_author')
+    return entry, client
+
+
+def edit_comment(session, *, actor: Actor, comment_id: int, text: str) -> FeedEntry:
+    entry, client = _own_comment(session, actor, comment_id)
+    text = (text or '').strip()
+    if not text:
+        raise InvalidInput('error.comment_empty')
+    entry.text = text
+    entry.edited_at = utcnow()
+    session.add(entry)
+    touch_client(session, client, actor, 'comment')
+    session.flush()
+    return entry
+
+
+def delete_comment(session, *, actor: Actor, comment_id: int) -> None:
+    entry, client = _own_comment(session, actor, comment_id)
+    session.delete(entry)
+    touch_client(session, client, actor, 'comment')
+    session.flush()

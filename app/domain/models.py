@@ -1,0 +1,296 @@
+"""Tables of the CRM. Stages, reasons and transitions are rows, so admins can edit them."""
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Aware UTC: what every datetime column stores and returns."""
+    return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Aware datetimes are converted to UTC; naive ones are taken as UTC already."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class Role(StrEnum):
+    admin = 'admin'
+    head = 'head'
+    manager = 'manager'
+
+
+class Board(StrEnum):
+    clients = 'clients'
+    deals = 'deals'
+
+
+class StageKind(StrEnum):
+    working = 'working'
+    success = 'success'
+    failure = 'failure'
+    trash = 'trash'
+
+
+class CreationMethod(StrEnum):
+    manual = 'manual'
+    integration = 'integration'
+    import_ = 'import'
+
+
+class TouchType(StrEnum):
+    request = 'request'
+    call = 'call'
+
+
+class TaskType(StrEnum):
+    call = 'call'
+    meeting = 'meeting'
+    showing = 'showing'
+    other = 'other'
+
+
+class FeedKind(StrEnum):
+    comment = 'comment'
+    created = 'created'
+    stage = 'stage'
+    responsible = 'responsible'
+    fields = 'fields'
+    request = 'request'
+    task_created = 'task_created'
+    task_done = 'task_done'
+    deal_created = 'deal_created'
+    note = 'note'
+
+
+class User(SQLModel, table=True):
+    """A person who logs in; the role and the switches decide what they may see and do."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(unique=True, max_length=64)
+    name: str = Field(max_length=200)
+    role: str = Field(default=Role.manager, max_length=16)
+    password_hash: str = ''
+    active: bool = True
+    can_see_others: bool = True
+    can_act_on_others: bool = False
+    can_export: bool = False
+    can_import: bool = False
+    can_bulk: bool = False
+    locale: str = Field(default='ru', max_length=8)
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for the API; only its hash is stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key='user.id', index=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    label: str = ''
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+
+
+class Stage(SQLModel, table=True):
+    """A column of the clients or deals kanban."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    board: str = Field(max_length=16, index=True)
+    name: str = Field(max_length=100)
+    position: int = 0
+    kind: str = Field(default=StageKind.working, max_length=16)
+    color: str = Field(default='#90a4ae', max_length=16)
+
+    @property
+    def is_closing(self) -> bool:
+        return self.kind != StageKind.working
+
+    @property
+    def needs_reason(self) -> bool:
+        return self.kind in (StageKind.failure, StageKind.trash)
+
+
+class ClosingReason(SQLModel, table=True):
+    """Why a client or deal was closed in a failure or trash stage."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    stage_id: int = Field(foreign_key='stage.id', index=True)
+    name: str = Field(max_length=200)
+    position: int = 0
+    active: bool = True
+
+
+class StageTransition(SQLModel, table=True):
+    """One allowed move from a stage to another; absent pairs are refused."""
+
+    __table_args__ = (UniqueConstraint('from_stage_id', 'to_stage_id'),)
+    id: int | None = Field(default=None, primary_key=True)
+    from_stage_id: int = Field(foreign_key='stage.id', index=True)
+    to_stage_id: int = Field(foreign_key='stage.id')
+
+
+class Channel(SQLModel, table=True):
+    """A sales channel; the first one is the default."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100)
+    position: int = 0
+    active: bool = True
+
+
+class Project(SQLModel, table=True):
+    """A building project; its abbreviation is shown on cards."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    abbreviation: str = Field(max_length=16)
+    active: bool = True
+
+
+class Tag(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    color: str = Field(default='#1976d2', max_length=16)
+
+
+class Agency(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+
+
+class Realtor(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key='agency.id', index=True)
+    name: str = Field(max_length=200)
+    phone: str = Field(default='', max_length=32)
+
+
+class CustomField(SQLModel, table=True):
+    """An admin-defined client field; values live in Client.custom keyed by the field id."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100)
+    kind: str = Field(default='text', max_length=16)
+    options: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    position: int = 0
+
+
+class Client(SQLModel, table=True):
+    """One person or family: exactly one card, forever."""
+
+    __table_args__ = (
+        Index('ix_client_stage_created', 'stage_id', 'created_at'),
+        Index('ix_client_responsible_stage_created', 'responsible_id', 'stage_id', 'created_at'),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=300)
+    # casefolded name: SQLite's lower()/LIKE fold only ASCII, so Cyrillic search needs a folded copy
+    name_folded: str = Field(default='', max_length=300)
+    email: str = Field(default='', max_length=200)
+    project_id: int | None = Field(default=None, foreign_key='project.id')
+    channel_id: int = Field(foreign_key='channel.id')
+    agency_id: int | None = Field(default=None, foreign_key='agency.id')
+    realtor_id: int | None = Field(default=None, foreign_key='realtor.id')
+    situation: str = ''
+    responsible_id: int = Field(foreign_key='user.id')
+    creator_id: int | None = Field(default=None, foreign_key='user.id')
+    creation_method: str = Field(default=CreationMethod.manual, max_length=16)
+    touch_type: str = Field(default=TouchType.request, max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    stage_id: int = Field(foreign_key='stage.id')
+    closing_reason_id: int | None = Field(default=None, foreign_key='closingreason.id')
+    stage_changed_at: datetime = Field(default_factory=utcnow)
+    last_activity_at: datetime = Field(default_factory=utcnow)
+    last_comment_at: datetime | None = None
+    custom: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    version: int = 1
+
+
+class ClientPhone(SQLModel, table=True):
+    """A client's phone in E.164; unique across all clients, which is what forbids duplicates."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key='client.id', index=True)
+    number: str = Field(unique=True, max_length=20)
+    extension: str = Field(default='', max_length=16)
+    position: int = 0
+
+
+class ClientTag(SQLModel, table=True):
+    client_id: int = Field(foreign_key='client.id', primary_key=True)
+    tag_id: int = Field(foreign_key='tag.id', primary_key=True, index=True)
+
+
+class Request(SQLModel, table=True):
+    """One incoming contact; lead reports count these, the board counts clients."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key='client.id', index=True)
+    channel_id: int = Field(foreign_key='channel.id')
+    project_id: int | None = Field(default=None, foreign_key='project.id')
+    touch_type: str = Field(default=TouchType.request, max_length=16)
+    source: str = Field(default=CreationMethod.integration, max_length=16)
+    name: str = Field(default='', max_length=300)
+    phone: str = Field(default='', max_length=64)
+    comment: str = ''
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    created_by_id: int | None = Field(default=None, foreign_key='user.id')
+
+
+class Deal(SQLModel, table=True):
+    """One client and one property object, moving on the deals kanban."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key='client.id', index=True)
+    project_id: int | None = Field(default=None, foreign_key='project.id')
+    unit: str = Field(default='', max_length=100)
+    amount: float = 0
+    stage_id: int = Field(foreign_key='stage.id', index=True)
+    closing_reason_id: int | None = Field(default=None, foreign_key='closingreason.id')
+    responsible_id: int = Field(foreign_key='user.id')
+    creator_id: int | None = Field(default=None, foreign_key='user.id')
+    created_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+
+class Task(SQLModel, table=True):
+    """Something to do about a client by a due time; overdue when open and past due."""
+
+    __table_args__ = (Index('ix_task_assignee_done_due', 'assignee_id', 'done', 'due_at'),)
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key='client.id', index=True)
+    title: str = Field(max_length=300)
+    type: str = Field(default=TaskType.call, max_length=16)
+    due_at: datetime
+    assignee_id: int = Field(foreign_key='user.id')
+    done: bool = False
+    done_at: datetime | None = None
+    created_by_id: int | None = Field(default=None, foreign_key='user.id')
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class FeedEntry(SQLModel, table=True):
+    """A line of a client's feed: a comment, or a system record of a change."""
+
+    __table_args__ = (Index('ix_feed_client_created', 'client_id', 'created_at'),)
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key='client.id')
+    kind: str = Field(max_length=16)
+    author_id: int | None = Field(default=None, foreign_key='user.id')
+    created_at: datetime = Field(default_factory=utcnow)
+    text: str = ''
+    data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    edited_at: datetime | None = None
+
+
+class AccountSetting(SQLModel, table=True):
+    """Account-wide settings as JSON values by key (lead distribution and the like)."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -1,0 +1,116 @@
+"""Who may see and do what. Every read and write of the services goes through these functions."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, false
+
+from .errors import NotFound, PermissionDenied
+from .models import Client, Role, User
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The acting user as the rules need them; built fresh from the database for every request."""
+
+    id: int
+    name: str
+    role: str
+    active: bool = True
+    can_see_others: bool = True
+    can_act_on_others: bool = False
+    can_export: bool = False
+    can_import: bool = False
+    can_bulk: bool = False
+    locale: str = 'ru'
+
+    @classmethod
+    def of(cls, user: User) -> 'Actor':
+        return cls(
+            id=user.id,
+            name=user.name,
+            role=user.role,
+            active=user.active,
+            can_see_others=user.can_see_others,
+            can_act_on_others=user.can_act_on_others,
+            can_export=user.can_export,
+            can_import=user.can_import,
+            can_bulk=user.can_bulk,
+            locale=user.locale,
+        )
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.admin
+
+    @property
+    def is_head_or_admin(self) -> bool:
+        return self.role in (Role.admin, Role.head)
+
+
+def sees_all_clients(actor: Actor) -> bool:
+    return actor.active and (actor.is_head_or_admin or actor.can_see_others)
+
+
+def acts_on_all_clients(actor: Actor) -> bool:
+    return actor.active and (actor.is_head_or_admin or actor.can_act_on_others)
+
+
+def restrict_to_visible(actor: Actor, query: Select) -> Select:
+    """The one visibility rule: lists, counts, search and single reads all pass through it."""
+    if not actor.active:
+        return query.where(false())
+    if sees_all_clients(actor):
+        return query
+    return query.where(Client.responsible_id == actor.id)
+
+
+def can_see_client(actor: Actor, client: Client) -> bool:
+    return actor.active and (sees_all_clients(actor) or client.responsible_id == actor.id)
+
+
+def can_act_on_client(actor: Actor, client: Client) -> bool:
+    return actor.active and (acts_on_all_clients(actor) or client.responsible_id == actor.id)
+
+
+def ensure_can_see(actor: Actor, client: Client | None) -> Client:
+    """A client the actor may not see is reported as not found, never as forbidden."""
+    if client is None or not can_see_client(actor, client):
+        raise NotFound()
+    return client
+
+
+def ensure_can_act(actor: Actor, client: Client | None, responsible_name: str = '') -> Client:
+    ensure_can_see(actor, client)
+    if not can_act_on_client(actor, client):
+        raise PermissionDenied('error.forbidden_client', client=client.name, responsible=responsible_name)
+    return client
+
+
+def ensure_active(actor: Actor) -> None:
+    if not actor.active:
+        raise PermissionDenied()
+
+
+def ensure_admin(actor: Actor) -> None:
+    if not (actor.active and actor.is_admin):
+        raise PermissionDenied()
+
+
+def ensure_may_bulk(actor: Actor) -> None:
+    if not (actor.active and (actor.is_head_or_admin or actor.can_bulk)):
+        raise PermissionDenied()
+
+
+def ensure_may_export(actor: Actor) -> None:
+    if not (actor.active and (actor.is_head_or_admin or actor.can_export)):
+        raise PermissionDenied()
+
+
+def ensure_may_import(actor: Actor) -> None:
+    if not (actor.active and (actor.is_head_or_admin or actor.can_import)):
+        raise PermissionDenied()
+
+
+def ensure_may_see_reports(actor: Actor) -> None:
+    if not (actor.active and actor.is_head_or_admin):
+        raise PermissionDenied()

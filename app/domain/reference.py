@@ -1,0 +1,141 @@
+"""Reference data: stages with their reasons and transitions, channels, projects, tags, agencies, users."""
+
+from sqlmodel import select
+
+from .errors import InvalidInput, NotFound
+from .models import (
+    Agency,
+    Board,
+    Channel,
+    ClosingReason,
+    Project,
+    Realtor,
+    Stage,
+    StageKind,
+    StageTransition,
+    Tag,
+    User,
+)
+from .views import ReasonView, StageView, UserView
+
+
+def stage_views(session, board: str = Board.clients) -> list[StageView]:
+    """The stages of a board in order, each with its active reasons."""
+    stages = session.exec(select(Stage).where(Stage.board == board).order_by(Stage.position, Stage.id)).all()
+    reasons = session.exec(
+        select(ClosingReason)
+        .where(ClosingReason.stage_id.in_([s.id for s in stages]), ClosingReason.active)
+        .order_by(ClosingReason.position, ClosingReason.id)
+    ).all()
+    by_stage: dict[int, list[ReasonView]] = {}
+    for reason in reasons:
+        by_stage.setdefault(reason.stage_id, []).append(ReasonView(id=reason.id, name=reason.name))
+    return [
+        StageView(
+            id=s.id,
+            board=s.board,
+            name=s.name,
+            position=s.position,
+            kind=s.kind,
+            color=s.color,
+            reasons=by_stage.get(s.id, []),
+        )
+        for s in stages
+    ]
+
+
+def first_working_stage(session, board: str = Board.clients) -> Stage:
+    stage = session.exec(
+        select(Stage).where(Stage.board == board, Stage.kind == StageKind.working).order_by(Stage.position, Stage.id)
+    ).first()
+    if stage is None:
+        raise NotFound()
+    return stage
+
+
+def stage_of_kind(session, kind: str, board: str = Board.clients) -> Stage:
+    stage = session.exec(
+        select(Stage).where(Stage.board == board, Stage.kind == kind).order_by(Stage.position, Stage.id)
+    ).first()
+    if stage is None:
+        raise NotFound()
+    return stage
+
+
+def transition_allowed(session, source_id: int, target_id: int) -> bool:
+    found = session.exec(
+        select(StageTransition.id).where(
+            StageTransition.from_stage_id == source_id, StageTransition.to_stage_id == target_id
+        )
+    ).first()
+    return found is not None
+
+
+def default_channel(session) -> Channel:
+    channel = session.exec(select(Channel).where(Channel.active).order_by(Channel.position, Channel.id)).first()
+    if channel is None:
+        raise NotFound()
+    return channel
+
+
+def resolve_channel(session, value: int | str | None) -> Channel:
+    """A channel by id or name (case-insensitive); none given means the first channel."""
+    if value in (None, ''):
+        return default_channel(session)
+    channels = session.exec(select(Channel)).all()
+    for channel in channels:
+        if channel.id == value or (isinstance(value, str) and channel.name.casefold() == value.strip().casefold()):
+            return channel
+    raise InvalidInput('error.unknown_channel', channel=value)
+
+
+def resolve_project(session, value: int | str | None) -> Project | None:
+    """A project by id, name or abbreviation; none given means no project."""
+    if value in (None, ''):
+        return None
+    for project in session.exec(select(Project)).all():
+        if project.id == value:
+            return project
+        if isinstance(value, str) and value.strip().casefold() in (
+            project.name.casefold(),
+            project.abbreviation.casefold(),
+        ):
+            return project
+    raise InvalidInput('error.unknown_project', project=value)
+
+
+def ensure_exists(session, model, item_id: int | None, what: str):
+    """Load a referenced row or refuse the input that named it."""
+    if item_id is None:
+        return None
+    item = session.get(model, item_id)
+    if item is None:
+        raise InvalidInput('error.unknown_ref', what=f'{what} #{item_id}')
+    return item
+
+
+def user_views(session, *, active_only: bool = False) -> list[UserView]:
+    query = select(User).order_by(User.name)
+    if active_only:
+        query = query.where(User.active)
+    return [UserView(id=u.id, login=u.login, name=u.name, role=u.role, active=u.active) for u in session.exec(query)]
+
+
+def channels(session) -> list[Channel]:
+    return list(session.exec(select(Channel).order_by(Channel.position, Channel.id)))
+
+
+def projects(session) -> list[Project]:
+    return list(session.exec(select(Project).order_by(Project.name)))
+
+
+def tags(session) -> list[Tag]:
+    return list(session.exec(select(Tag).order_by(Tag.name)))
+
+
+def agencies(session) -> list[Agency]:
+    return list(session.exec(select(Agency).order_by(Agency.name)))
+
+
+def realtors(session) -> list[Realtor]:
+    return list(session.exec(select(Realtor).order_by(Realtor.name)))

@@ -1,0 +1,109 @@
+"""Tasks on clients: add, complete, count open and overdue, find the ones falling due."""
+
+from datetime import datetime
+
+from sqlalchemy import case, func
+from sqlmodel import select
+
+from .cards import _by_id, task_view
+from .clients import load_for_change
+from .errors import InvalidInput, NotFound
+from .feed import touch_client, write_system_entry
+from .models import Client, FeedKind, Task, TaskType, User, as_utc, utcnow
+from .permissions import Actor, ensure_can_see, restrict_to_visible
+from .views import TaskView
+
+
+def add_task(
+    session,
+    *,
+    actor: Actor,
+    client_id: int,
+    title: str,
+    due_at: datetime,
+    type: str = TaskType.call,
+    assignee_id: int | None = None,
+) -> TaskView:
+    """Plan something for a client; the assignee defaults to the client's responsible."""
+    client = load_for_change(session, actor, client_id)
+    title = (title or '').strip()
+    if not title:
+        raise InvalidInput('error.task_title')
+    if type not in set(TaskType):
+        raise InvalidInput('error.unknown_ref', what=f'type {type}')
+    assignee = session.get(User, assignee_id or client.responsible_id)
+    if assignee is None:
+        raise InvalidInput('error.unknown_user')
+    if not assignee.active:
+        raise InvalidInput('error.inactive_user', user=assignee.name)
+    task = Task(
+        client_id=client.id,
+        title=title,
+        type=type,
+        due_at=as_utc(due_at),
+        assignee_id=assignee.id,
+        created_by_id=actor.id,
+    )
+    session.add(task)
+    session.flush()
+    write_system_entry(
+        session, client, kind=FeedKind.task_created, actor_id=actor.id, key='feed.task_created', title=title
+    )
+    touch_client(session, client, actor, 'task', task_assignee_ids=(assignee.id,))
+    session.flush()
+    return task_view(task, {assignee.id: assignee})
+
+
+def complete_task(session, *, actor: Actor, client_id: int, task_id: int) -> TaskView:
+    """Mark a task done: its assignee or anyone who may act on the client."""
+    task = session.get(Task, task_id)
+    if task is None or task.client_id != client_id:
+        raise NotFound()
+    client = ensure_can_see(actor, session.get(Client, client_id))
+    if task.assignee_id != actor.id:
+        client = load_for_change(session, actor, client_id)
+    if task.done:
+        raise InvalidInput('error.task_done')
+    task.done = True
+    task.done_at = utcnow()
+    session.add(task)
+    write_system_entry(
+        session, client, kind=FeedKind.task_done, actor_id=actor.id, key='feed.task_done', title=task.title
+    )
+    touch_client(session, client, actor, 'task', task_assignee_ids=(task.assignee_id,))
+    session.flush()
+    return task_view(task, _by_id(session, User, [task.assignee_id]))
+
+
+def task_counters(session, *, actor: Actor) -> tuple[int, int]:
+    """(open, overdue) tasks assigned to the actor, for the header counter."""
+    now = utcnow()
+    open_count, overdue = session.exec(
+        select(func.count(), func.coalesce(func.sum(case((Task.due_at < now, 1), else_=0)), 0)).where(
+            Task.assignee_id == actor.id,
+            Task.done == False,  # noqa: E712
+        )
+    ).one()
+    return int(open_count), int(overdue)
+
+
+def my_tasks(session, *, actor: Actor, limit: int = 200) -> list[TaskView]:
+    """The actor's open tasks on clients they can see, soonest first."""
+    visible = restrict_to_visible(actor, select(Client.id))
+    tasks = session.exec(
+        select(Task)
+        .where(Task.assignee_id == actor.id, Task.done == False, Task.client_id.in_(visible))  # noqa: E712
+        .order_by(Task.due_at)
+        .limit(limit)
+    ).all()
+    users = _by_id(session, User, [actor.id])
+    return [task_view(t, users) for t in tasks]
+
+
+def tasks_falling_due(session, *, since: datetime, until: datetime) -> list[Task]:
+    """Open tasks whose due time passed in (since, until]: the notifier tells their assignees."""
+    return list(
+        session.exec(
+            select(Task).where(Task.done == False, Task.due_at > since, Task.due_at <= until)  # noqa: E712
+        )
+    )
