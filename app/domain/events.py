@@ -61,6 +61,10 @@ class Bus:
         self._subscribers.append(subscriber)
         return lambda: self._subscribers.remove(subscriber) if subscriber in self._subscribers else None
 
+    def reset(self) -> None:
+        """Forget every subscriber (between tests, and when a process shuts down)."""
+        self._subscribers.clear()
+
     def publish(self, event: ClientChanged) -> None:
         self.transport.send(event)
 

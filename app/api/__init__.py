@@ -1,0 +1,1 @@
+"""The JSON API: FastAPI routes mounted on NiceGUI's app."""

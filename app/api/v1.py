@@ -1,0 +1,305 @@
+"""The JSON API under /api/v1: thin routes over the same domain services and permissions as the UI."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import Depends, FastAPI, Query, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+
+from app.domain import clients, deals, feed, leads, reference, tasks, users
+from app.domain.db import get_database
+from app.domain.errors import (
+    Conflict,
+    DomainError,
+    DuplicatePhone,
+    InvalidInput,
+    LoginRefused,
+    NotFound,
+    PermissionDenied,
+)
+from app.domain.models import Board, TaskType, TouchType
+from app.domain.permissions import Actor
+from app.domain.views import ClientDetail, ClientPage, LeadResult, StageView, TaskView, UserView
+from app.i18n import DEFAULT_LOCALE, LOCALES
+
+api = FastAPI(
+    title='Voronka API',
+    version='1',
+    description='Leads in, clients out: the same rules and permissions as the Voronka screens. '
+    'Authenticate with `Authorization: Bearer <token>` (`python -m app token create LOGIN`).',
+)
+bearer = HTTPBearer(auto_error=False)
+
+STATUS_BY_ERROR = (
+    (NotFound, status.HTTP_404_NOT_FOUND),
+    (PermissionDenied, status.HTTP_403_FORBIDDEN),
+    (Conflict, status.HTTP_409_CONFLICT),
+    (InvalidInput, status.HTTP_422_UNPROCESSABLE_CONTENT),
+    (LoginRefused, status.HTTP_401_UNAUTHORIZED),
+)
+
+
+def _locale(request: Request) -> str:
+    """The caller's language from Accept-Language; Russian unless English is asked for first."""
+    header = request.headers.get('accept-language', '')
+    for part in header.split(','):
+        code = part.split(';')[0].strip().lower()[:2]
+        if code in LOCALES:
+            return code
+    return DEFAULT_LOCALE
+
+
+@api.exception_handler(DomainError)
+async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
+    code = next((code for kind, code in STATUS_BY_ERROR if isinstance(exc, kind)), status.HTTP_400_BAD_REQUEST)
+    body = {'detail': exc.message(_locale(request)), 'code': exc.key}
+    if isinstance(exc, DuplicatePhone):
+        body['client_id'] = exc.client_id
+        body['phone'] = exc.phone
+    return JSONResponse(body, status_code=code)
+
+
+@api.exception_handler(RequestValidationError)
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    parts = []
+    for error in exc.errors():
+        where = '.'.join(str(p) for p in error.get('loc', ()) if p not in ('body', 'query', 'path'))
+        parts.append(f'{where}: {error.get("msg")}' if where else str(error.get('msg')))
+    return JSONResponse({'detail': '; '.join(parts), 'code': 'error.invalid'}, status_code=422)
+
+
+def current_actor(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Actor:
+    """The token's owner, re-read from the database so a deactivated user is refused at once."""
+    token = credentials.credentials if credentials else ''
+    with get_database().read() as session:
+        actor = users.actor_for_token(session, token)
+    if actor is None:
+        raise LoginRefused('error.token')
+    return actor
+
+
+ActorDep = Annotated[Actor, Depends(current_actor)]
+
+
+def _write(service, **arguments):
+    with get_database().write() as session:
+        return service(session, **arguments)
+
+
+def _read(service, **arguments):
+    with get_database().read() as session:
+        return service(session, **arguments)
+
+
+class LeadIn(BaseModel):
+    name: str = Field('', max_length=300, examples=['Иванов Иван'])
+    phone: str = Field(..., max_length=64, examples=['8 (912) 345-67-89'])
+    channel: int | str | None = Field(None, description='channel id or name; unknown names fall back to the first')
+    touch_type: Literal['request', 'call'] = TouchType.request
+    project: int | str | None = Field(None, description='project id, name or abbreviation')
+    comment: str = Field('', max_length=5000)
+
+
+class ClientIn(BaseModel):
+    name: str = Field(..., max_length=300)
+    phones: list[str] = Field(..., min_length=1)
+    email: str = ''
+    project_id: int | None = None
+    channel_id: int | None = None
+    agency_id: int | None = None
+    realtor_id: int | None = None
+    situation: str = ''
+    tag_ids: list[int] = []
+    responsible_id: int | None = None
+    touch_type: Literal['request', 'call'] = TouchType.call
+
+
+class ClientPatch(BaseModel):
+    version: int | None = Field(None, description='the version you read; a newer one on the server means 409')
+    name: str | None = None
+    phones: list[str] | None = None
+    email: str | None = None
+    project_id: int | None = None
+    channel_id: int | None = None
+    agency_id: int | None = None
+    realtor_id: int | None = None
+    situation: str | None = None
+    tag_ids: list[int] | None = None
+    touch_type: Literal['request', 'call'] | None = None
+    custom: dict | None = None
+
+
+class MoveIn(BaseModel):
+    stage_id: int
+    reason_id: int | None = None
+    version: int | None = None
+
+
+class ReopenIn(BaseModel):
+    stage_id: int | None = None
+    version: int | None = None
+
+
+class AssignIn(BaseModel):
+    responsible_id: int
+    version: int | None = None
+
+
+class CommentIn(BaseModel):
+    text: str = Field(..., max_length=20000)
+
+
+class CommentOut(BaseModel):
+    id: int
+    client_id: int
+    text: str
+    created_at: datetime
+
+
+class TaskIn(BaseModel):
+    title: str = Field(..., max_length=300)
+    due_at: datetime
+    type: Literal['call', 'meeting', 'showing', 'other'] = TaskType.call
+    assignee_id: int | None = None
+
+
+class BookingIn(BaseModel):
+    project_id: int | None = None
+    unit: str = ''
+    amount: float
+    version: int | None = None
+
+
+class RefOut(BaseModel):
+    id: int
+    name: str
+    abbreviation: str = ''
+
+
+@api.post('/leads', response_model=LeadResult, status_code=201, tags=['leads'])
+def post_lead(lead: LeadIn, actor: ActorDep) -> LeadResult:
+    """A lead from a form or telephony: a new client, or a request attached to the existing one."""
+    return _write(leads.receive_lead, actor=actor, **lead.model_dump())
+
+
+@api.get('/clients', response_model=ClientPage, tags=['clients'])
+def get_clients(
+    actor: ActorDep,
+    stage_id: Annotated[list[int] | None, Query()] = None,
+    responsible_id: Annotated[list[int] | None, Query()] = None,
+    q: str | None = None,
+    scope: Literal['all', 'own'] = 'all',
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ClientPage:
+    """Clients the caller may see, newest first, with the exact total."""
+    return _read(
+        clients.list_clients,
+        actor=actor,
+        stage_ids=stage_id,
+        responsible_ids=responsible_id,
+        search=q,
+        own_only=scope == 'own',
+        limit=limit,
+        offset=offset,
+    )
+
+
+@api.post('/clients', response_model=ClientDetail, status_code=201, tags=['clients'])
+def post_client(client: ClientIn, actor: ActorDep) -> ClientDetail:
+    return _write(clients.create_client, actor=actor, **client.model_dump())
+
+
+@api.get('/clients/{client_id}', response_model=ClientDetail, tags=['clients'])
+def get_client(client_id: int, actor: ActorDep) -> ClientDetail:
+    return _read(clients.get_client, actor=actor, client_id=client_id)
+
+
+@api.patch('/clients/{client_id}', response_model=ClientDetail, tags=['clients'])
+def patch_client(client_id: int, patch: ClientPatch, actor: ActorDep) -> ClientDetail:
+    changes = patch.model_dump(exclude_unset=True)
+    version = changes.pop('version', None)
+    return _write(clients.update_client, actor=actor, client_id=client_id, changes=changes, expected_version=version)
+
+
+@api.post('/clients/{client_id}/move', response_model=ClientDetail, tags=['clients'])
+def move(client_id: int, body: MoveIn, actor: ActorDep) -> ClientDetail:
+    return _write(
+        clients.move_client,
+        actor=actor,
+        client_id=client_id,
+        stage_id=body.stage_id,
+        reason_id=body.reason_id,
+        expected_version=body.version,
+    )
+
+
+@api.post('/clients/{client_id}/reopen', response_model=ClientDetail, tags=['clients'])
+def reopen(client_id: int, body: ReopenIn, actor: ActorDep) -> ClientDetail:
+    return _write(
+        clients.reopen_client, actor=actor, client_id=client_id, stage_id=body.stage_id, expected_version=body.version
+    )
+
+
+@api.post('/clients/{client_id}/assign', response_model=ClientDetail, tags=['clients'])
+def assign(client_id: int, body: AssignIn, actor: ActorDep) -> ClientDetail:
+    return _write(
+        clients.assign_client,
+        actor=actor,
+        client_id=client_id,
+        responsible_id=body.responsible_id,
+        expected_version=body.version,
+    )
+
+
+@api.post('/clients/{client_id}/book', response_model=ClientDetail, tags=['clients'])
+def book(client_id: int, body: BookingIn, actor: ActorDep) -> ClientDetail:
+    return _write(
+        deals.book_client,
+        actor=actor,
+        client_id=client_id,
+        project_id=body.project_id,
+        unit=body.unit,
+        amount=body.amount,
+        expected_version=body.version,
+    )
+
+
+@api.post('/clients/{client_id}/comments', response_model=CommentOut, status_code=201, tags=['clients'])
+def comment(client_id: int, body: CommentIn, actor: ActorDep) -> CommentOut:
+    entry = _write(feed.add_comment, actor=actor, client_id=client_id, text=body.text)
+    return CommentOut(id=entry.id, client_id=entry.client_id, text=entry.text, created_at=entry.created_at)
+
+
+@api.post('/clients/{client_id}/tasks', response_model=TaskView, status_code=201, tags=['clients'])
+def add_task(client_id: int, body: TaskIn, actor: ActorDep) -> TaskView:
+    return _write(tasks.add_task, actor=actor, client_id=client_id, **body.model_dump())
+
+
+@api.post('/clients/{client_id}/tasks/{task_id}/done', response_model=TaskView, tags=['clients'])
+def complete_task(client_id: int, task_id: int, actor: ActorDep) -> TaskView:
+    return _write(tasks.complete_task, actor=actor, client_id=client_id, task_id=task_id)
+
+
+@api.get('/stages', response_model=list[StageView], tags=['reference'])
+def get_stages(actor: ActorDep, board: Literal['clients', 'deals'] = Board.clients) -> list[StageView]:
+    """Stages in order with their kinds and the reasons a failure or trash stage needs."""
+    return _read(reference.stage_views, board=board)
+
+
+@api.get('/users', response_model=list[UserView], tags=['reference'])
+def get_users(actor: ActorDep) -> list[UserView]:
+    return _read(reference.user_views)
+
+
+@api.get('/channels', response_model=list[RefOut], tags=['reference'])
+def get_channels(actor: ActorDep) -> list[RefOut]:
+    return [RefOut(id=c.id, name=c.name) for c in _read(reference.channels) if c.active]
+
+
+@api.get('/projects', response_model=list[RefOut], tags=['reference'])
+def get_projects(actor: ActorDep) -> list[RefOut]:
+    return [RefOut(id=p.id, name=p.name, abbreviation=p.abbreviation) for p in _read(reference.projects) if p.active]

@@ -1,0 +1,37 @@
+"""The web app: NiceGUI pages plus the JSON API, on one server. Also the main file of the UI tests."""
+
+from nicegui import app as nicegui_app
+from nicegui import ui
+
+from app.api.v1 import api
+from app.config import load_settings, storage_secret
+from app.setup import prepare_database
+
+
+def build() -> None:
+    """Register everything the server serves; called once per start (and per UI test)."""
+    settings = load_settings()
+    prepare_database(settings)
+    nicegui_app.mount('/api/v1', api)
+    from app import pages
+
+    pages.register()
+    return settings
+
+
+def run(host: str | None = None, port: int | None = None) -> None:
+    settings = build()
+    ui.run(
+        host=host or settings.host,
+        port=port or settings.port,
+        title='Воронка',
+        storage_secret=storage_secret(settings),
+        reload=False,
+        show=False,
+        language='ru',
+        favicon='🔻',
+    )
+
+
+if __name__ in {'__main__', '__mp_main__'}:
+    run()

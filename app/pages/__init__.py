@@ -1,0 +1,7 @@
+"""One module per route; `register()` defines them all (the UI test fixture re-runs it for every test)."""
+
+
+def register() -> None:
+    from . import home
+
+    home.register()

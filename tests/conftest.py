@@ -1,0 +1,57 @@
+"""One database for the whole run (SQLite, or PostgreSQL from TEST_DATABASE_URL), emptied before each test."""
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+_data_dir = Path(tempfile.mkdtemp(prefix='voronka-test-'))
+os.environ['VORONKA_DATA_DIR'] = str(_data_dir)
+os.environ['VORONKA_STORAGE_SECRET'] = 'test-secret'
+os.environ['DATABASE_URL'] = os.environ.get('TEST_DATABASE_URL') or f'sqlite:///{_data_dir / "test.db"}'
+
+from app.domain import models  # noqa: E402,F401
+from app.domain.db import init_database  # noqa: E402
+from app.domain.events import bus  # noqa: E402
+from app.domain.seed import seed_defaults  # noqa: E402
+
+
+def _fresh_schema(url: str) -> None:
+    if url.startswith('postgresql'):
+        from sqlalchemy import create_engine
+
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(text('DROP SCHEMA public CASCADE'))
+            connection.execute(text('CREATE SCHEMA public'))
+        engine.dispose()
+
+
+@pytest.fixture(scope='session')
+def database():
+    """Migrated once per run: the migrations themselves are under test here."""
+    url = os.environ['DATABASE_URL']
+    _fresh_schema(url)
+    db = init_database(url)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(autouse=True)
+def db(database):
+    """Every test starts from the default reference data and no users or clients."""
+    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
+    with database.engine.begin() as connection:
+        if database.is_sqlite:
+            for name in tables:
+                connection.execute(text(f'DELETE FROM "{name}"'))
+        else:
+            connection.execute(text('TRUNCATE ' + ', '.join(f'"{n}"' for n in tables) + ' RESTART IDENTITY CASCADE'))
+    with database.write() as session:
+        seed_defaults(session)
+    bus.reset()
+    yield database
+    bus.reset()

@@ -1,0 +1,35 @@
+"""Test data in one place: users with a ready password hash, clients created through the real service."""
+
+from app.domain import clients, reference
+from app.domain.models import User
+from app.domain.permissions import Actor
+from app.domain.users import ROLE_DEFAULTS, passwords
+
+PASSWORD = 'secret-pass'
+_HASH = passwords.hash(PASSWORD)  # hashed once: argon2 is slow by design
+
+
+def make_user(db, login: str, role: str = 'manager', name: str | None = None, **switches) -> Actor:
+    """An active user whose password is PASSWORD; switches override the role's defaults."""
+    with db.write() as session:
+        user = User(
+            login=login,
+            name=name or login.capitalize(),
+            role=role,
+            password_hash=_HASH,
+            **{**ROLE_DEFAULTS[role], **switches},
+        )
+        session.add(user)
+        session.flush()
+        return Actor.of(user)
+
+
+def make_client(db, actor: Actor, name: str = 'Иванов Иван', phone: str = '+79120000001', **fields):
+    with db.write() as session:
+        return clients.create_client(session, actor=actor, name=name, phones=[phone], **fields)
+
+
+def stages(db, board: str = 'clients') -> dict:
+    """Stages by name, with their reasons."""
+    with db.read() as session:
+        return {stage.name: stage for stage in reference.stage_views(session, board)}
