@@ -48,6 +48,11 @@ def create_user(session, *, login: str, name: str, role: str, password: str, pas
     return user
 
 
+def any_user(session) -> bool:
+    """Whether anyone has an account yet (a fresh install gets the demo team)."""
+    return session.exec(select(User.id)).first() is not None
+
+
 def user_by_login(session, login: str) -> User:
     user = session.exec(select(User).where(User.login == (login or '').strip().lower())).first()
     if user is None:
