@@ -1,20 +1,27 @@
 """The web app: NiceGUI pages plus the JSON API, on one server. Also the main file of the UI tests."""
 
+from pathlib import Path
+
 from nicegui import app as nicegui_app
 from nicegui import ui
 
+from app import pages
 from app.api.v1 import api
-from app.config import load_settings, storage_secret
+from app.config import Settings, load_settings, storage_secret
+from app.live import hub
 from app.setup import prepare_database
 
+CSS = Path(__file__).parent / 'static' / 'voronka.css'
 
-def build() -> None:
+
+def build() -> Settings:
     """Register everything the server serves; called once per start (and per UI test)."""
     settings = load_settings()
     prepare_database(settings)
     nicegui_app.mount('/api/v1', api)
-    from app import pages
-
+    nicegui_app.on_startup(hub.start)
+    nicegui_app.on_shutdown(hub.stop)
+    ui.add_css(CSS.read_text(), shared=True)
     pages.register()
     return settings
 

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from .cards import build_cards, build_detail
-from .errors import DuplicatePhone, InvalidInput, StaleUpdate
+from .errors import DuplicatePhone, InvalidInput, PermissionDenied, StaleUpdate
 from .feed import touch_client, write_fields_entry, write_system_entry
 from .models import (
     Agency,
@@ -188,7 +188,7 @@ def create_client(
             raise duplicate_error(session, actor, phone.number)
     responsible_id = responsible_id or actor.id
     if responsible_id != actor.id and not acts_on_all_clients(actor):
-        raise InvalidInput('error.forbidden')
+        raise PermissionDenied()
     _active_user(session, responsible_id)
     if touch_type not in (TouchType.request, TouchType.call):
         raise InvalidInput('error.bad_touch_type')
@@ -453,6 +453,18 @@ def get_card(session, *, actor: Actor, client_id: int) -> ClientCard | None:
     return build_cards(session, actor, [client])[0]
 
 
+SYSTEM_VIEWER = Actor(id=0, name='', role='admin')
+
+
+def client_snapshot(session, client_id: int) -> ClientCard | None:
+    """The card as it is now, read once per change for every open board; each viewer then applies
+    can_see_clients_of / can_act_on_clients_of to it, so one change costs one read, not one per viewer."""
+    client = session.get(Client, client_id)
+    if client is None:
+        return None
+    return build_cards(session, SYSTEM_VIEWER, [client])[0]
+
+
 def filtered_clients(
     actor: Actor,
     *,
@@ -500,6 +512,29 @@ def list_clients(
     rows = session.exec(
         query.order_by(Client.created_at.desc(), Client.id.desc()).limit(max(1, min(limit, 500))).offset(max(0, offset))
     ).all()
+    return ClientPage(total=total, items=build_cards(session, actor, rows))
+
+
+def _with_overdue_tasks():
+    """Clients having an open task past due; evaluated once as a set, via the (done, due_at) index."""
+    return Client.id.in_(select(Task.client_id).where(Task.done == False, Task.due_at < utcnow()))  # noqa: E712
+
+
+def board_column(
+    session, *, actor: Actor, stage_id: int, own_only: bool = False, offset: int = 0, limit: int = 20
+) -> ClientPage:
+    """One page of a kanban column: clients with overdue tasks first, then the rest, newest first each."""
+    base = filtered_clients(actor, stage_ids=[stage_id], own_only=own_only)
+    newest = (Client.created_at.desc(), Client.id.desc())
+    overdue = base.where(_with_overdue_tasks())
+    total = session.exec(select(func.count()).select_from(base.subquery())).one()
+    overdue_total = session.exec(select(func.count()).select_from(overdue.subquery())).one()
+    rows = []
+    if offset < overdue_total:
+        rows = list(session.exec(overdue.order_by(*newest).offset(offset).limit(limit)))
+    if len(rows) < limit:
+        rest = base.where(~_with_overdue_tasks()).order_by(*newest)
+        rows += session.exec(rest.offset(max(0, offset - overdue_total)).limit(limit - len(rows)))
     return ClientPage(total=total, items=build_cards(session, actor, rows))
 
 

@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 from alembic import command
 from alembic.config import Config
@@ -20,13 +21,27 @@ class DbSession(Session):
 
 @event.listens_for(DbSession, 'after_commit')
 def _publish_after_commit(session) -> None:
+    if session.in_nested_transaction():
+        return  # only a savepoint was released: nothing is committed until the outermost transaction is
     for pending in session.info.pop('pending_events', []):
         bus.publish(pending)
 
 
+@event.listens_for(DbSession, 'after_transaction_create')
+def _mark_savepoint(session, transaction) -> None:
+    if transaction.nested:
+        marks = session.info.setdefault('savepoint_marks', WeakKeyDictionary())
+        marks[transaction] = len(session.info.get('pending_events', []))
+
+
 @event.listens_for(DbSession, 'after_soft_rollback')
 def _drop_after_rollback(session, previous_transaction) -> None:
-    session.info.pop('pending_events', None)
+    """Forget the events of the undone work only: a rolled-back savepoint keeps what came before it."""
+    mark = session.info.get('savepoint_marks', {}).get(previous_transaction)
+    if previous_transaction.nested and mark is not None:
+        del session.info.get('pending_events', [])[mark:]
+    else:
+        session.info.pop('pending_events', None)
 
 
 def _tune_sqlite(engine: Engine) -> None:

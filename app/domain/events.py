@@ -30,16 +30,28 @@ class ClientChanged:
         return asdict(self)
 
 
-Subscriber = Callable[[ClientChanged], None]
+@dataclass(frozen=True)
+class SessionEnded:
+    """A login session ended (logout, expiry): every tab sharing it goes back to the login page."""
+
+    session_key: str
+    user_id: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+Event = ClientChanged | SessionEnded
+Subscriber = Callable[[Event], None]
 
 
 class LocalTransport:
     """In-process delivery: what one process publishes, its own subscribers receive."""
 
     def __init__(self) -> None:
-        self.deliver: Callable[[ClientChanged], None] = lambda event: None
+        self.deliver: Callable[[Event], None] = lambda event: None
 
-    def send(self, event: ClientChanged) -> None:
+    def send(self, event: Event) -> None:
         self.deliver(event)
 
 
@@ -65,10 +77,10 @@ class Bus:
         """Forget every subscriber (between tests, and when a process shuts down)."""
         self._subscribers.clear()
 
-    def publish(self, event: ClientChanged) -> None:
+    def publish(self, event: Event) -> None:
         self.transport.send(event)
 
-    def deliver(self, event: ClientChanged) -> None:
+    def deliver(self, event: Event) -> None:
         for subscriber in list(self._subscribers):
             try:
                 subscriber(event)
@@ -79,6 +91,6 @@ class Bus:
 bus = Bus()
 
 
-def queue_event(session, event: ClientChanged) -> None:
+def queue_event(session, event: Event) -> None:
     """Hold an event on the session until it commits (see db.py)."""
     session.info.setdefault('pending_events', []).append(event)

@@ -97,6 +97,16 @@ class ApiToken(SQLModel, table=True):
     last_used_at: datetime | None = None
 
 
+class LoginSession(SQLModel, table=True):
+    """A browser login; ending it (logout, expiry, deactivation) logs out every tab that shares it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key='user.id', index=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+
+
 class Stage(SQLModel, table=True):
     """A column of the clients or deals kanban."""
 
@@ -262,7 +272,10 @@ class Deal(SQLModel, table=True):
 class Task(SQLModel, table=True):
     """Something to do about a client by a due time; overdue when open and past due."""
 
-    __table_args__ = (Index('ix_task_assignee_done_due', 'assignee_id', 'done', 'due_at'),)
+    __table_args__ = (
+        Index('ix_task_assignee_done_due', 'assignee_id', 'done', 'due_at'),
+        Index('ix_task_done_due', 'done', 'due_at'),
+    )
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key='client.id', index=True)
     title: str = Field(max_length=300)

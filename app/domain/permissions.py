@@ -64,12 +64,21 @@ def restrict_to_visible(actor: Actor, query: Select) -> Select:
     return query.where(Client.responsible_id == actor.id)
 
 
+def can_see_clients_of(actor: Actor, responsible_id: int) -> bool:
+    """Whether the actor sees a client with this responsible: the rule live updates apply per viewer."""
+    return actor.active and (sees_all_clients(actor) or responsible_id == actor.id)
+
+
+def can_act_on_clients_of(actor: Actor, responsible_id: int) -> bool:
+    return actor.active and (acts_on_all_clients(actor) or responsible_id == actor.id)
+
+
 def can_see_client(actor: Actor, client: Client) -> bool:
-    return actor.active and (sees_all_clients(actor) or client.responsible_id == actor.id)
+    return can_see_clients_of(actor, client.responsible_id)
 
 
 def can_act_on_client(actor: Actor, client: Client) -> bool:
-    return actor.active and (acts_on_all_clients(actor) or client.responsible_id == actor.id)
+    return can_act_on_clients_of(actor, client.responsible_id)
 
 
 def ensure_can_see(actor: Actor, client: Client | None) -> Client:

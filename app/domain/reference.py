@@ -16,7 +16,7 @@ from .models import (
     Tag,
     User,
 )
-from .views import ReasonView, StageView, UserView
+from .views import FormChoices, ReasonView, RefView, StageView, UserView
 
 
 def stage_views(session, board: str = Board.clients) -> list[StageView]:
@@ -139,3 +139,15 @@ def agencies(session) -> list[Agency]:
 
 def realtors(session) -> list[Realtor]:
     return list(session.exec(select(Realtor).order_by(Realtor.name)))
+
+
+def form_choices(session) -> FormChoices:
+    """Everything a client form's selects offer, in one read."""
+    return FormChoices(
+        projects=[RefView(id=p.id, name=p.name, abbreviation=p.abbreviation) for p in projects(session) if p.active],
+        channels=[RefView(id=c.id, name=c.name) for c in channels(session) if c.active],
+        agencies=[RefView(id=a.id, name=a.name) for a in agencies(session)],
+        realtors=[RefView(id=r.id, name=r.name) for r in realtors(session)],
+        tags=[RefView(id=t.id, name=t.name, color=t.color) for t in tags(session)],
+        users=[RefView(id=u.id, name=u.name) for u in user_views(session, active_only=True)],
+    )

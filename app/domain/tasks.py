@@ -90,14 +90,15 @@ def task_counters(session, *, actor: Actor) -> tuple[int, int]:
 def my_tasks(session, *, actor: Actor, limit: int = 200) -> list[TaskView]:
     """The actor's open tasks on clients they can see, soonest first."""
     visible = restrict_to_visible(actor, select(Client.id))
-    tasks = session.exec(
-        select(Task)
+    rows = session.exec(
+        select(Task, Client.name)
+        .join(Client, Client.id == Task.client_id)
         .where(Task.assignee_id == actor.id, Task.done == False, Task.client_id.in_(visible))  # noqa: E712
         .order_by(Task.due_at)
         .limit(limit)
     ).all()
     users = _by_id(session, User, [actor.id])
-    return [task_view(t, users) for t in tasks]
+    return [task_view(task, users).model_copy(update={'client_name': name}) for task, name in rows]
 
 
 def tasks_falling_due(session, *, since: datetime, until: datetime) -> list[Task]:

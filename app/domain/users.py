@@ -8,7 +8,8 @@ from passlib.context import CryptContext
 from sqlmodel import select
 
 from .errors import InvalidInput, LoginLocked, LoginRefused, NotFound
-from .models import ApiToken, Role, User, utcnow
+from .events import SessionEnded, queue_event
+from .models import ApiToken, LoginSession, Role, User, utcnow
 from .permissions import Actor
 
 passwords = CryptContext(schemes=['argon2'], deprecated='auto')
@@ -77,26 +78,63 @@ def set_password(session, *, login: str, password: str) -> None:
     session.add(user)
 
 
-def authenticate(session, *, login: str, password: str) -> Actor:
-    """Check a password (slow by design: call it off the event loop); repeated failures lock the account."""
-    user = session.exec(select(User).where(User.login == (login or '').strip().lower())).first()
+def _find_login(session, login: str) -> User | None:
+    return session.exec(select(User).where(User.login == (login or '').strip().lower())).first()
+
+
+def _check_lock(user: User | None) -> None:
     now = utcnow()
     if user is not None and user.locked_until is not None and user.locked_until > now:
         raise LoginLocked(seconds=int((user.locked_until - now).total_seconds()) + 1)
+
+
+def _password_ok(user: User | None, password: str) -> bool:
+    """The slow part (argon2); an unknown login is checked against a dummy hash so it takes as long."""
     valid = passwords.verify(password or '', user.password_hash if user and user.password_hash else _DUMMY_HASH)
-    if user is None or not user.active or not valid:
-        if user is not None:
-            user.failed_logins += 1
-            if user.failed_logins >= MAX_FAILED_LOGINS:
-                # each further failure doubles the wait, up to an hour
-                extra = user.failed_logins - MAX_FAILED_LOGINS
-                user.locked_until = now + timedelta(seconds=min(LOCK_SECONDS * 2**extra, 3600))
-            session.add(user)
+    return valid and user is not None and user.active
+
+
+def _record_attempt(user: User, ok: bool) -> None:
+    if ok:
+        user.failed_logins = 0
+        user.locked_until = None
+        return
+    user.failed_logins += 1
+    if user.failed_logins >= MAX_FAILED_LOGINS:
+        # each further failure doubles the wait, up to an hour
+        extra = user.failed_logins - MAX_FAILED_LOGINS
+        user.locked_until = utcnow() + timedelta(seconds=min(LOCK_SECONDS * 2**extra, 3600))
+
+
+def authenticate(session, *, login: str, password: str) -> Actor:
+    """Check a password within one transaction; repeated failures lock the account for a while."""
+    user = _find_login(session, login)
+    _check_lock(user)
+    ok = _password_ok(user, password)
+    if user is not None:
+        _record_attempt(user, ok)
+        session.add(user)
+    if not ok:
         raise LoginRefused()
-    user.failed_logins = 0
-    user.locked_until = None
-    session.add(user)
     return Actor.of(user)
+
+
+def log_in(database, *, login: str, password: str, hours: int) -> tuple[str, Actor]:
+    """The browser login: the slow password check runs outside any write transaction, so it never holds
+    the database's write lock; the outcome (failure count or a new session) is written afterwards."""
+    with database.read() as session:
+        user = _find_login(session, login)
+        _check_lock(user)
+    ok = _password_ok(user, password)
+    with database.write() as session:
+        if user is not None:
+            fresh = session.get(User, user.id)
+            _record_attempt(fresh, ok)
+            session.add(fresh)
+        if ok:
+            actor = Actor.of(fresh)
+            return open_session(session, actor=actor, hours=hours), actor
+    raise LoginRefused()
 
 
 def _token_hash(token: str) -> str:
@@ -122,6 +160,43 @@ def actor_for_token(session, token: str) -> Actor | None:
     if row is None or not row[1].active:
         return None
     return Actor.of(row[1])
+
+
+def open_session(session, *, actor: Actor, hours: int) -> str:
+    """A login session for a browser; the returned key is kept in the browser's storage, its hash here."""
+    key = secrets.token_urlsafe(32)
+    session.add(
+        LoginSession(user_id=actor.id, token_hash=_token_hash(key), expires_at=utcnow() + timedelta(hours=hours))
+    )
+    session.flush()
+    return key
+
+
+def actor_for_session(session, key: str | None) -> Actor | None:
+    """The user of a live login session; None once it expired, ended or its user was deactivated."""
+    if not key:
+        return None
+    row = session.exec(
+        select(LoginSession, User)
+        .join(User, User.id == LoginSession.user_id)
+        .where(LoginSession.token_hash == _token_hash(key))
+    ).first()
+    if row is None or row[0].expires_at <= utcnow() or not row[1].active:
+        return None
+    return Actor.of(row[1])
+
+
+def end_session(session, *, key: str) -> None:
+    """Log out: the session is gone for every tab that shares it, and they are told so."""
+    row = session.exec(select(LoginSession).where(LoginSession.token_hash == _token_hash(key or ''))).first()
+    if row is not None:
+        session.delete(row)
+        queue_event(session, SessionEnded(session_key=session_event_key(key), user_id=row.user_id))
+
+
+def session_event_key(key: str) -> str:
+    """What an event may say about a session: a hash, so the key itself never travels."""
+    return _token_hash('event:' + key)[:32]
 
 
 def actor_by_id(session, user_id: int) -> Actor | None:

@@ -47,6 +47,17 @@ class RefView(BaseModel):
     color: str = ''
 
 
+class FormChoices(BaseModel):
+    """The reference lists a client form offers (active users only: nobody else may be responsible)."""
+
+    projects: list[RefView]
+    channels: list[RefView]
+    agencies: list[RefView]
+    realtors: list[RefView]
+    tags: list[RefView]
+    users: list[RefView]
+
+
 class PhoneView(BaseModel):
     number: str
     extension: str = ''
@@ -63,6 +74,7 @@ class TaskView(BaseModel):
     done: bool
     done_at: datetime | None = None
     overdue: bool = False
+    client_name: str = ''
 
 
 class ClientCard(BaseModel):

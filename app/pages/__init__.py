@@ -2,6 +2,7 @@
 
 
 def register() -> None:
-    from . import home
+    from . import board, login
 
-    home.register()
+    login.register()
+    board.register()

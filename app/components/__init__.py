@@ -1,0 +1,1 @@
+"""Reusable UI pieces: they take read models and callbacks, never a database session."""

@@ -1,0 +1,86 @@
+"""A kanban card: one custom element fed by props, so a board of hundreds of cards stays light."""
+
+from collections.abc import Callable
+
+from nicegui import ui
+
+from app.domain.views import ClientCard as CardData
+
+from .locale import format_date, format_datetime, tr
+
+METHOD_ICONS = {'manual': 'edit_note', 'integration': 'cloud_download', 'import': 'upload_file'}
+TOUCH_ICONS = {'request': 'mail', 'call': 'call'}
+ALL_PARTS = ('icons', 'project', 'situation', 'tags', 'agency', 'tasks', 'responsible', 'created')
+
+
+def card_props(card: CardData) -> dict:
+    """What the card shows, already formatted in the reader's language and time zone."""
+    first = card.open_tasks[0] if card.open_tasks else None
+    agency = ' · '.join(
+        part for part in (card.agency.name if card.agency else '', card.realtor.name if card.realtor else '') if part
+    )
+    return {
+        'id': card.id,
+        'name': card.name,
+        'can_act': card.can_act,
+        'method': tr(f'method.{card.creation_method}'),
+        'method_icon': METHOD_ICONS.get(card.creation_method, 'edit_note'),
+        'touch': tr(f'touch.{card.touch_type}'),
+        'touch_icon': TOUCH_ICONS.get(card.touch_type, 'mail'),
+        'project': card.project.abbreviation or card.project.name if card.project else '',
+        'situation': card.situation,
+        'tags': [{'name': tag.name, 'color': tag.color} for tag in card.tags],
+        'agency': agency,
+        'task': f'{format_datetime(first.due_at)} {first.title}' if first else '',
+        'task_overdue': bool(first and first.overdue),
+        'overdue': card.overdue_count,
+        'more_tasks': max(0, len(card.open_tasks) - 1),
+        'responsible': card.responsible.name,
+        'created': format_date(card.created_at),
+    }
+
+
+class ClientCard(ui.element, component='client_card.js'):
+    """A client on the board; draggable only when the viewer may act on it (the server checks again)."""
+
+    def __init__(
+        self,
+        card: CardData,
+        *,
+        parts: tuple[str, ...] = ALL_PARTS,
+        on_open: Callable[[int], None],
+        on_move: Callable[[int], None],
+    ) -> None:
+        super().__init__()
+        self.data = card
+        self._props['parts'] = {part: True for part in parts}
+        self._props['labels'] = {'open': tr('card.open'), 'move': tr('card.move')}
+        self._props['flash'] = ''
+        self.show(card)
+        self.mark(f'card-{card.id}')
+        self.on('open', lambda: on_open(self.data.id))
+        self.on('move', lambda: on_move(self.data.id))
+
+    def show(self, card: CardData, flash: str = '') -> None:
+        """Display new data for the same client, optionally highlighted with who changed it."""
+        self.data = card
+        self._props['card'] = card_props(card)
+        self._props['flash'] = flash
+        self.update()
+
+    def clear_flash(self) -> None:
+        if not self.is_deleted:
+            self._props['flash'] = ''
+            self.update()
+
+    def _displayed_contents(self, *, only_visible: bool) -> list:
+        props = self._props['card']
+        return [
+            props['name'],
+            props['situation'],
+            props['responsible'],
+            props['project'],
+            props['task'],
+            props['agency'],
+            self._props['flash'],
+        ]

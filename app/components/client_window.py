@@ -1,0 +1,333 @@
+"""The client window: every field, the feed, tasks, requests, deals and the stage actions of one client."""
+
+from datetime import datetime
+from typing import Protocol
+
+from nicegui import ui
+
+from app.domain.views import ClientDetail, FormChoices, StageView
+
+from .dialogs import ask_booking, ask_move
+from .locale import TIMEZONE, current_locale, format_datetime, tr
+
+TASK_TYPES = ('call', 'meeting', 'showing', 'other')
+
+
+class ClientActions(Protocol):
+    """What the window asks of its page; each returns the fresh client, or None when it was refused."""
+
+    async def save(self, changes: dict, version: int) -> ClientDetail | None: ...
+    async def comment(self, text: str) -> ClientDetail | None: ...
+    async def edit_comment(self, comment_id: int, text: str) -> ClientDetail | None: ...
+    async def delete_comment(self, comment_id: int) -> ClientDetail | None: ...
+    async def add_task(self, title: str, type: str, due_at: datetime) -> ClientDetail | None: ...
+    async def complete_task(self, task_id: int) -> ClientDetail | None: ...
+    async def move(self, stage_id: int, reason_id: int | None) -> ClientDetail | None: ...
+    async def reopen(self) -> ClientDetail | None: ...
+    async def book(self, project_id: int | None, unit: str, amount: float) -> ClientDetail | None: ...
+    async def assign(self, user_id: int) -> ClientDetail | None: ...
+
+
+class ClientWindow:
+    """A dialog over the board; `show(detail)` re-renders it with fresh data (after a save or a live change)."""
+
+    def __init__(self, *, viewer_id: int, stages: list[StageView], choices: FormChoices, actions: ClientActions):
+        self.viewer_id = viewer_id
+        self.stages = {s.id: s for s in stages}
+        self.stage_list = stages
+        self.choices = choices
+        self.actions = actions
+        self.detail: ClientDetail | None = None
+        self.dirty = False
+        self.dialog = ui.dialog().props('maximized=false').mark('client-window')
+        with self.dialog, ui.card().classes('vk-window q-pa-none'):
+            self.body = ui.column().classes('w-full gap-0')
+
+    @property
+    def client_id(self) -> int | None:
+        return self.detail.id if self.detail and self.dialog.value else None
+
+    def open(self, detail: ClientDetail) -> None:
+        self.dirty = False
+        self.show(detail)
+        self.dialog.open()
+
+    def show(self, detail: ClientDetail, changed_by: str = '') -> None:
+        """Render the client; a form the user is editing keeps their input and says who changed the client."""
+        if changed_by and self.dirty:
+            self.banner.set_text(tr('client.changed_by', who=changed_by))
+            self.banner.set_visibility(True)
+            self._render_side(detail)
+            return
+        self.detail = detail
+        self.body.clear()
+        with self.body:
+            self._render(detail)
+
+    def _render(self, d: ClientDetail) -> None:
+        stage = self.stages.get(d.stage_id)
+        with ui.row().classes('vk-window-head w-full items-center no-wrap q-px-md q-py-sm'):
+            ui.label(d.name).classes('text-h6 ellipsis col').mark('window-name')
+            if stage:
+                ui.badge(stage.name).style(f'background: {stage.color}').classes('q-pa-xs')
+            if d.closing_reason:
+                ui.label(d.closing_reason.name).classes('text-caption text-grey-8')
+            ui.button(icon='close', on_click=self.dialog.close).props('flat round dense').mark('window-close')
+        self.banner = ui.label('').classes('vk-banner w-full q-px-md q-py-xs')
+        self.banner.set_visibility(False)
+        if not d.can_act:
+            ui.label(tr('client.readonly', responsible=d.responsible.name)).classes(
+                'vk-readonly w-full q-px-md q-py-xs'
+            ).mark('window-readonly')
+        with ui.row().classes('w-full no-wrap items-stretch q-pa-md gap-4 vk-window-body'):
+            with ui.column().classes('vk-window-fields gap-1'):
+                self._render_fields(d)
+            with ui.column().classes('col gap-1'):
+                self.side = ui.column().classes('w-full')
+                self._render_side(d)
+
+    def _render_fields(self, d: ClientDetail) -> None:
+        readonly = not d.can_act
+        c = self.choices
+
+        def field(element):
+            element.classes('w-full').props('dense outlined' + (' readonly' if readonly else ''))
+            element.on_value_change(self._mark_dirty)
+            return element
+
+        name = field(ui.input(tr('client.name'), value=d.name)).mark('field-name')
+        phones = (
+            field(
+                ui.textarea(
+                    tr('client.phones'),
+                    value='\n'.join(p.number + (f' доб. {p.extension}' if p.extension else '') for p in d.phones),
+                )
+            )
+            .props('autogrow')
+            .mark('field-phones')
+        )
+        email = field(ui.input(tr('client.email'), value=d.email))
+        project = field(
+            ui.select(
+                {p.id: p.name for p in c.projects},
+                label=tr('client.project'),
+                value=d.project.id if d.project else None,
+                clearable=True,
+            )
+        )
+        channel = field(
+            ui.select(
+                {ch.id: ch.name for ch in c.channels},
+                label=tr('client.channel'),
+                value=d.channel.id if d.channel else None,
+            )
+        )
+        agency = field(
+            ui.select(
+                {a.id: a.name for a in c.agencies},
+                label=tr('client.agency'),
+                value=d.agency.id if d.agency else None,
+                clearable=True,
+            )
+        )
+        realtor = field(
+            ui.select(
+                {r.id: r.name for r in c.realtors},
+                label=tr('client.realtor'),
+                value=d.realtor.id if d.realtor else None,
+                clearable=True,
+            )
+        )
+        situation = field(ui.textarea(tr('client.situation'), value=d.situation)).props('autogrow')
+        situation.mark('field-situation')
+        tags = field(
+            ui.select(
+                {t.id: t.name for t in c.tags}, label=tr('client.tags'), multiple=True, value=[t.id for t in d.tags]
+            )
+        ).props('use-chips')
+        touch = field(
+            ui.select(
+                {'request': tr('touch.request'), 'call': tr('touch.call')},
+                label=tr('client.touch_type'),
+                value=d.touch_type,
+            )
+        )
+        responsible = (
+            ui.select({u.id: u.name for u in c.users}, label=tr('client.responsible'), value=d.responsible.id)
+            .classes('w-full')
+            .props('dense outlined')
+        )
+        responsible.mark('field-responsible')
+        if readonly:
+            responsible.props('readonly')
+        else:
+            responsible.on_value_change(
+                lambda e: self._run(self.actions.assign(e.value)) if e.value != d.responsible.id else None
+            )
+        with ui.row().classes('text-caption text-grey-7 gap-3'):
+            ui.label(f'{tr("client.creator")}: {d.creator.name if d.creator else "—"}')
+            ui.label(f'{tr("client.created")}: {format_datetime(d.created_at)}')
+            ui.label(tr(f'method.{d.creation_method}'))
+        if readonly:
+            return
+
+        async def save() -> None:
+            changes = {
+                'name': name.value,
+                'phones': [line for line in (phones.value or '').splitlines() if line.strip()],
+                'email': email.value or '',
+                'project_id': project.value,
+                'channel_id': channel.value,
+                'agency_id': agency.value,
+                'realtor_id': realtor.value,
+                'situation': situation.value or '',
+                'tag_ids': list(tags.value or []),
+                'touch_type': touch.value,
+            }
+            fresh = await self.actions.save(changes, d.version)
+            self.dirty = False
+            if fresh is not None:
+                ui.notify(tr('client.saved'), type='positive')
+                self.show(fresh)
+
+        with ui.row().classes('w-full q-mt-sm gap-2'):
+            ui.button(tr('action.save'), icon='save', on_click=save).mark('window-save')
+            stage = self.stages.get(d.stage_id)
+            if stage and stage.is_closing:
+                ui.button(tr('client.reopen'), icon='replay', on_click=lambda: self._run(self.actions.reopen())).props(
+                    'outline'
+                ).mark('window-reopen')
+            else:
+                ui.button(tr('card.move'), icon='east', on_click=self._ask_move).props('outline').mark('window-move')
+            if stage and stage.kind in ('working', 'success'):
+                ui.button(tr('client.book'), icon='key', on_click=self._ask_booking).props('outline')
+
+    def _render_side(self, d: ClientDetail) -> None:
+        self.side.clear()
+        with self.side:
+            with ui.tabs().classes('w-full').props('dense align=left no-caps') as tabs:
+                feed_tab = ui.tab(tr('client.feed'))
+                tasks_tab = ui.tab(f'{tr("client.tasks")} ({sum(1 for t in d.tasks if not t.done)})')
+                requests_tab = ui.tab(f'{tr("client.requests")} ({len(d.requests)})')
+                deals_tab = ui.tab(f'{tr("client.deals")} ({len(d.deals)})')
+            with ui.tab_panels(tabs, value=feed_tab).classes('w-full vk-side-panels'):
+                with ui.tab_panel(feed_tab).classes('q-pa-none'):
+                    self._render_feed(d)
+                with ui.tab_panel(tasks_tab).classes('q-pa-none'):
+                    self._render_tasks(d)
+                with ui.tab_panel(requests_tab).classes('q-pa-none'):
+                    for r in d.requests:
+                        with ui.column().classes('vk-feed-item w-full gap-0'):
+                            ui.label(
+                                f'{format_datetime(r.created_at)} · {r.channel.name if r.channel else ""} · '
+                                f'{tr("touch." + r.touch_type)}'
+                            ).classes('text-caption text-grey-7')
+                            ui.label(' '.join(p for p in (r.name, r.phone, r.project.name if r.project else '') if p))
+                            if r.comment:
+                                ui.label(r.comment).classes('text-grey-8 vk-prewrap')
+                with ui.tab_panel(deals_tab).classes('q-pa-none'):
+                    for deal in d.deals:
+                        project = deal.project.name if deal.project else ''
+                        ui.label(
+                            f'{format_datetime(deal.created_at)} · {project} {deal.unit} · '
+                            f'{deal.amount:,.0f} ₽'.replace(',', ' ')
+                        ).classes('vk-feed-item w-full')
+
+    def _render_feed(self, d: ClientDetail) -> None:
+        locale = current_locale()
+        with ui.row().classes('w-full no-wrap items-end gap-2'):
+            box = ui.textarea(tr('client.comment')).classes('col').props('dense outlined autogrow').mark('comment-box')
+
+            async def send() -> None:
+                if (box.value or '').strip():
+                    fresh = await self.actions.comment(box.value)
+                    if fresh is not None:
+                        self.show(fresh)
+
+            ui.button(icon='send', on_click=send).props('round dense').mark('comment-send')
+        with ui.scroll_area().classes('w-full vk-feed'):
+            for entry in d.feed:
+                with ui.column().classes(f'vk-feed-item vk-feed-{entry.kind} w-full gap-0'):
+                    with ui.row().classes('w-full items-center no-wrap gap-1 text-caption text-grey-7'):
+                        ui.label(f'{format_datetime(entry.created_at)} · {entry.author_name or "—"}')
+                        if entry.edited_at:
+                            ui.label(f'({tr("client.edited")})')
+                        if entry.kind == 'comment' and entry.author_id == self.viewer_id:
+                            ui.space()
+                            ui.button(icon='edit', on_click=lambda e=entry: self._edit_comment(e.id, e.text)).props(
+                                'flat dense round size=xs'
+                            )
+                            ui.button(
+                                icon='delete', on_click=lambda e=entry: self._run(self.actions.delete_comment(e.id))
+                            ).props('flat dense round size=xs')
+                    ui.label(entry.text_for(locale)).classes('vk-prewrap')
+
+    def _render_tasks(self, d: ClientDetail) -> None:
+        if d.can_act:
+            with ui.row().classes('w-full items-end no-wrap gap-2'):
+                title = ui.input(tr('task.title')).classes('col').props('dense outlined').mark('task-title')
+                kind = ui.select({k: tr(f'task.type.{k}') for k in TASK_TYPES}, value='call').props('dense outlined')
+                due = (
+                    ui.input(tr('task.due'), value=datetime.now(TIMEZONE).strftime('%Y-%m-%dT%H:%M'))
+                    .props('dense outlined type=datetime-local')
+                    .mark('task-due')
+                )
+
+                async def add() -> None:
+                    if not (title.value or '').strip() or not due.value:
+                        ui.notify(tr('error.task_title'))
+                        return
+                    moment = datetime.fromisoformat(due.value).replace(tzinfo=TIMEZONE)
+                    fresh = await self.actions.add_task(title.value, kind.value, moment)
+                    if fresh is not None:
+                        self.show(fresh)
+
+                ui.button(icon='add', on_click=add).props('round dense').mark('task-add')
+        for task in d.tasks:
+            with ui.row().classes('vk-feed-item w-full items-center no-wrap gap-2'):
+                ui.checkbox(
+                    value=task.done,
+                    on_change=lambda e, t=task: (
+                        self._run(self.actions.complete_task(t.id)) if e.value and not t.done else None
+                    ),
+                ).props('dense' + ('' if d.can_act and not task.done else ' disable'))
+                with ui.column().classes('col gap-0'):
+                    ui.label(task.title).classes('text-strike' if task.done else '')
+                    ui.label(
+                        f'{format_datetime(task.due_at)} · {tr("task.type." + task.type)} · {task.assignee_name}'
+                    ).classes('text-caption ' + ('text-negative' if task.overdue else 'text-grey-7'))
+
+    def _mark_dirty(self) -> None:
+        self.dirty = True
+
+    async def _run(self, action) -> None:
+        fresh = await action
+        if fresh is not None:
+            self.dirty = False
+            self.show(fresh)
+
+    async def _ask_move(self) -> None:
+        answer = await ask_move(self.detail.name, self.stage_list, self.detail.stage_id)
+        if answer is None:
+            return
+        stage = self.stages[answer[0]]
+        if stage.kind == 'success':
+            await self._ask_booking()
+            return
+        await self._run(self.actions.move(*answer))
+
+    async def _ask_booking(self) -> None:
+        booking = await ask_booking(self.choices.projects, self.detail.project.id if self.detail.project else None)
+        if booking is not None:
+            await self._run(self.actions.book(**booking))
+
+    async def _edit_comment(self, comment_id: int, text: str) -> None:
+        with ui.dialog() as dialog, ui.card().classes('w-96'):
+            box = ui.textarea(tr('client.comment'), value=text).classes('w-full').props('autogrow')
+            with ui.row().classes('w-full justify-end'):
+                ui.button(tr('action.cancel'), on_click=lambda: dialog.submit(None)).props('flat')
+                ui.button(tr('action.save'), on_click=lambda: dialog.submit(box.value))
+        new_text = await dialog
+        dialog.delete()
+        if new_text is not None:
+            await self._run(self.actions.edit_comment(comment_id, new_text))

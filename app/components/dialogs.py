@@ -1,0 +1,78 @@
+"""Small questions the board asks: which reason, which stage, what booking. Each resolves to a value or None."""
+
+from nicegui import ui
+
+from app.domain.views import RefView, StageView
+
+from .locale import tr
+
+
+def _buttons(dialog: ui.dialog, on_ok, ok_label: str | None = None) -> ui.button:
+    with ui.row().classes('w-full justify-end q-mt-md'):
+        ui.button(tr('action.cancel'), on_click=lambda: dialog.submit(None)).props('flat')
+        return ui.button(ok_label or tr('action.ok'), on_click=on_ok).mark('dialog-ok')
+
+
+async def pick_reason(stage: StageView) -> int | None:
+    """The closing reason a failure or trash stage needs; None when the user cancels."""
+    with ui.dialog() as dialog, ui.card().classes('w-96'):
+        ui.label(tr('reason.title', stage=stage.name)).classes('text-h6')
+        choice = ui.radio({r.id: r.name for r in stage.reasons}).mark('reason-choice')
+        _buttons(dialog, lambda: dialog.submit(choice.value) if choice.value else ui.notify(tr('reason.pick')))
+    result = await dialog
+    dialog.delete()
+    return result
+
+
+async def ask_booking(projects: list[RefView], project_id: int | None) -> dict | None:
+    """The property object and amount of a booking."""
+    with ui.dialog() as dialog, ui.card().classes('w-96'):
+        ui.label(tr('booking.title')).classes('text-h6')
+        project = ui.select(
+            {p.id: p.name for p in projects}, value=project_id, label=tr('booking.project'), clearable=True
+        ).classes('w-full')
+        unit = ui.input(tr('booking.unit')).classes('w-full').mark('booking-unit')
+        amount = ui.number(tr('booking.amount'), min=0, format='%.0f').classes('w-full').mark('booking-amount')
+
+        def submit() -> None:
+            if not amount.value or amount.value <= 0:
+                amount.props('error error-message="' + tr('error.amount') + '"')
+                return
+            dialog.submit({'project_id': project.value, 'unit': unit.value or '', 'amount': amount.value})
+
+        _buttons(dialog, submit, tr('booking.title'))
+    result = await dialog
+    dialog.delete()
+    return result
+
+
+async def ask_move(client_name: str, stages: list[StageView], current_stage_id: int) -> tuple[int, int | None] | None:
+    """The click path of a drag: the target stage, and its reason when it needs one."""
+    targets = [s for s in stages if s.id != current_stage_id]
+    with ui.dialog() as dialog, ui.card().classes('w-96'):
+        ui.label(tr('move.title', client=client_name)).classes('text-h6')
+        stage = ui.select({s.id: s.name for s in targets}, label=tr('move.stage')).classes('w-full').mark('move-stage')
+        reason = ui.select({}, label=tr('reason.pick')).classes('w-full').mark('move-reason')
+        reason.set_visibility(False)
+
+        def stage_chosen() -> None:
+            chosen = next((s for s in targets if s.id == stage.value), None)
+            needs = bool(chosen and chosen.needs_reason)
+            reason.set_options({r.id: r.name for r in chosen.reasons} if needs else {}, value=None)
+            reason.set_visibility(needs)
+
+        stage.on_value_change(stage_chosen)
+
+        def submit() -> None:
+            chosen = next((s for s in targets if s.id == stage.value), None)
+            if chosen is None:
+                return
+            if chosen.needs_reason and not reason.value:
+                ui.notify(tr('reason.pick'))
+                return
+            dialog.submit((chosen.id, reason.value))
+
+        _buttons(dialog, submit)
+    result = await dialog
+    dialog.delete()
+    return result

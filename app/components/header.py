@@ -1,0 +1,97 @@
+"""The header every screen shares: navigation, global search, the task counter, language, logout."""
+
+from collections.abc import Awaitable, Callable
+
+from nicegui import ui
+
+from app.domain.views import TaskView
+
+from .locale import format_datetime, tr
+
+
+class AppHeader:
+    """Built inside a page; `set_counters` keeps the task counter live."""
+
+    def __init__(
+        self,
+        *,
+        user_name: str,
+        role: str,
+        active: str,
+        locale: str,
+        on_search: Callable[[str], Awaitable[list[tuple[int, str, str]]]],
+        on_pick: Callable[[int], None],
+        on_tasks: Callable[[], Awaitable[list[TaskView]]],
+        on_locale: Callable[[str], None],
+        on_logout: Callable[[], None],
+    ) -> None:
+        self.on_search = on_search
+        self.on_pick = on_pick
+        self.on_tasks = on_tasks
+        with ui.header().classes('vk-header items-center no-wrap q-px-md q-py-xs gap-3'):
+            ui.label(tr('app.title')).classes('text-h6 text-weight-bold')
+            for key, path in (('nav.board', '/'),):
+                link = ui.link(tr(key), path).classes('vk-nav' + (' vk-nav-active' if key == active else ''))
+                link.mark(key)
+            with (
+                ui.input(placeholder=tr('search.placeholder'))
+                .props('dense outlined dark clearable debounce=250')
+                .classes('vk-search') as self.search
+            ):
+                with self.search.add_slot('prepend'):
+                    ui.icon('search')
+                self.results = ui.menu().props('no-focus no-parent-event fit').mark('search-results')
+            self.search.on_value_change(self._search)
+            self.search.mark('global-search')
+            ui.space()
+            self.tasks_button = ui.button(on_click=self._show_tasks).props('flat no-caps dense').mark('task-counter')
+            with self.tasks_button:
+                ui.icon('task_alt')
+                self.open_label = ui.label('0').classes('q-ml-xs')
+                self.overdue_badge = ui.badge('0', color='negative').props('floating')
+            self.tasks_menu = ui.menu().props('anchor="bottom right" self="top right"')
+            with ui.button(icon='translate').props('flat dense round'), ui.menu():
+                ui.menu_item('Русский', on_click=lambda: on_locale('ru')).mark('locale-ru')
+                ui.menu_item('English', on_click=lambda: on_locale('en')).mark('locale-en')
+            with ui.column().classes('gap-0 items-end'):
+                ui.label(user_name).classes('text-weight-medium').mark('header-user')
+                ui.label(tr(f'role.{role}')).classes('text-caption vk-role')
+            ui.button(icon='logout', on_click=on_logout).props('flat dense round').mark('logout').tooltip(tr('logout'))
+
+    def set_counters(self, open_count: int, overdue: int) -> None:
+        self.open_label.set_text(str(open_count))
+        self.overdue_badge.set_text(str(overdue))
+        self.overdue_badge.set_visibility(overdue > 0)
+        self.tasks_button.tooltip(tr('tasks.counter', open=open_count, overdue=overdue))
+
+    async def _search(self) -> None:
+        text = (self.search.value or '').strip()
+        self.results.clear()
+        if len(text) < 2:
+            self.results.close()
+            return
+        found = await self.on_search(text)
+        with self.results:
+            if not found:
+                ui.menu_item(tr('search.nothing')).props('disable')
+            for client_id, name, phone in found:
+                with ui.menu_item(on_click=lambda c=client_id: self.on_pick(c)).mark(f'search-{client_id}'):
+                    with ui.column().classes('gap-0'):
+                        ui.label(name)
+                        ui.label(phone).classes('text-caption text-grey-7')
+        self.results.open()
+
+    async def _show_tasks(self) -> None:
+        tasks = await self.on_tasks()
+        self.tasks_menu.clear()
+        with self.tasks_menu, ui.list().props('dense separator').classes('vk-task-list'):
+            if not tasks:
+                ui.item(tr('tasks.none'))
+            for task in tasks:
+                with ui.item(on_click=lambda t=task: self.on_pick(t.client_id)).props('clickable'):
+                    with ui.item_section():
+                        ui.item_label(task.title)
+                        ui.item_label(f'{format_datetime(task.due_at)} · {task.client_name}').props('caption').classes(
+                            'text-negative' if task.overdue else ''
+                        )
+        self.tasks_menu.open()

@@ -1,0 +1,114 @@
+"""Kanban columns and the closing drop zones; the board page wires them to the domain."""
+
+from collections.abc import Callable
+
+from nicegui import ui
+from nicegui.events import SortableEventArguments
+
+from app.domain.views import ClientCard as CardData
+from app.domain.views import StageView
+
+from .client_card import ClientCard
+from .locale import tr
+
+DRAG_GROUP = 'clients'
+
+
+class KanbanColumn(ui.column):
+    """A working stage: header with the exact count, a page of cards, more on scroll."""
+
+    def __init__(
+        self,
+        stage: StageView,
+        *,
+        on_drop: Callable[[SortableEventArguments], None],
+        on_more: Callable[['KanbanColumn'], None],
+        card_factory: Callable[[CardData], ClientCard],
+    ) -> None:
+        super().__init__()
+        self.stage = stage
+        self.total = 0
+        self.card_factory = card_factory
+        self.classes('vk-column no-wrap gap-0').props(f'data-stage={stage.id}')
+        self.mark(f'column-{stage.id}')
+        with self:
+            with (
+                ui.row().classes('vk-column-head items-center no-wrap w-full').style(f'border-top-color: {stage.color}')
+            ):
+                ui.label(stage.name).classes('vk-column-title ellipsis col')
+                self.counter = ui.badge('0', color='grey-3', text_color='grey-9').mark(f'count-{stage.id}')
+            with ui.scroll_area(on_scroll=self._on_scroll).classes('vk-column-body col') as self.scroll:
+                self.cards = ui.column().classes('vk-cards w-full gap-2').props(f'data-stage={stage.id}')
+                self.cards.make_sortable(
+                    {'sort': False, 'filter': '.no-drag', 'preventOnFilter': False},
+                    group=DRAG_GROUP,
+                    on_end=on_drop,
+                )
+                self.empty = ui.label(tr('board.empty')).classes('text-grey-6 text-caption q-pa-sm')
+                self.more = ui.button(tr('board.more'), on_click=lambda: on_more(self)).props('flat dense no-caps')
+                self.more.classes('w-full text-grey-8').mark(f'more-{stage.id}')
+        self._on_more = on_more
+
+    def _on_scroll(self, event) -> None:
+        if event.vertical_percentage > 0.9 and self.more.visible:
+            self._on_more(self)
+
+    def card_elements(self) -> list[ClientCard]:
+        return [child for child in self.cards if isinstance(child, ClientCard)]
+
+    def set_total(self, total: int) -> None:
+        self.total = max(0, total)
+        self.counter.set_text(str(self.total))
+        self.refresh_footer()
+
+    def refresh_footer(self) -> None:
+        shown = len(self.card_elements())
+        self.empty.set_visibility(self.total == 0 and shown == 0)
+        self.more.set_visibility(shown < self.total)
+
+    def append(self, cards: list[CardData]) -> None:
+        with self.cards:
+            for card in cards:
+                self.card_factory(card)
+        self.refresh_footer()
+
+    def place(self, element: ClientCard) -> None:
+        """Put a card where the column's order wants it: overdue first, then newest first."""
+
+        def rank(card: CardData):
+            return (card.overdue_count == 0, -card.created_at.timestamp(), -card.id)
+
+        others = [c for c in self.card_elements() if c is not element]
+        index = next((i for i, other in enumerate(others) if rank(element.data) < rank(other.data)), len(others))
+        if index == len(others) and len(others) < self.total - 1 and element.parent_slot.parent is not self.cards:
+            # beyond the loaded page: it will come with "show more"
+            element.delete()
+            return
+        element.move(target_container=self.cards, target_index=index)
+        self.refresh_footer()
+
+
+class ClosingZone(ui.column):
+    """A closing stage at the bottom of the board: a drop target, and a button to browse its clients."""
+
+    def __init__(
+        self,
+        stage: StageView,
+        *,
+        on_drop: Callable[[SortableEventArguments], None],
+        on_open: Callable[[StageView], None],
+    ) -> None:
+        super().__init__()
+        self.stage = stage
+        self.classes(f'vk-closing vk-closing-{stage.kind} col gap-0').props(f'data-stage={stage.id}')
+        self.mark(f'closing-{stage.id}')
+        with self:
+            with ui.row().classes('items-center no-wrap w-full q-px-sm'):
+                ui.label(stage.name).classes('text-weight-medium ellipsis col')
+                self.counter = ui.badge('0', color='white', text_color='grey-9')
+                ui.button(icon='open_in_full', on_click=lambda: on_open(stage)).props('flat dense round size=sm')
+            self.cards = ui.row().classes('vk-closing-drop w-full').props(f'data-stage={stage.id}')
+            self.cards.make_sortable({'sort': False}, group=DRAG_GROUP, on_end=on_drop)
+
+    def set_total(self, total: int) -> None:
+        self.counter.set_text(str(max(0, total)))

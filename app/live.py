@@ -1,0 +1,79 @@
+"""Live updates in the UI process: one bus subscriber fans committed changes out to every open tab.
+
+A change costs one database read (the client's snapshot), whatever the number of open boards; each view
+then applies its own viewer's permissions to that snapshot before showing anything.
+"""
+
+import asyncio
+import logging
+from typing import Protocol
+
+from nicegui import background_tasks, run
+
+from app.domain.clients import client_snapshot
+from app.domain.db import get_database
+from app.domain.events import ClientChanged, SessionEnded, bus
+from app.domain.models import User
+from app.domain.views import ClientCard
+
+log = logging.getLogger(__name__)
+
+
+class LiveView(Protocol):
+    """Something on screen that follows changes: a board, a header counter, an open client window."""
+
+    def on_client_changed(self, event: ClientChanged, snapshot: ClientCard | None, actor_name: str) -> None: ...
+
+    def on_session_ended(self, event: SessionEnded) -> None: ...
+
+
+def _read_snapshot(client_id: int, actor_id: int | None) -> tuple[ClientCard | None, str]:
+    with get_database().read() as session:
+        actor = session.get(User, actor_id) if actor_id else None
+        return client_snapshot(session, client_id), actor.name if actor else ''
+
+
+class LiveHub:
+    """The process's fan-out point between the domain bus and the open tabs."""
+
+    def __init__(self) -> None:
+        self.views: set[LiveView] = set()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._unsubscribe = None
+
+    def start(self) -> None:
+        """Called on server start-up, on the event loop."""
+        self.loop = asyncio.get_running_loop()
+        self._unsubscribe = bus.subscribe(self._on_event)
+
+    def stop(self) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+        self.views.clear()
+
+    def add(self, view: LiveView) -> None:
+        self.views.add(view)
+
+    def remove(self, view: LiveView) -> None:
+        self.views.discard(view)
+
+    def _on_event(self, event) -> None:
+        # called in whichever thread committed: hop onto the event loop before touching any UI
+        if self.loop is None or self.loop.is_closed():
+            return
+        self.loop.call_soon_threadsafe(lambda: background_tasks.create(self._dispatch(event), name='live-update'))
+
+    async def _dispatch(self, event) -> None:
+        if isinstance(event, SessionEnded):
+            for view in list(self.views):
+                view.on_session_ended(event)
+            return
+        snapshot, actor_name = await run.io_bound(_read_snapshot, event.client_id, event.actor_id)
+        for view in list(self.views):
+            try:
+                view.on_client_changed(event, snapshot, actor_name)
+            except Exception:  # a tab that went away mid-update must not stop the others
+                log.exception('live update failed for a view')
+
+
+hub = LiveHub()
