@@ -42,13 +42,16 @@ class LiveHub:
         self._unsubscribe = None
 
     def start(self) -> None:
-        """Called on server start-up, on the event loop."""
+        """Called on server start-up, on the event loop; starting twice still subscribes once."""
         self.loop = asyncio.get_running_loop()
+        if self._unsubscribe:
+            self._unsubscribe()
         self._unsubscribe = bus.subscribe(self._on_event)
 
     def stop(self) -> None:
         if self._unsubscribe:
             self._unsubscribe()
+            self._unsubscribe = None
         self.views.clear()
 
     def add(self, view: LiveView) -> None:

@@ -49,6 +49,7 @@ class AppHeader:
                 ui.icon('task_alt')
                 self.open_label = ui.label('0').classes('q-ml-xs')
                 self.overdue_badge = ui.badge('0', color='negative').props('floating')
+                self.tasks_tooltip = ui.tooltip('')
             self.tasks_menu = ui.menu().props('anchor="bottom right" self="top right"')
             with ui.button(icon='translate').props('flat dense round'), ui.menu():
                 ui.menu_item('Русский', on_click=lambda: on_locale('ru')).mark('locale-ru')
@@ -62,7 +63,7 @@ class AppHeader:
         self.open_label.set_text(str(open_count))
         self.overdue_badge.set_text(str(overdue))
         self.overdue_badge.set_visibility(overdue > 0)
-        self.tasks_button.tooltip(tr('tasks.counter', open=open_count, overdue=overdue))
+        self.tasks_tooltip.set_text(tr('tasks.counter', open=open_count, overdue=overdue))
 
     async def _search(self) -> None:
         text = (self.search.value or '').strip()

@@ -115,6 +115,8 @@ def authenticate(session, *, login: str, password: str) -> Actor:
         _record_attempt(user, ok)
         session.add(user)
     if not ok:
+        # the refusal rolls back the caller's transaction: commit first, or the failure would never count
+        session.commit()
         raise LoginRefused()
     return Actor.of(user)
 

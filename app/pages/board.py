@@ -148,7 +148,7 @@ class Board:
             ui.button(tr('board.new_client'), icon='add', on_click=self.new_client).props('unelevated no-caps').mark(
                 'new-client'
             )
-        with ui.row().classes('vk-board no-wrap w-full q-px-md gap-3'):
+        with ui.row().classes('vk-board no-wrap w-full q-px-md gap-3') as self.board_row:
             for stage in self.stage_list:
                 if not stage.is_closing:
                     column = KanbanColumn(
@@ -183,6 +183,7 @@ class Board:
             column.set_total(self.counts[stage_id])
         for stage_id, zone in self.zones.items():
             zone.set_total(self.counts[stage_id])
+        self.board_row.mark('board-ready')  # tests and scripts wait for the first page of cards
         await self.refresh_counters()
 
     def make_card(self, data: CardData) -> ClientCard:

@@ -1,0 +1,230 @@
+"""The clients kanban as managers and heads use it, through NiceGUI's simulated browser."""
+
+import asyncio
+
+from nicegui import ElementFilter
+from nicegui.testing import User
+
+from app.components.kanban import KanbanColumn
+from app.domain import clients, feed
+from app.domain.models import Client
+from tests.factories import PASSWORD, make_client, make_user, stages
+
+
+async def log_in(user: User, login: str) -> None:
+    await user.open('/login')
+    user.find(marker='login').type(login)
+    user.find(marker='password').type(PASSWORD)
+    user.find(marker='login-submit').click()
+    await user.should_see(marker='board-ready', retries=100)
+
+
+def stage_of(db, client_id: int) -> int:
+    with db.read() as session:
+        return session.get(Client, client_id).stage_id
+
+
+def column_of(user: User, client_id: int) -> int | None:
+    """The stage id of the column showing the card in this user's browser (None when not shown)."""
+    with user:
+        found = list(ElementFilter(marker=f'card-{client_id}'))
+    if not found:
+        return None
+    element = found[0]
+    column = next((a for a in element.ancestors() if isinstance(a, KanbanColumn)), None)
+    return column.stage.id if column else None
+
+
+async def eventually(check, tries: int = 60) -> None:
+    for _ in range(tries):
+        if check():
+            return
+        await asyncio.sleep(0.05)
+    assert check()
+
+
+def pick(user: User, marker: str, value) -> None:
+    with user:
+        next(iter(user.find(marker=marker).elements)).set_value(value)
+
+
+async def test_board_shows_working_columns_with_exact_counts(user: User, db):
+    anna = make_user(db, 'anna', name='Анна Смирнова')
+    make_client(db, anna, name='Константинопольская Александра Вячеславовна', phone='+79120000001')
+    make_client(db, anna, name='Петров Пётр', phone='+79120000002')
+    await log_in(user, 'anna')
+    by_name = stages(db)
+    await user.should_see('Не разобрано')
+    await user.should_see('Назначение встречи')
+    await user.should_see('Константинопольская Александра Вячеславовна')
+    with user:
+        counter = next(iter(user.find(marker=f'count-{by_name["Не разобрано"].id}').elements))
+        assert counter.text == '2'
+        assert next(iter(user.find(marker=f'count-{by_name["Вывод на бронь"].id}').elements)).text == '0'
+    await user.should_see(marker=f'closing-{by_name["Не лид (корзина)"].id}')
+
+
+async def test_moving_a_card_with_the_click_path(user: User, db):
+    anna = make_user(db, 'anna')
+    client = make_client(db, anna)
+    target = stages(db)['Назначение встречи']
+    await log_in(user, 'anna')
+    user.find(marker=f'card-{client.id}').trigger('move')
+    await user.should_see(marker='move-stage')
+    pick(user, 'move-stage', target.id)
+    user.find(marker='dialog-ok').click()
+    await eventually(lambda: stage_of(db, client.id) == target.id)
+    await eventually(lambda: column_of(user, client.id) == target.id)
+
+
+async def test_a_failure_stage_asks_for_its_reason(user: User, db):
+    anna = make_user(db, 'anna')
+    client = make_client(db, anna)
+    failure = stages(db)['Бронь не поставлена']
+    await log_in(user, 'anna')
+    user.find(marker=f'card-{client.id}').trigger('move')
+    await user.should_see(marker='move-stage')
+    pick(user, 'move-stage', failure.id)
+    user.find(marker='dialog-ok').click()
+    await user.should_see('Выберите причину')
+    assert stage_of(db, client.id) != failure.id
+    pick(user, 'move-reason', failure.reasons[2].id)
+    user.find(marker='dialog-ok').click()
+    await eventually(lambda: stage_of(db, client.id) == failure.id)
+    await eventually(lambda: column_of(user, client.id) is None)
+    with db.read() as session:
+        assert session.get(Client, client.id).closing_reason_id == failure.reasons[2].id
+
+
+async def test_a_colleagues_card_cannot_be_moved_even_by_a_crafted_event(user: User, db):
+    make_user(db, 'anna')
+    boris = make_user(db, 'boris', name='Борис Колесников')
+    theirs = make_client(db, boris)
+    target = stages(db)['Назначение встречи']
+    await log_in(user, 'anna')
+    await user.should_see(marker=f'card-{theirs.id}')
+    user.find(marker=f'card-{theirs.id}').trigger('move')  # the menu hides "Move", a crafted message still arrives
+    await user.should_see(marker='move-stage')
+    pick(user, 'move-stage', target.id)
+    user.find(marker='dialog-ok').click()
+    await user.should_see('закреплён за Борис Колесников')
+    assert stage_of(db, theirs.id) == stages(db)['Не разобрано'].id
+
+
+async def test_mine_all_toggle_is_one_click_and_remembered(user: User, db):
+    anna = make_user(db, 'anna')
+    boris = make_user(db, 'boris')
+    mine = make_client(db, anna, name='Мой Клиент', phone='+79120000001')
+    theirs = make_client(db, boris, name='Чужой Клиент', phone='+79120000002')
+    await log_in(user, 'anna')
+    await user.should_see(marker=f'card-{theirs.id}')
+    pick(user, 'scope-toggle', True)
+    await user.should_not_see(marker=f'card-{theirs.id}')
+    await user.should_see(marker=f'card-{mine.id}')
+    await user.open('/')
+    await user.should_see(marker=f'card-{mine.id}')
+    await user.should_not_see(marker=f'card-{theirs.id}')
+
+
+async def test_creating_a_duplicate_offers_the_existing_client(user: User, db):
+    anna = make_user(db, 'anna')
+    existing = make_client(db, anna, name='Уже Есть', phone='+79123334455')
+    await log_in(user, 'anna')
+    user.find(marker='new-client').click()
+    await user.should_see(marker='new-name')
+    user.find(marker='new-name').type('Новый Человек')
+    user.find(marker='new-phone').type('8 (912) 333-44-55')
+    user.find(marker='new-create').click()
+    await user.should_see('уже есть: «Уже Есть»')
+    user.find(marker='open-existing').click()
+    await user.should_see(marker='window-name')
+    with db.read() as session:
+        assert clients.list_clients(session, actor=anna).total == 1
+    assert existing.id
+
+
+async def test_creating_a_client_puts_it_on_the_board(user: User, db):
+    make_user(db, 'anna')
+    await log_in(user, 'anna')
+    user.find(marker='new-client').click()
+    await user.should_see(marker='new-name')
+    user.find(marker='new-name').type('Совсем Новый Клиент')
+    user.find(marker='new-phone').type('+7 (999) 125-99-99')
+    user.find(marker='new-create').click()
+    await user.should_see('Совсем Новый Клиент', retries=50)
+
+
+async def test_editing_in_the_client_window_and_a_stale_save(user: User, db):
+    anna = make_user(db, 'anna')
+    client = make_client(db, anna, name='Редактируемый Клиент')
+    await log_in(user, 'anna')
+    user.find(marker=f'card-{client.id}').trigger('open')
+    await user.should_see(marker='window-name')
+    pick(user, 'field-situation', 'Ждёт одобрения ипотеки')
+    user.find(marker='window-save').click()
+    await user.should_see('Сохранено')
+    with db.read() as session:
+        assert session.get(Client, client.id).situation == 'Ждёт одобрения ипотеки'
+    # a colleague (here: another tab of the same user) saves first; our stale save is refused
+    pick(user, 'field-situation', 'Моя версия')
+    with db.write() as session:
+        clients.update_client(session, actor=anna, client_id=client.id, changes={'situation': 'Свежая версия'})
+    user.find(marker='window-save').click()
+    await user.should_see('только что изменил другой пользователь')
+    with db.read() as session:
+        assert session.get(Client, client.id).situation == 'Свежая версия'
+
+
+async def test_a_colleagues_client_opens_read_only(user: User, db):
+    make_user(db, 'anna')
+    boris = make_user(db, 'boris', name='Борис Колесников')
+    theirs = make_client(db, boris)
+    await log_in(user, 'anna')
+    user.find(marker=f'card-{theirs.id}').trigger('open')
+    await user.should_see(marker='window-readonly')
+    await user.should_not_see(marker='window-save')
+
+
+async def test_comment_from_the_client_window_lands_in_the_feed(user: User, db):
+    anna = make_user(db, 'anna')
+    client = make_client(db, anna)
+    await log_in(user, 'anna')
+    user.find(marker=f'card-{client.id}').trigger('open')
+    await user.should_see(marker='comment-box')
+    pick(user, 'comment-box', 'Перезвонить в понедельник')
+    user.find(marker='comment-send').click()
+    await user.should_see('Перезвонить в понедельник')
+
+
+async def test_a_move_by_one_user_appears_live_for_a_colleague_but_never_for_one_without_visibility(create_user, db):
+    anna = make_user(db, 'anna', name='Анна Смирнова')
+    make_user(db, 'head', role='head')
+    make_user(db, 'hidden', can_see_others=False)
+    client = make_client(db, anna, name='Живой Клиент')
+    target = stages(db)['Вывод на бронь']
+    head_browser, hidden_browser = create_user(), create_user()
+    await log_in(head_browser, 'head')
+    await log_in(hidden_browser, 'hidden')
+    assert column_of(head_browser, client.id) == stages(db)['Не разобрано'].id
+    with db.write() as session:  # Anna moves it from anywhere: the API, another tab...
+        clients.move_client(session, actor=anna, client_id=client.id, stage_id=target.id)
+    await eventually(lambda: column_of(head_browser, client.id) == target.id)
+    await head_browser.should_see('Анна Смирнова')  # the card flashes with who moved it
+    with head_browser:
+        count = next(iter(head_browser.find(marker=f'count-{target.id}').elements))
+        assert count.text == '1'
+    with db.write() as session:
+        feed.add_comment(session, actor=anna, client_id=client.id, text='ещё изменение')
+    await asyncio.sleep(0.3)
+    assert column_of(hidden_browser, client.id) is None
+    await hidden_browser.should_not_see('Живой Клиент')
+
+
+async def test_logout_ends_the_session_in_every_tab(create_user, db):
+    make_user(db, 'anna')
+    first = create_user()
+    await log_in(first, 'anna')
+    first.find(marker='logout').click()
+    await first.should_see(marker='login-submit')
+    await first.open('/')
+    await first.should_see(marker='login-submit')
