@@ -1,0 +1,112 @@
+"""Real Chromium against a real server: drag a card with the mouse, a colleague's browser sees it arrive."""
+
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from app.domain import clients
+from app.domain.db import Database
+from app.domain.permissions import Actor
+from app.domain.reference import stage_views
+from app.domain.users import user_by_login
+from tests.servers import app_env, free_port
+
+CHROMIUM = Path('/usr/bin/chromium')
+CHROMIUM_ARGS = [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+]
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason='Debian chromium is not installed')
+
+
+@pytest.fixture(scope='module')
+def server(tmp_path_factory):
+    """The app as `python -m app` starts it, on a fresh data directory with the demo team and no clients."""
+    data_dir = tmp_path_factory.mktemp('e2e')
+    port = free_port()
+    env = app_env(data_dir, VORONKA_PORT=str(port))
+    process = subprocess.Popen(
+        [sys.executable, '-m', 'app', '--demo-clients', '0'],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f'http://127.0.0.1:{port}'
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(url + '/login', timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    pytest.fail('the server did not start')
+                time.sleep(0.3)
+        database = Database(f'sqlite:///{data_dir / "voronka.db"}')
+        yield url, database
+        database.dispose()
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.fixture(scope='module')
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def logged_in_page(browser, url: str, login: str):
+    page = browser.new_context(viewport={'width': 1440, 'height': 900}).new_page()
+    page.goto(url + '/login')
+    page.locator('input[autocomplete="username"]').fill(login)
+    page.locator('input[autocomplete="current-password"]').fill('voronka')
+    page.get_by_role('button', name='Войти').click()
+    page.wait_for_selector('.vk-board', timeout=20000)
+    return page
+
+
+def test_dragging_a_card_moves_it_and_a_colleague_sees_it_arrive(server, browser):
+    url, database = server
+    with database.write() as session:
+        manager = Actor.of(user_by_login(session, 'manager1'))
+        client = clients.create_client(
+            session, actor=manager, name='Перетаскиваемый Клиент Иванович', phones=['+79125550011']
+        )
+        target = next(s for s in stage_views(session) if s.name == 'Назначение встречи')
+    own = logged_in_page(browser, url, 'manager1')
+    colleague = logged_in_page(browser, url, 'head')
+    card_selector = f'[data-client-id="{client.id}"]'
+    arrived_selector = f'.vk-cards[data-stage="{target.id}"] {card_selector}'
+    colleague.wait_for_selector(card_selector)
+    assert colleague.locator(arrived_selector).count() == 0
+
+    card = own.locator(card_selector)
+    column = own.locator(f'.vk-cards[data-stage="{target.id}"]')
+    start, end = card.bounding_box(), column.bounding_box()
+    own.mouse.move(start['x'] + 40, start['y'] + 20)
+    own.mouse.down()
+    own.mouse.move(start['x'] + 60, start['y'] + 40, steps=5)
+    own.mouse.move(end['x'] + end['width'] / 2, end['y'] + 30, steps=20)
+    own.mouse.up()
+
+    own.wait_for_selector(arrived_selector, timeout=10000)
+    colleague.wait_for_selector(arrived_selector, timeout=10000)
+    with database.read() as session:
+        assert clients.get_client(session, actor=manager, client_id=client.id).stage_id == target.id
+    count = colleague.locator(f'.vk-column[data-stage="{target.id}"] .q-badge').inner_text()
+    assert count.strip() == '1'
