@@ -279,17 +279,26 @@ def create_demo_data(session, *, clients: int, seed: int = 1) -> None:
     if postgres:
         names = ', '.join(f'"{model.__tablename__}"' for model in (*_WITH_IDS, ClientTag))
         session.execute(text(f'LOCK TABLE {names} IN SHARE ROW EXCLUSIVE MODE'))
-    writer = _DemoWriter(session, seed)
-    remaining = max(0, clients)
-    while remaining > 0:
-        batch = min(CHUNK, remaining)
-        remaining -= batch
-        for _ in range(batch):
-            writer.add_client()
-        rows = writer.take_rows()
-        # parents before children, for the foreign keys
-        for model in (Client, ClientPhone, ClientTag, Request, Task, Deal, FeedEntry):
-            _bulk_insert(session, model, rows[model])
+    sqlite = session.connection().dialect.name == 'sqlite'
+    if sqlite:
+        # the indexes of a large database do not fit SQLite's default 2 MB page cache; 256 MB at most
+        cache_size = session.execute(text('PRAGMA cache_size')).scalar()
+        session.execute(text('PRAGMA cache_size=-262144'))
+    try:
+        writer = _DemoWriter(session, seed)
+        remaining = max(0, clients)
+        while remaining > 0:
+            batch = min(CHUNK, remaining)
+            remaining -= batch
+            for _ in range(batch):
+                writer.add_client()
+            rows = writer.take_rows()
+            # parents before children, for the foreign keys
+            for model in (Client, ClientPhone, ClientTag, Request, Task, Deal, FeedEntry):
+                _bulk_insert(session, model, rows[model])
+    finally:
+        if sqlite:
+            session.execute(text(f'PRAGMA cache_size={int(cache_size)}'))
     if postgres:
         for model in _WITH_IDS:
             name = model.__tablename__
