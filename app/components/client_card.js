@@ -1,4 +1,5 @@
-// One kanban card = one element: everything it shows comes in as props, so a tab holds little state.
+// One kanban card = one element: everything it shows comes in as one prop, so a tab holds little state.
+// Which parts show is decided by classes on the board (vk-hide-<part>), the menu labels by the page (vkLabels).
 export default {
   template: `
     <div class="vk-card q-pa-sm" :class="{ 'no-drag': !card.can_act, 'vk-flash': !!flash, 'vk-overdue': card.overdue > 0 }"
@@ -14,25 +15,30 @@ export default {
           </q-menu>
         </q-btn>
       </div>
-      <div class="row items-center q-gutter-x-xs vk-card-meta" v-if="parts.icons || parts.project">
-        <q-icon v-if="parts.icons" :name="card.method_icon" size="16px" color="grey-7"><q-tooltip>{{ card.method }}</q-tooltip></q-icon>
-        <q-icon v-if="parts.icons" :name="card.touch_icon" size="16px" color="grey-7"><q-tooltip>{{ card.touch }}</q-tooltip></q-icon>
-        <q-badge v-if="parts.project && card.project" color="blue-grey-1" text-color="blue-grey-9" :label="card.project" />
+      <div class="row items-center q-gutter-x-xs vk-card-meta">
+        <q-icon class="vk-part-icons" :name="card.method_icon" size="16px" color="grey-7"><q-tooltip>{{ card.method }}</q-tooltip></q-icon>
+        <q-icon class="vk-part-icons" :name="card.touch_icon" size="16px" color="grey-7"><q-tooltip>{{ card.touch }}</q-tooltip></q-icon>
+        <q-badge v-if="card.project" class="vk-part-project" color="blue-grey-1" text-color="blue-grey-9" :label="card.project" />
       </div>
-      <div v-if="parts.situation && card.situation" class="vk-card-situation">{{ card.situation }}</div>
-      <div v-if="parts.tags && card.tags.length" class="row q-gutter-xs q-mt-xs">
+      <div v-if="card.situation" class="vk-card-situation vk-part-situation">{{ card.situation }}</div>
+      <div v-if="card.tags.length" class="row q-gutter-xs q-mt-xs vk-part-tags">
         <span v-for="tag in card.tags" :key="tag.name" class="vk-tag" :style="{ background: tag.color }">{{ tag.name }}</span>
       </div>
-      <div v-if="parts.agency && card.agency" class="vk-card-line"><q-icon name="apartment" size="14px" /> {{ card.agency }}</div>
-      <div v-if="parts.tasks && card.task" class="vk-card-line" :class="{ 'text-negative text-weight-medium': card.task_overdue }">
+      <div v-if="card.agency" class="vk-card-line vk-part-agency"><q-icon name="apartment" size="14px" /> {{ card.agency }}</div>
+      <div v-if="card.task" class="vk-card-line vk-part-tasks" :class="{ 'text-negative text-weight-medium': card.task_overdue }">
         <q-icon name="event" size="14px" /> {{ card.task }}<span v-if="card.more_tasks"> · +{{ card.more_tasks }}</span>
       </div>
       <div class="row no-wrap items-center justify-between vk-card-footer">
-        <span v-if="parts.responsible" class="ellipsis"><q-icon name="person" size="14px" /> {{ card.responsible }}</span>
-        <span v-if="parts.created" class="q-ml-sm">{{ card.created }}</span>
+        <span class="ellipsis vk-part-responsible"><q-icon name="person" size="14px" /> {{ card.responsible }}</span>
+        <span class="q-ml-sm vk-part-created">{{ card.created }}</span>
       </div>
       <div v-if="flash" class="vk-flash-by"><q-icon name="bolt" size="14px" /> {{ flash }}</div>
     </div>
   `,
-  props: { card: Object, parts: Object, labels: Object, flash: String },
+  props: { card: Object, flash: String },
+  computed: {
+    labels() {
+      return window.vkLabels || { open: "Open", move: "Move…" };
+    },
+  },
 };

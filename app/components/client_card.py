@@ -1,5 +1,6 @@
 """A kanban card: one custom element fed by props, so a board of hundreds of cards stays light."""
 
+import json
 from collections.abc import Callable
 
 from nicegui import ui
@@ -10,7 +11,13 @@ from .locale import format_date, format_datetime, tr
 
 METHOD_ICONS = {'manual': 'edit_note', 'integration': 'cloud_download', 'import': 'upload_file'}
 TOUCH_ICONS = {'request': 'mail', 'call': 'call'}
-ALL_PARTS = ('icons', 'project', 'situation', 'tags', 'agency', 'tasks', 'responsible', 'created')
+CARD_PARTS = ('icons', 'project', 'situation', 'tags', 'agency', 'tasks', 'responsible', 'created')
+
+
+def card_labels_script() -> str:
+    """The card menu's words, once per page instead of once per card."""
+    labels = json.dumps({'open': tr('card.open'), 'move': tr('card.move')}, ensure_ascii=False)
+    return f'<script>window.vkLabels = {labels};</script>'
 
 
 def card_props(card: CardData) -> dict:
@@ -47,14 +54,11 @@ class ClientCard(ui.element, component='client_card.js'):
         self,
         card: CardData,
         *,
-        parts: tuple[str, ...] = ALL_PARTS,
         on_open: Callable[[int], None],
         on_move: Callable[[int], None],
     ) -> None:
         super().__init__()
         self.data = card
-        self._props['parts'] = {part: True for part in parts}
-        self._props['labels'] = {'open': tr('card.open'), 'move': tr('card.move')}
         self._props['flash'] = ''
         self.show(card)
         self.mark(f'card-{card.id}')

@@ -5,7 +5,7 @@ from datetime import datetime
 from nicegui import app, background_tasks, run, ui
 from nicegui.events import SortableEventArguments
 
-from app.components.client_card import ClientCard
+from app.components.client_card import ClientCard, card_labels_script
 from app.components.client_form import ask_new_client
 from app.components.client_window import ClientWindow
 from app.components.dialogs import ask_booking, ask_move, pick_reason
@@ -22,7 +22,7 @@ from app.live import hub
 
 from .session import SESSION_KEY, attempt, call, read, require_actor, session_key
 
-PAGE_SIZE = 20
+PAGE_SIZE = 15
 FLASH_SECONDS = 3.0
 
 
@@ -129,6 +129,7 @@ class Board:
 
     # building ------------------------------------------------------------------------------------------------
     def build(self) -> None:
+        ui.add_body_html(card_labels_script())
         self.header = AppHeader(
             user_name=self.actor.name,
             role=self.actor.role,
