@@ -6,6 +6,7 @@ then applies its own viewer's permissions to that snapshot before showing anythi
 
 import asyncio
 import logging
+from datetime import datetime
 from typing import Protocol
 
 from nicegui import background_tasks, run
@@ -13,8 +14,9 @@ from nicegui import background_tasks, run
 from app.domain.clients import client_snapshot
 from app.domain.db import get_database
 from app.domain.events import ClientChanged, SessionEnded, bus
-from app.domain.models import User
-from app.domain.views import ClientCard
+from app.domain.models import User, utcnow
+from app.domain.tasks import tasks_falling_due
+from app.domain.views import ClientCard, TaskView
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +27,16 @@ class LiveView(Protocol):
     def on_client_changed(self, event: ClientChanged, snapshot: ClientCard | None, actor_name: str) -> None: ...
 
     def on_session_ended(self, event: SessionEnded) -> None: ...
+
+    def on_tasks_due(self, due: list[TaskView]) -> None: ...
+
+
+TASK_CHECK_SECONDS = 10
+
+
+def _tasks_due(since: datetime, until: datetime) -> list[TaskView]:
+    with get_database().read() as session:
+        return tasks_falling_due(session, since=since, until=until)
 
 
 def _read_snapshot(client_id: int, actor_id: int | None) -> tuple[ClientCard | None, str]:
@@ -40,6 +52,7 @@ class LiveHub:
         self.views: set[LiveView] = set()
         self.loop: asyncio.AbstractEventLoop | None = None
         self._unsubscribe = None
+        self._task_watch = None
 
     def start(self) -> None:
         """Called on server start-up, on the event loop; starting twice still subscribes once."""
@@ -47,12 +60,32 @@ class LiveHub:
         if self._unsubscribe:
             self._unsubscribe()
         self._unsubscribe = bus.subscribe(self._on_event)
+        self._task_watch = background_tasks.create(self._watch_tasks(), name='task-due-watch')
 
     def stop(self) -> None:
         if self._unsubscribe:
             self._unsubscribe()
             self._unsubscribe = None
+        if self._task_watch is not None:
+            self._task_watch.cancel()
+            self._task_watch = None
         self.views.clear()
+
+    async def _watch_tasks(self) -> None:
+        """Every few seconds: tasks whose due time has just passed pop up in their assignee's open tabs."""
+        since = utcnow()
+        while True:
+            await asyncio.sleep(TASK_CHECK_SECONDS)
+            until = utcnow()
+            try:
+                due = await run.io_bound(_tasks_due, since, until)
+            except Exception:
+                log.exception('checking due tasks failed')
+                continue
+            since = until
+            if due:
+                for view in list(self.views):
+                    view.on_tasks_due(due)
 
     def add(self, view: LiveView) -> None:
         self.views.add(view)

@@ -44,12 +44,10 @@ def database():
 def db(database):
     """Every test starts from the default reference data and no users or clients."""
     tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
+    # DELETE, not TRUNCATE: on a handful of rows it is several times faster on PostgreSQL too
     with database.engine.begin() as connection:
-        if database.is_sqlite:
-            for name in tables:
-                connection.execute(text(f'DELETE FROM "{name}"'))
-        else:
-            connection.execute(text('TRUNCATE ' + ', '.join(f'"{n}"' for n in tables) + ' RESTART IDENTITY CASCADE'))
+        for name in tables:
+            connection.execute(text(f'DELETE FROM "{name}"'))
     with database.write() as session:
         seed_defaults(session)
     bus.reset()

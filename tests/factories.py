@@ -1,12 +1,15 @@
 """Test data in one place: users with a ready password hash, clients created through the real service."""
 
+from passlib.context import CryptContext
+
 from app.domain import clients, reference
 from app.domain.models import User
 from app.domain.permissions import Actor
-from app.domain.users import ROLE_DEFAULTS, passwords
+from app.domain.users import ROLE_DEFAULTS
 
 PASSWORD = 'secret-pass'
-_HASH = passwords.hash(PASSWORD)  # hashed once: argon2 is slow by design
+# a real argon2 hash with the cheapest parameters: checking costs what the stored hash says, and tests log in often
+_HASH = CryptContext(schemes=['argon2'], argon2__memory_cost=1024, argon2__rounds=1).hash(PASSWORD)
 
 
 def make_user(db, login: str, role: str = 'manager', name: str | None = None, **switches) -> Actor:

@@ -730,7 +730,8 @@ def _shared_value_memo(processor):
 
 
 def _bulk_insert(session, model, rows: list[dict]) -> None:
-    """Insert rows with the driver's executemany: the statement compiled once, values encoded per column."""
+    """Insert rows with the driver's bulk path (COPY on PostgreSQL with psycopg, executemany elsewhere):
+    the statement built once, each value encoded by its column's type."""
     if not rows:
         return
     connection = session.connection()
@@ -739,11 +740,20 @@ def _bulk_insert(session, model, rows: list[dict]) -> None:
     compiled = insert(table).compile(dialect=dialect, column_keys=list(rows[0]))
     names = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
     encoded = [(index, encoder) for index, encoder in enumerate(_encoders(table, names, dialect)) if encoder]
+    cursor = connection.connection.cursor()
+    copying = dialect.name == 'postgresql' and hasattr(cursor, 'copy')
     for start in range(0, len(rows), CHUNK):
         params = []
         for row in rows[start : start + CHUNK]:
             values = [row[name] for name in names]
             for index, encoder in encoded:
                 values[index] = encoder(values[index])
-            params.append(tuple(values) if compiled.positional else dict(zip(names, values, strict=True)))
-        connection.exec_driver_sql(compiled.string, params)
+            params.append(tuple(values) if compiled.positional or copying else dict(zip(names, values, strict=True)))
+        if copying:
+            columns = ', '.join(f'"{name}"' for name in names)
+            with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+                for values in params:
+                    copy.write_row(values)
+        else:
+            connection.exec_driver_sql(compiled.string, params)
+    cursor.close()

@@ -101,10 +101,12 @@ def my_tasks(session, *, actor: Actor, limit: int = 200) -> list[TaskView]:
     return [task_view(task, users).model_copy(update={'client_name': name}) for task, name in rows]
 
 
-def tasks_falling_due(session, *, since: datetime, until: datetime) -> list[Task]:
+def tasks_falling_due(session, *, since: datetime, until: datetime) -> list[TaskView]:
     """Open tasks whose due time passed in (since, until]: the notifier tells their assignees."""
-    return list(
-        session.exec(
-            select(Task).where(Task.done == False, Task.due_at > since, Task.due_at <= until)  # noqa: E712
-        )
-    )
+    rows = session.exec(
+        select(Task, Client.name)
+        .join(Client, Client.id == Task.client_id)
+        .where(Task.done == False, Task.due_at > since, Task.due_at <= until)  # noqa: E712
+    ).all()
+    users = _by_id(session, User, [task.assignee_id for task, _ in rows])
+    return [task_view(task, users).model_copy(update={'client_name': name}) for task, name in rows]

@@ -130,7 +130,8 @@ def log_in(database, *, login: str, password: str, hours: int) -> tuple[str, Act
     ok = _password_ok(user, password)
     with database.write() as session:
         if user is not None:
-            fresh = session.get(User, user.id)
+            # locked row: parallel wrong attempts must each count
+            fresh = session.exec(select(User).where(User.id == user.id).with_for_update()).one()
             _record_attempt(fresh, ok)
             session.add(fresh)
         if ok:

@@ -17,7 +17,7 @@ from app.domain.db import get_database
 from app.domain.events import ClientChanged, SessionEnded
 from app.domain.permissions import Actor, can_act_on_clients_of, can_see_clients_of
 from app.domain.views import ClientCard as CardData
-from app.domain.views import ClientDetail, StageView
+from app.domain.views import ClientDetail, StageView, TaskView
 from app.live import hub
 
 from .session import SESSION_KEY, attempt, call, read, require_actor, session_key
@@ -340,6 +340,21 @@ class Board:
             hub.remove(self)
             with self.client:
                 ui.navigate.to('/login')
+
+    def on_tasks_due(self, due: list[TaskView]) -> None:
+        mine = [task for task in due if task.assignee_id == self.actor.id]
+        if not mine or self.client.id not in self.client.instances:
+            return
+        with self.client:
+            for task in mine:
+                ui.notify(
+                    tr('tasks.due_now', title=task.title, client=task.client_name),
+                    type='warning',
+                    position='top-right',
+                    timeout=0,
+                    close_button=tr('action.close'),
+                )
+            background_tasks.create(self.refresh_counters(), name='refresh-counters')
 
     async def check_session(self) -> None:
         if await require_actor() is None:

@@ -1,13 +1,16 @@
 """The clients kanban as managers and heads use it, through NiceGUI's simulated browser."""
 
 import asyncio
+from datetime import timedelta
 
+import pytest
 from nicegui import ElementFilter
 from nicegui.testing import User
 
+import app.live
 from app.components.kanban import KanbanColumn
-from app.domain import clients, feed
-from app.domain.models import Client
+from app.domain import clients, feed, tasks
+from app.domain.models import Client, utcnow
 from tests.factories import PASSWORD, make_client, make_user, stages
 
 
@@ -228,3 +231,38 @@ async def test_logout_ends_the_session_in_every_tab(create_user, db):
     await first.should_see(marker='login-submit')
     await first.open('/')
     await first.should_see(marker='login-submit')
+
+
+@pytest.fixture
+def fast_task_watch(monkeypatch):
+    """The due-task watcher looks every 0.2 s instead of every 10 s (set before the app starts)."""
+    monkeypatch.setattr(app.live, 'TASK_CHECK_SECONDS', 0.2)
+
+
+async def test_a_task_falling_due_pops_up_in_the_assignees_tab(fast_task_watch, user: User, db):
+    anna = make_user(db, 'anna')
+    client = make_client(db, anna, name='Клиент С Задачей')
+    await log_in(user, 'anna')
+    with db.write() as session:
+        tasks.add_task(
+            session,
+            actor=anna,
+            client_id=client.id,
+            title='Позвонить насчёт ипотеки',
+            due_at=utcnow() + timedelta(seconds=0.3),
+        )
+    await user.should_see('Пора: Позвонить насчёт ипотеки — Клиент С Задачей', retries=60)
+
+
+async def test_global_search_finds_by_name_part_and_phone_digits_and_opens_the_client(user: User, db):
+    anna = make_user(db, 'anna')
+    client = make_client(db, anna, name='Ёлкина Светлана', phone='+79127654321')
+    make_client(db, anna, name='Другой Человек', phone='+79120000009')
+    await log_in(user, 'anna')
+    pick(user, 'global-search', 'ёлкин')
+    await user.should_see(marker=f'search-{client.id}')
+    pick(user, 'global-search', '7654')
+    await user.should_see(marker=f'search-{client.id}')
+    user.find(marker=f'search-{client.id}').click()
+    await user.should_see(marker='window-name')
+    await user.should_see('Ёлкина Светлана')
