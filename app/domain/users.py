@@ -7,6 +7,8 @@ from datetime import timedelta
 from passlib.context import CryptContext
 from sqlmodel import select
 
+from app.i18n import LOCALES
+
 from .errors import InvalidInput, LoginLocked, LoginRefused, NotFound
 from .events import SessionEnded, queue_event
 from .models import ApiToken, LoginSession, Role, User, utcnow
@@ -200,6 +202,15 @@ def end_session(session, *, key: str) -> None:
 def session_event_key(key: str) -> str:
     """What an event may say about a session: a hash, so the key itself never travels."""
     return _token_hash('event:' + key)[:32]
+
+
+def set_locale(session, *, actor: Actor, locale: str) -> None:
+    """The user's interface language, kept for their next login on any device."""
+    if locale not in LOCALES:
+        raise InvalidInput('error.invalid')
+    user = session.get(User, actor.id)
+    user.locale = locale
+    session.add(user)
 
 
 def actor_by_id(session, user_id: int) -> Actor | None:

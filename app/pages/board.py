@@ -130,6 +130,12 @@ class Board:
     # building ------------------------------------------------------------------------------------------------
     def build(self) -> None:
         ui.add_body_html(card_labels_script())
+        # while a card is dragged the closing zones light up as drop targets
+        ui.add_body_html(
+            '<script>document.addEventListener("dragstart", () => document.body.classList.add('
+            '"vk-dragging")); document.addEventListener("dragend", () => '
+            'document.body.classList.remove("vk-dragging"));</script>'
+        )
         self.header = AppHeader(
             user_name=self.actor.name,
             role=self.actor.role,
@@ -392,7 +398,8 @@ class Board:
         app.storage.user['own_only'] = self.own_only
         await self.load()
 
-    def set_locale(self, locale: str) -> None:
+    async def set_locale(self, locale: str) -> None:
+        await self._call(users.set_locale, locale=locale)
         app.storage.user['locale'] = locale
         ui.navigate.reload()
 

@@ -11,6 +11,7 @@ import app.live
 from app.components.kanban import KanbanColumn
 from app.domain import clients, feed, tasks
 from app.domain.models import Client, utcnow
+from app.domain.users import user_by_login
 from tests.factories import PASSWORD, make_client, make_user, stages
 
 
@@ -266,3 +267,13 @@ async def test_global_search_finds_by_name_part_and_phone_digits_and_opens_the_c
     user.find(marker=f'search-{client.id}').click()
     await user.should_see(marker='window-name')
     await user.should_see('Ёлкина Светлана')
+
+
+async def test_switching_to_english_translates_the_board_and_is_remembered(user: User, db):
+    make_user(db, 'anna')
+    await log_in(user, 'anna')
+    await user.should_see('Не разобрано')
+    user.find(marker='locale-en').click()
+    await user.should_see('Mine', retries=50)
+    with db.read() as session:
+        assert user_by_login(session, 'anna').locale == 'en'
