@@ -108,6 +108,16 @@ TEXTS: dict[str, dict[str, str]] = {
     'feed.task_created': {'ru': 'Задача: {title}', 'en': 'Task: {title}'},
     'feed.task_done': {'ru': 'Задача выполнена: {title}', 'en': 'Task done: {title}'},
     'feed.deal_created': {'ru': 'Бронь: {object}, {amount}', 'en': 'Booking: {object}, {amount}'},
+    'feed.tags_bulk': {
+        'ru': 'Метки: добавлены {added}; сняты {removed}',
+        'en': 'Tags: added {added}; removed {removed}',
+    },
+    'bulk.done': {'ru': 'Изменено клиентов: {changed}.', 'en': 'Clients changed: {changed}.'},
+    'bulk.skipped': {'ru': 'Пропущено: {skipped} ({reasons}).', 'en': 'Skipped: {skipped} ({reasons}).'},
+    'bulk.why_forbidden': {'ru': 'чужие клиенты', 'en': 'colleagues’ clients'},
+    'bulk.why_not_found': {'ru': 'не найдены', 'en': 'not found'},
+    'bulk.why_already': {'ru': 'уже так', 'en': 'already so'},
+    'bulk.why_transition': {'ru': 'переход не разрешён', 'en': 'move not allowed'},
     # client fields, as the feed and forms name them
     'field.name': {'ru': 'Имя', 'en': 'Name'},
     'field.email': {'ru': 'Email', 'en': 'Email'},

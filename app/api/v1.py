@@ -9,7 +9,8 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
-from app.domain import clients, deals, feed, leads, reference, tasks, users
+from app.domain import bulk, clients, deals, feed, leads, reference, tasks, users
+from app.domain.bulk import BulkResult, Selection
 from app.domain.db import get_database
 from app.domain.errors import (
     Conflict,
@@ -20,6 +21,7 @@ from app.domain.errors import (
     NotFound,
     PermissionDenied,
 )
+from app.domain.filters import ClientFilter
 from app.domain.models import Board, TaskType, TouchType
 from app.domain.permissions import Actor
 from app.domain.views import ClientDetail, ClientPage, LeadResult, StageView, TaskView, UserView
@@ -173,6 +175,28 @@ class BookingIn(BaseModel):
     version: int | None = None
 
 
+class BulkIn(BaseModel):
+    client_ids: list[int] = Field([], description='the chosen clients, or leave empty and give `filter`')
+    filter: ClientFilter | None = Field(None, description='all clients matching this filter')
+
+    def selection(self) -> Selection:
+        return Selection(client_ids=self.client_ids, flt=self.filter)
+
+
+class BulkAssignIn(BulkIn):
+    responsible_id: int
+
+
+class BulkMoveIn(BulkIn):
+    stage_id: int
+    reason_id: int | None = None
+
+
+class BulkTagsIn(BulkIn):
+    add_tag_ids: list[int] = []
+    remove_tag_ids: list[int] = []
+
+
 class RefOut(BaseModel):
     id: int
     name: str
@@ -188,23 +212,52 @@ def post_lead(lead: LeadIn, actor: ActorDep) -> LeadResult:
 @api.get('/clients', response_model=ClientPage, tags=['clients'])
 def get_clients(
     actor: ActorDep,
-    stage_id: Annotated[list[int] | None, Query()] = None,
+    stage_id: Annotated[list[int] | None, Query(description='stages; none given means the working stages')] = None,
+    all_stages: Annotated[bool, Query(description='include the closing stages when no stage_id is given')] = False,
     responsible_id: Annotated[list[int] | None, Query()] = None,
-    q: str | None = None,
+    creator_id: Annotated[list[int] | None, Query()] = None,
+    project_id: Annotated[list[int] | None, Query()] = None,
+    tag_id: Annotated[list[int] | None, Query(description='clients having any of these tags')] = None,
+    source: Literal['any', 'own', 'agency'] = 'any',
+    task_state: Annotated[Literal['any', 'none', 'overdue', 'open'], Query(alias='tasks')] = 'any',
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    last_comment_from: datetime | None = None,
+    last_comment_to: datetime | None = None,
+    deals_count_min: int | None = None,
+    deals_count_max: int | None = None,
+    deals_sum_min: float | None = None,
+    deals_sum_max: float | None = None,
+    q: Annotated[str | None, Query(description='any part of the name, or 4+ consecutive phone digits')] = None,
     scope: Literal['all', 'own'] = 'all',
+    sort: Literal['created_at', 'name', 'last_activity_at', 'stage_changed_at'] = 'created_at',
+    descending: bool = True,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> ClientPage:
-    """Clients the caller may see, newest first, with the exact total."""
-    return _read(
-        clients.list_clients,
-        actor=actor,
-        stage_ids=stage_id,
-        responsible_ids=responsible_id,
-        search=q,
+    """Clients the caller may see matching the same filters as the screens, with the exact total."""
+    flt = ClientFilter(
+        stage_ids=stage_id or [],
+        all_stages=all_stages,
+        responsible_ids=responsible_id or [],
+        creator_ids=creator_id or [],
+        project_ids=project_id or [],
+        tag_ids=tag_id or [],
+        source=source,
+        tasks=task_state,
+        created_from=created_from,
+        created_to=created_to,
+        last_comment_from=last_comment_from,
+        last_comment_to=last_comment_to,
+        deals_count_min=deals_count_min,
+        deals_count_max=deals_count_max,
+        deals_sum_min=deals_sum_min,
+        deals_sum_max=deals_sum_max,
+        search=q or '',
         own_only=scope == 'own',
-        limit=limit,
-        offset=offset,
+    )
+    return _read(
+        clients.list_clients, actor=actor, flt=flt, sort=sort, descending=descending, limit=limit, offset=offset
     )
 
 
@@ -282,6 +335,30 @@ def add_task(client_id: int, body: TaskIn, actor: ActorDep) -> TaskView:
 @api.post('/clients/{client_id}/tasks/{task_id}/done', response_model=TaskView, tags=['clients'])
 def complete_task(client_id: int, task_id: int, actor: ActorDep) -> TaskView:
     return _write(tasks.complete_task, actor=actor, client_id=client_id, task_id=task_id)
+
+
+@api.post('/clients/bulk/assign', response_model=BulkResult, tags=['bulk'])
+def bulk_assign(body: BulkAssignIn, actor: ActorDep) -> BulkResult:
+    """Hand many clients to another user in one transaction (a manager on leave → a colleague)."""
+    return _write(bulk.bulk_assign, actor=actor, selection=body.selection(), responsible_id=body.responsible_id)
+
+
+@api.post('/clients/bulk/move', response_model=BulkResult, tags=['bulk'])
+def bulk_move(body: BulkMoveIn, actor: ActorDep) -> BulkResult:
+    return _write(
+        bulk.bulk_move, actor=actor, selection=body.selection(), stage_id=body.stage_id, reason_id=body.reason_id
+    )
+
+
+@api.post('/clients/bulk/tags', response_model=BulkResult, tags=['bulk'])
+def bulk_tags(body: BulkTagsIn, actor: ActorDep) -> BulkResult:
+    return _write(
+        bulk.bulk_tags,
+        actor=actor,
+        selection=body.selection(),
+        add_tag_ids=body.add_tag_ids,
+        remove_tag_ids=body.remove_tag_ids,
+    )
 
 
 @api.get('/stages', response_model=list[StageView], tags=['reference'])

@@ -3,13 +3,14 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from .cards import build_cards, build_detail
 from .errors import DuplicatePhone, InvalidInput, PermissionDenied, StaleUpdate
 from .feed import touch_client, write_fields_entry, write_system_entry
+from .filters import ClientFilter, filtered_query
 from .models import (
     Agency,
     Board,
@@ -37,18 +38,13 @@ from .permissions import (
     ensure_active,
     ensure_can_act,
     ensure_can_see,
-    restrict_to_visible,
 )
-from .phones import Phone, normalize_phone, phone_digits_query
+from .phones import Phone, normalize_phone
 from .reference import ensure_exists, first_working_stage, resolve_channel, transition_allowed
+from .text import fold
 from .views import ClientCard, ClientDetail, ClientPage
 
 EDITABLE_FIELDS = ('name', 'email', 'project_id', 'channel_id', 'agency_id', 'realtor_id', 'situation', 'custom')
-
-
-def fold(text: str) -> str:
-    """The searchable form of a name: case-folded in Python, since SQLite folds only ASCII."""
-    return ' '.join((text or '').split()).casefold()
 
 
 def normalize_phones(raw_phones: Sequence[str]) -> list[Phone]:
@@ -465,53 +461,38 @@ def client_snapshot(session, client_id: int) -> ClientCard | None:
     return build_cards(session, SYSTEM_VIEWER, [client])[0]
 
 
-def filtered_clients(
-    actor: Actor,
-    *,
-    stage_ids: Sequence[int] | None = None,
-    responsible_ids: Sequence[int] | None = None,
-    search: str | None = None,
-    own_only: bool = False,
-):
-    """The query of clients this actor may see that match the filters (shared by lists and counts)."""
-    query = restrict_to_visible(actor, select(Client))
-    if own_only:
-        query = query.where(Client.responsible_id == actor.id)
-    if stage_ids:
-        query = query.where(Client.stage_id.in_(list(stage_ids)))
-    if responsible_ids:
-        query = query.where(Client.responsible_id.in_(list(responsible_ids)))
-    text = (search or '').strip()
-    if text:
-        digits = phone_digits_query(text)
-        by_name = Client.name_folded.contains(fold(text), autoescape=True)
-        if digits:
-            by_phone = Client.id.in_(select(ClientPhone.client_id).where(ClientPhone.number.contains(digits)))
-            query = query.where(or_(by_name, by_phone))
-        else:
-            query = query.where(by_name)
-    return query
+SORTS = {
+    'created_at': Client.created_at,
+    'name': Client.name_folded,
+    'last_activity_at': Client.last_activity_at,
+    'stage_changed_at': Client.stage_changed_at,
+}
+
+
+def _as_filter(flt: ClientFilter | None, shortcuts: dict) -> ClientFilter:
+    """A filter from a ClientFilter and/or the common shortcuts (stage_ids, responsible_ids, search, own_only)."""
+    values = (flt or ClientFilter()).model_dump()
+    values.update({k: v for k, v in shortcuts.items() if v is not None})
+    return ClientFilter.model_validate(values)
 
 
 def list_clients(
     session,
     *,
     actor: Actor,
-    stage_ids: Sequence[int] | None = None,
-    responsible_ids: Sequence[int] | None = None,
-    search: str | None = None,
-    own_only: bool = False,
+    flt: ClientFilter | None = None,
     limit: int = 50,
     offset: int = 0,
+    sort: str = 'created_at',
+    descending: bool = True,
+    **shortcuts,
 ) -> ClientPage:
-    """A page of visible clients, newest first, with the exact total of the filtered set."""
-    query = filtered_clients(
-        actor, stage_ids=stage_ids, responsible_ids=responsible_ids, search=search, own_only=own_only
-    )
+    """A page of the clients this actor may see that match the filter, with the exact total."""
+    query = filtered_query(session, actor, _as_filter(flt, shortcuts))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(
-        query.order_by(Client.created_at.desc(), Client.id.desc()).limit(max(1, min(limit, 500))).offset(max(0, offset))
-    ).all()
+    column = SORTS.get(sort, Client.created_at)
+    order = (column.desc(), Client.id.desc()) if descending else (column.asc(), Client.id.asc())
+    rows = session.exec(query.order_by(*order).limit(max(1, min(limit, 500))).offset(max(0, offset))).all()
     return ClientPage(total=total, items=build_cards(session, actor, rows))
 
 
@@ -521,10 +502,18 @@ def _with_overdue_tasks():
 
 
 def board_column(
-    session, *, actor: Actor, stage_id: int, own_only: bool = False, offset: int = 0, limit: int = 20
+    session,
+    *,
+    actor: Actor,
+    stage_id: int,
+    flt: ClientFilter | None = None,
+    offset: int = 0,
+    limit: int = 20,
+    **shortcuts,
 ) -> ClientPage:
     """One page of a kanban column: clients with overdue tasks first, then the rest, newest first each."""
-    base = filtered_clients(actor, stage_ids=[stage_id], own_only=own_only)
+    column_filter = _as_filter(flt, shortcuts).model_copy(update={'stage_ids': [stage_id]})
+    base = filtered_query(session, actor, column_filter)
     newest = (Client.created_at.desc(), Client.id.desc())
     overdue = base.where(_with_overdue_tasks())
     total = session.exec(select(func.count()).select_from(base.subquery())).one()
@@ -538,10 +527,11 @@ def board_column(
     return ClientPage(total=total, items=build_cards(session, actor, rows))
 
 
-def count_by_stage(session, *, actor: Actor, own_only: bool = False, search: str | None = None) -> dict[int, int]:
-    """Exact counts of visible clients per stage, for column headers."""
+def count_by_stage(session, *, actor: Actor, flt: ClientFilter | None = None, **shortcuts) -> dict[int, int]:
+    """Exact counts of matching clients per stage, for column headers (the stage choice is ignored)."""
+    board_filter = _as_filter(flt, shortcuts).model_copy(update={'stage_ids': [], 'all_stages': True})
     query = (
-        filtered_clients(actor, own_only=own_only, search=search)
+        filtered_query(session, actor, board_filter)
         .with_only_columns(Client.stage_id, func.count())
         .group_by(Client.stage_id)
     )

@@ -31,6 +31,18 @@ class ClientChanged:
 
 
 @dataclass(frozen=True)
+class ClientsChanged:
+    """A bulk action changed many clients at once: viewers reload what they show instead of card by card."""
+
+    actor_id: int
+    what: str
+    count: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class SessionEnded:
     """A login session ended (logout, expiry): every tab sharing it goes back to the login page."""
 
@@ -41,7 +53,7 @@ class SessionEnded:
         return asdict(self)
 
 
-Event = ClientChanged | SessionEnded
+Event = ClientChanged | ClientsChanged | SessionEnded
 Subscriber = Callable[[Event], None]
 
 

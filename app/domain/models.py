@@ -304,6 +304,14 @@ class FeedEntry(SQLModel, table=True):
     edited_at: datetime | None = None
 
 
+class UserPreference(SQLModel, table=True):
+    """A user's remembered choice (filter, table columns, Mine/All), the same on every device."""
+
+    user_id: int = Field(foreign_key='user.id', primary_key=True)
+    key: str = Field(primary_key=True, max_length=64)
+    value: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
 class AccountSetting(SQLModel, table=True):
     """Account-wide settings as JSON values by key (lead distribution and the like)."""
 

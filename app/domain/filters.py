@@ -1,0 +1,165 @@
+"""The client filter shared by the board, the table, the API and bulk actions; remembered per user."""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel
+from sqlalchemy import and_, exists, func, or_, select
+from sqlmodel import select as sql_select
+
+from .models import (
+    Client,
+    ClientPhone,
+    ClientTag,
+    Deal,
+    Stage,
+    StageKind,
+    Task,
+    UserPreference,
+    as_utc,
+    utcnow,
+)
+from .permissions import Actor, restrict_to_visible
+from .phones import phone_digits_query
+from .text import fold
+
+FILTER_KEY = 'client_filter'
+
+
+class ClientFilter(BaseModel):
+    """Every filter of SPEC §3 «Фильтр». Empty means "no condition"; stages empty means working stages only."""
+
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    source: Literal['any', 'own', 'agency'] = 'any'
+    project_ids: list[int] = []
+    stage_ids: list[int] = []
+    creator_ids: list[int] = []
+    responsible_ids: list[int] = []
+    deals_count_min: int | None = None
+    deals_count_max: int | None = None
+    deals_sum_min: float | None = None
+    deals_sum_max: float | None = None
+    tasks: Literal['any', 'none', 'overdue', 'open'] = 'any'
+    tag_ids: list[int] = []
+    last_comment_from: datetime | None = None
+    last_comment_to: datetime | None = None
+    search: str = ''
+    own_only: bool = False
+    all_stages: bool = False  # the header search and the API look in closed stages too
+
+    def is_default(self) -> bool:
+        """Nothing chosen beyond the defaults (the search box and the Mine/All toggle live apart)."""
+        return self.model_copy(update={'search': '', 'own_only': False, 'all_stages': False}) == ClientFilter()
+
+
+def _deals_count():
+    return select(func.count(Deal.id)).where(Deal.client_id == Client.id).scalar_subquery()
+
+
+def _deals_sum():
+    return select(func.coalesce(func.sum(Deal.amount), 0)).where(Deal.client_id == Client.id).scalar_subquery()
+
+
+def _bounded(column, low, high):
+    conditions = []
+    if low is not None:
+        conditions.append(column >= low)
+    if high is not None:
+        conditions.append(column <= high)
+    return conditions
+
+
+def _minute_end(moment: datetime) -> datetime:
+    """An interval's end "to the minute" includes that whole minute."""
+    return as_utc(moment).replace(second=59, microsecond=999999)
+
+
+def filter_conditions(flt: ClientFilter, *, actor: Actor, working_stage_ids: list[int] | None) -> list:
+    """The WHERE conditions of a filter (visibility is added separately, by `filtered_query`)."""
+    conditions = []
+    if flt.own_only:
+        conditions.append(Client.responsible_id == actor.id)
+    if flt.created_from is not None:
+        conditions.append(Client.created_at >= as_utc(flt.created_from).replace(second=0, microsecond=0))
+    if flt.created_to is not None:
+        conditions.append(Client.created_at <= _minute_end(flt.created_to))
+    if flt.source == 'own':
+        conditions.append(Client.agency_id.is_(None))
+    elif flt.source == 'agency':
+        conditions.append(Client.agency_id.is_not(None))
+    if flt.project_ids:
+        conditions.append(Client.project_id.in_(flt.project_ids))
+    if flt.stage_ids:
+        conditions.append(Client.stage_id.in_(flt.stage_ids))
+    elif working_stage_ids is not None and not flt.all_stages:
+        conditions.append(Client.stage_id.in_(working_stage_ids))
+    if flt.creator_ids:
+        conditions.append(Client.creator_id.in_(flt.creator_ids))
+    if flt.responsible_ids:
+        conditions.append(Client.responsible_id.in_(flt.responsible_ids))
+    if flt.deals_count_min is not None or flt.deals_count_max is not None:
+        conditions += _bounded(_deals_count(), flt.deals_count_min, flt.deals_count_max)
+    if flt.deals_sum_min is not None or flt.deals_sum_max is not None:
+        conditions += _bounded(_deals_sum(), flt.deals_sum_min, flt.deals_sum_max)
+    if flt.tasks != 'any':
+        open_tasks = select(Task.client_id).where(Task.done == False)  # noqa: E712
+        if flt.tasks == 'none':
+            conditions.append(Client.id.not_in(open_tasks))
+        elif flt.tasks == 'open':
+            conditions.append(Client.id.in_(open_tasks))
+        else:
+            conditions.append(Client.id.in_(open_tasks.where(Task.due_at < utcnow())))
+    if flt.tag_ids:
+        conditions.append(exists().where(ClientTag.client_id == Client.id, ClientTag.tag_id.in_(flt.tag_ids)))
+    if flt.last_comment_from is not None:
+        conditions.append(Client.last_comment_at >= as_utc(flt.last_comment_from).replace(second=0, microsecond=0))
+    if flt.last_comment_to is not None:
+        conditions.append(Client.last_comment_at <= _minute_end(flt.last_comment_to))
+    text = (flt.search or '').strip()
+    if text:
+        by_name = Client.name_folded.contains(fold(text), autoescape=True)
+        digits = phone_digits_query(text)
+        if digits:
+            by_phone = Client.id.in_(select(ClientPhone.client_id).where(ClientPhone.number.contains(digits)))
+            conditions.append(or_(by_name, by_phone))
+        else:
+            conditions.append(by_name)
+    return conditions
+
+
+def working_stage_ids(session) -> list[int]:
+    return list(session.exec(sql_select(Stage.id).where(Stage.board == 'clients', Stage.kind == StageKind.working)))
+
+
+def filtered_query(session, actor: Actor, flt: ClientFilter):
+    """Clients this actor may see that match the filter; no stage chosen means the working stages."""
+    working = None if flt.stage_ids or flt.all_stages else working_stage_ids(session)
+    query = restrict_to_visible(actor, sql_select(Client))
+    conditions = filter_conditions(flt, actor=actor, working_stage_ids=working)
+    return query.where(and_(*conditions)) if conditions else query
+
+
+def load_filter(session, *, actor: Actor) -> ClientFilter:
+    """The filter this user left on, across logins and devices."""
+    try:
+        return ClientFilter.model_validate(load_preference(session, actor=actor, key=FILTER_KEY, default={}))
+    except ValueError:  # a filter saved by an older version: start clean rather than fail
+        return ClientFilter()
+
+
+def save_filter(session, *, actor: Actor, flt: ClientFilter) -> None:
+    save_preference(session, actor=actor, key=FILTER_KEY, value=flt.model_dump(mode='json'))
+
+
+def load_preference(session, *, actor: Actor, key: str, default=None):
+    row = session.get(UserPreference, (actor.id, key))
+    return row.value.get('value', default) if row else default
+
+
+def save_preference(session, *, actor: Actor, key: str, value) -> None:
+    """A per-user setting (filter, table columns, Mine/All) kept in the database, not in one browser."""
+    row = session.get(UserPreference, (actor.id, key)) or UserPreference(user_id=actor.id, key=key)
+    row.value = {'value': value}
+    session.add(row)
+    session.flush()
