@@ -13,7 +13,7 @@ from nicegui import background_tasks, run
 
 from app.domain.clients import client_snapshot
 from app.domain.db import get_database
-from app.domain.events import ClientChanged, SessionEnded, bus
+from app.domain.events import ClientChanged, ClientsChanged, SessionEnded, bus
 from app.domain.models import User, utcnow
 from app.domain.tasks import tasks_falling_due
 from app.domain.views import ClientCard, TaskView
@@ -25,6 +25,8 @@ class LiveView(Protocol):
     """Something on screen that follows changes: a board, a header counter, an open client window."""
 
     def on_client_changed(self, event: ClientChanged, snapshot: ClientCard | None, actor_name: str) -> None: ...
+
+    def on_clients_changed(self, event: ClientsChanged) -> None: ...
 
     def on_session_ended(self, event: SessionEnded) -> None: ...
 
@@ -103,6 +105,10 @@ class LiveHub:
         if isinstance(event, SessionEnded):
             for view in list(self.views):
                 view.on_session_ended(event)
+            return
+        if isinstance(event, ClientsChanged):
+            for view in list(self.views):
+                view.on_clients_changed(event)
             return
         snapshot, actor_name = await run.io_bound(_read_snapshot, event.client_id, event.actor_id)
         for view in list(self.views):

@@ -30,7 +30,7 @@ class AppHeader:
         self.on_tasks = on_tasks
         with ui.header().classes('vk-header items-center no-wrap q-px-md q-py-xs gap-3'):
             ui.label(tr('app.title')).classes('text-h6 text-weight-bold')
-            for key, path in (('nav.board', '/'),):
+            for key, path in (('nav.board', '/'), ('nav.table', '/table')):
                 link = ui.link(tr(key), path).classes('vk-nav' + (' vk-nav-active' if key == active else ''))
                 link.mark(key)
             with (

@@ -150,4 +150,5 @@ def form_choices(session) -> FormChoices:
         realtors=[RefView(id=r.id, name=r.name) for r in realtors(session)],
         tags=[RefView(id=t.id, name=t.name, color=t.color) for t in tags(session)],
         users=[RefView(id=u.id, name=u.name) for u in user_views(session, active_only=True)],
+        everyone=[RefView(id=u.id, name=u.name if u.active else f'{u.name} ✕') for u in user_views(session)],
     )

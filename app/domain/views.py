@@ -56,6 +56,7 @@ class FormChoices(BaseModel):
     realtors: list[RefView]
     tags: list[RefView]
     users: list[RefView]
+    everyone: list[RefView]  # deactivated users too: their clients still have to be found and handed over
 
 
 class PhoneView(BaseModel):

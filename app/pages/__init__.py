@@ -2,7 +2,8 @@
 
 
 def register() -> None:
-    from . import board, login
+    from . import board, login, table
 
     login.register()
     board.register()
+    table.register()

@@ -1,0 +1,250 @@
+"""What every clients screen of a tab shares: the header, the client window, the user's filter, and
+following the changes of everyone (task counter, an open client window, logout in another tab)."""
+
+from datetime import datetime
+
+from nicegui import app, background_tasks, run, ui
+
+from app.components.client_form import ask_new_client
+from app.components.client_window import ClientWindow
+from app.components.header import AppHeader
+from app.components.locale import remember_locale, tr
+from app.domain import clients, deals, feed, filters, reference, tasks, users
+from app.domain.db import get_database
+from app.domain.events import ClientChanged, ClientsChanged, SessionEnded
+from app.domain.filters import ClientFilter
+from app.domain.permissions import Actor
+from app.domain.views import ClientCard as CardData
+from app.domain.views import ClientDetail, FormChoices, StageView, TaskView
+from app.live import hub
+
+from .session import SESSION_KEY, attempt, call, read, require_actor, session_key
+
+
+def load_screen_data(actor: Actor) -> tuple[list[StageView], FormChoices, ClientFilter]:
+    """Stages, form choices and the user's remembered filter, in one read."""
+    with get_database().read() as session:
+        return (
+            reference.stage_views(session),
+            reference.form_choices(session),
+            filters.load_filter(session, actor=actor),
+        )
+
+
+def _end_session(key: str | None) -> None:
+    with get_database().write() as session:
+        users.end_session(session, key=key or '')
+
+
+class WindowActions:
+    """The client window's requests, run as the tab's user against the open client."""
+
+    def __init__(self, screen: 'Screen') -> None:
+        self.screen = screen
+
+    @property
+    def client_id(self) -> int:
+        return self.screen.window.detail.id
+
+    async def _then_fresh(self, result) -> ClientDetail | None:
+        if result is not None:
+            return await self.screen.read(clients.get_client, client_id=self.client_id)
+        return None
+
+    async def save(self, changes: dict, version: int) -> ClientDetail | None:
+        fresh = await self.screen.call(
+            clients.update_client, client_id=self.client_id, changes=changes, expected_version=version
+        )
+        if fresh is None:  # refused (a stale version among others): show what is there now
+            await self.screen.refresh_window()
+        return fresh
+
+    async def comment(self, text: str) -> ClientDetail | None:
+        return await self._then_fresh(await self.screen.call(feed.add_comment, client_id=self.client_id, text=text))
+
+    async def edit_comment(self, comment_id: int, text: str) -> ClientDetail | None:
+        return await self._then_fresh(await self.screen.call(feed.edit_comment, comment_id=comment_id, text=text))
+
+    async def delete_comment(self, comment_id: int) -> ClientDetail | None:
+        await self.screen.call(feed.delete_comment, comment_id=comment_id)
+        return await self.screen.read(clients.get_client, client_id=self.client_id)
+
+    async def add_task(self, title: str, type: str, due_at: datetime) -> ClientDetail | None:
+        return await self._then_fresh(
+            await self.screen.call(tasks.add_task, client_id=self.client_id, title=title, type=type, due_at=due_at)
+        )
+
+    async def complete_task(self, task_id: int) -> ClientDetail | None:
+        await self.screen.call(tasks.complete_task, client_id=self.client_id, task_id=task_id)
+        return await self.screen.read(clients.get_client, client_id=self.client_id)
+
+    async def move(self, stage_id: int, reason_id: int | None) -> ClientDetail | None:
+        return await self.screen.call(
+            clients.move_client, client_id=self.client_id, stage_id=stage_id, reason_id=reason_id
+        )
+
+    async def reopen(self) -> ClientDetail | None:
+        return await self.screen.call(clients.reopen_client, client_id=self.client_id)
+
+    async def book(self, project_id: int | None, unit: str, amount: float) -> ClientDetail | None:
+        return await self.screen.call(
+            deals.book_client, client_id=self.client_id, project_id=project_id, unit=unit, amount=amount
+        )
+
+    async def assign(self, user_id: int) -> ClientDetail | None:
+        fresh = await self.screen.call(clients.assign_client, client_id=self.client_id, responsible_id=user_id)
+        return fresh or await self.screen.read(clients.get_client, client_id=self.client_id)
+
+
+class Screen:
+    """One open tab of a clients screen; subclasses show the clients (board, table) and follow changes."""
+
+    active_nav = 'nav.board'
+
+    def __init__(self, actor: Actor, stages: list[StageView], choices: FormChoices, flt: ClientFilter) -> None:
+        self.actor = actor
+        self.key = session_key()
+        self.event_key = users.session_event_key(self.key or '')
+        self.stages = {s.id: s for s in stages}
+        self.stage_list = stages
+        self.choices = choices
+        self.filter = flt
+        self.client = ui.context.client
+        remember_locale(self.client, app.storage.user.get('locale', 'ru'))
+
+    async def call(self, service, **arguments):
+        """A domain service as this tab's user; usable from live updates, outside any request."""
+        with self.client:
+            return await call(service, key=self.key, **arguments)
+
+    async def read(self, service, **arguments):
+        with self.client:
+            return await read(service, key=self.key, **arguments)
+
+    def build_frame(self) -> None:
+        self.header = AppHeader(
+            user_name=self.actor.name,
+            role=self.actor.role,
+            active=self.active_nav,
+            locale=app.storage.user.get('locale', 'ru'),
+            on_search=self.search,
+            on_pick=self.open_client,
+            on_tasks=lambda: self.read(tasks.my_tasks),
+            on_locale=self.set_locale,
+            on_logout=self.logout,
+        )
+        self.window = ClientWindow(
+            viewer_id=self.actor.id, stages=self.stage_list, choices=self.choices, actions=WindowActions(self)
+        )
+        hub.add(self)
+        self.client.on_delete(lambda: hub.remove(self))
+        ui.timer(60, self.check_session)
+        ui.timer(30, self.refresh_counters)
+
+    async def save_filter(self, flt: ClientFilter) -> None:
+        """Remember the filter for this user on every device, then show what it selects."""
+        self.filter = flt
+        await self.call(filters.save_filter, flt=flt)
+        await self.load()
+
+    async def load(self) -> None:
+        raise NotImplementedError
+
+    # live ----------------------------------------------------------------------------------------------------
+    def on_client_changed(self, event: ClientChanged, snapshot: CardData | None, actor_name: str) -> None:
+        if self.client.id not in self.client.instances:
+            hub.remove(self)
+            return
+        with self.client:
+            self.follow(event, snapshot, actor_name)
+            if self.window.client_id == event.client_id:
+                by = actor_name if event.actor_id != self.actor.id else ''
+                background_tasks.create(self.refresh_window(by), name='refresh-window')
+            if self.actor.id in event.task_assignee_ids or event.what == 'assigned':
+                background_tasks.create(self.refresh_counters(), name='refresh-counters')
+
+    def follow(self, event: ClientChanged, snapshot: CardData | None, actor_name: str) -> None:
+        """Show one client's change (a subclass knows where it is on screen)."""
+
+    async def refresh_live(self) -> None:
+        """Reload what is shown after changes by others (a subclass may keep more of its state)."""
+        await self.load()
+
+    def on_clients_changed(self, event: ClientsChanged) -> None:
+        """A bulk action: reload what is shown, as this user sees it."""
+        if self.client.id not in self.client.instances:
+            hub.remove(self)
+            return
+        with self.client:
+            background_tasks.create(self.refresh_live(), name='reload-after-bulk')
+            background_tasks.create(self.refresh_counters(), name='refresh-counters')
+
+    def on_session_ended(self, event: SessionEnded) -> None:
+        if event.session_key == self.event_key:
+            hub.remove(self)
+            with self.client:
+                ui.navigate.to('/login')
+
+    def on_tasks_due(self, due: list[TaskView]) -> None:
+        mine = [task for task in due if task.assignee_id == self.actor.id]
+        if not mine or self.client.id not in self.client.instances:
+            return
+        with self.client:
+            for task in mine:
+                ui.notify(
+                    tr('tasks.due_now', title=task.title, client=task.client_name),
+                    type='warning',
+                    position='top-right',
+                    timeout=0,
+                    close_button=tr('action.close'),
+                )
+            background_tasks.create(self.refresh_counters(), name='refresh-counters')
+
+    async def check_session(self) -> None:
+        if await require_actor() is None:
+            hub.remove(self)
+
+    async def refresh_counters(self) -> None:
+        counters = await self.read(tasks.task_counters)
+        if counters is not None:
+            self.header.set_counters(*counters)
+
+    # the client window and the header ----------------------------------------------------------------------
+    async def open_client(self, client_id: int) -> None:
+        detail = await self.read(clients.get_client, client_id=client_id)
+        if detail is not None:
+            self.window.open(detail)
+
+    async def refresh_window(self, changed_by: str = '') -> None:
+        client_id = self.window.client_id
+        if client_id is None:
+            return
+        detail = await self.read(clients.get_client, client_id=client_id)
+        if detail is None:
+            self.window.dialog.close()
+        else:
+            self.window.show(detail, changed_by=changed_by)
+
+    async def search(self, text: str) -> list[tuple[int, str, str]]:
+        """The header's search: any visible client, closed ones included, whatever the screen's filter."""
+        page = await self.read(clients.list_clients, flt=ClientFilter(search=text, all_stages=True), limit=8)
+        if page is None:
+            return []
+        return [(c.id, c.name, ', '.join(p.number for p in c.phones)) for c in page.items]
+
+    async def set_locale(self, locale: str) -> None:
+        await self.call(users.set_locale, locale=locale)
+        app.storage.user['locale'] = locale
+        ui.navigate.reload()
+
+    async def logout(self) -> None:
+        await run.io_bound(_end_session, self.key)
+        app.storage.user.pop(SESSION_KEY, None)
+        ui.navigate.to('/login')
+
+    async def new_client(self) -> None:
+        await ask_new_client(self.choices, create=self.create_client, on_open_existing=self.open_client)
+
+    async def create_client(self, values: dict):
+        with self.client:
+            return await attempt(clients.create_client, key=self.key, **values)

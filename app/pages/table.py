@@ -1,0 +1,304 @@
+"""/table — the clients table: the board's filter as rows, server-side paging and sorting, bulk actions."""
+
+from nicegui import run, ui
+
+from app.components.dialogs import ask_move
+from app.components.filter_panel import FilterBar
+from app.components.locale import current_locale, format_date, format_datetime, tr
+from app.domain import bulk, clients, filters
+from app.domain.bulk import Selection
+from app.domain.db import get_database
+from app.domain.events import ClientChanged
+from app.domain.permissions import Actor
+from app.domain.views import ClientCard as CardData
+
+from .screen import Screen, load_screen_data
+from .session import require_actor
+
+COLUMNS = (
+    'name',
+    'phone',
+    'stage',
+    'responsible',
+    'project',
+    'channel',
+    'agency',
+    'tags',
+    'situation',
+    'task',
+    'created_at',
+    'last_activity_at',
+)
+DEFAULT_COLUMNS = ('name', 'phone', 'stage', 'responsible', 'project', 'task', 'created_at')
+SORTABLE = {'name', 'created_at', 'last_activity_at'}
+COLUMNS_KEY = 'table_columns'
+ROWS_PER_PAGE = 50
+
+
+def _load_columns(actor: Actor) -> list[str]:
+    with get_database().read() as session:
+        chosen = filters.load_preference(session, actor=actor, key=COLUMNS_KEY, default=list(DEFAULT_COLUMNS))
+    return [c for c in chosen if c in COLUMNS] or list(DEFAULT_COLUMNS)
+
+
+def may_bulk(actor: Actor) -> bool:
+    return actor.is_head_or_admin or actor.can_bulk
+
+
+class ClientTable(Screen):
+    """One open table tab."""
+
+    active_nav = 'nav.table'
+
+    def __init__(self, actor, stages, choices, flt, columns: list[str]) -> None:
+        super().__init__(actor, stages, choices, flt)
+        self.visible_columns = columns
+        self.total = 0
+        self.all_matching = False
+        self.reload_pending = False
+        self.pagination = {
+            'page': 1,
+            'rowsPerPage': ROWS_PER_PAGE,
+            'sortBy': 'created_at',
+            'descending': True,
+            'rowsNumber': 0,
+        }
+
+    def build(self) -> None:
+        self.build_frame()
+        with ui.column().classes('w-full q-px-md q-pt-sm gap-2'):
+            with ui.row().classes('w-full items-center no-wrap gap-3'):
+                self.filter_bar = FilterBar(
+                    self.filter,
+                    stages=self.stage_list,
+                    choices=self.choices,
+                    with_stages=True,
+                    on_change=self.save_filter,
+                )
+                ui.space()
+                self.total_label = ui.label('').classes('text-grey-8').mark('table-total')
+                chooser = ui.select(
+                    {c: tr(f'column.{c}') for c in COLUMNS},
+                    value=self.visible_columns,
+                    multiple=True,
+                    label=tr('table.columns'),
+                    on_change=self.choose_columns,
+                )
+                chooser.props('outlined dense options-dense').classes('w-56').mark('column-chooser')
+                ui.button(tr('board.new_client'), icon='add', on_click=self.new_client).props('unelevated no-caps')
+            with ui.row().classes('w-full items-center gap-2 vk-bulk-bar') as self.bulk_bar:
+                self.selected_label = ui.label('').classes('text-weight-medium').mark('selected-count')
+                self.select_all = ui.button('', on_click=self.select_all_matching).props('flat dense no-caps')
+                self.select_all.mark('select-all-matching')
+                ui.button(tr('table.clear_selection'), on_click=self.clear_selection).props('flat dense no-caps')
+                ui.space()
+                if may_bulk(self.actor):
+                    ui.button(tr('bulk.assign'), icon='swap_horiz', on_click=self.bulk_assign).props(
+                        'unelevated no-caps'
+                    ).mark('bulk-assign')
+                    ui.button(tr('bulk.move'), icon='east', on_click=self.bulk_move).props('outline no-caps').mark(
+                        'bulk-move'
+                    )
+                    ui.button(tr('bulk.tags'), icon='sell', on_click=self.bulk_tags).props('outline no-caps').mark(
+                        'bulk-tags'
+                    )
+            self.bulk_bar.set_visibility(False)
+            self.table = (
+                ui.table(
+                    columns=self._columns(), rows=[], row_key='id', selection='multiple', pagination=self.pagination
+                )
+                .classes('w-full vk-table')
+                .props('flat bordered dense binary-state-sort')
+                .mark('clients-table')
+            )
+            self.table.on('request', self.on_request)
+            self.table.on('rowClick', lambda e: self.open_client(e.args[1]['id']))
+            self.table.on_select(lambda _: self._selection_changed())
+
+    def _columns(self) -> list[dict]:
+        return [
+            {'name': c, 'field': c, 'label': tr(f'column.{c}'), 'align': 'left', 'sortable': c in SORTABLE}
+            for c in COLUMNS
+            if c in self.visible_columns
+        ]
+
+    def _row(self, card: CardData) -> dict:
+        task = card.open_tasks[0] if card.open_tasks else None
+        stage = self.stages.get(card.stage_id)
+        return {
+            'id': card.id,
+            'name': card.name,
+            'phone': ', '.join(p.number for p in card.phones),
+            'stage': stage.name if stage else '',
+            'responsible': card.responsible.name,
+            'project': card.project.name if card.project else '',
+            'channel': card.channel.name if card.channel else '',
+            'agency': ' · '.join(x.name for x in (card.agency, card.realtor) if x),
+            'tags': ', '.join(t.name for t in card.tags),
+            'situation': card.situation,
+            'task': f'{format_datetime(task.due_at)} {task.title}' if task else '',
+            'created_at': format_date(card.created_at),
+            'last_activity_at': format_datetime(card.last_activity_at),
+        }
+
+    async def load(self) -> None:
+        await self.fetch(self.pagination)
+
+    async def refresh_live(self) -> None:
+        """Colleagues' changes: same page, fresh rows, the user's selection kept."""
+        self.reload_pending = False
+        await self.fetch(self.pagination, keep_selection=True)
+
+    async def fetch(self, pagination: dict, keep_selection: bool = False) -> None:
+        sort = pagination.get('sortBy') or 'created_at'
+        page = await self.read(
+            clients.list_clients,
+            flt=self.filter,
+            limit=pagination['rowsPerPage'] or ROWS_PER_PAGE,
+            offset=(pagination['page'] - 1) * (pagination['rowsPerPage'] or ROWS_PER_PAGE),
+            sort=sort if sort in SORTABLE else 'created_at',
+            descending=bool(pagination.get('descending', True)),
+        )
+        if page is None:
+            return
+        self.total = page.total
+        self.pagination = {**pagination, 'rowsNumber': page.total}
+        self.table.pagination = self.pagination
+        kept = {row['id'] for row in self.table.selected} if keep_selection else set()
+        self.table.rows = [self._row(card) for card in page.items]
+        self.table.selected = [row for row in self.table.rows if row['id'] in kept]
+        self.table.update()
+        self.all_matching = self.all_matching and keep_selection
+        self.total_label.set_text(tr('table.total', total=page.total))
+        self.filter_bar.show(self.filter)
+        self._selection_changed()
+        self.table.mark('table-ready')
+
+    async def on_request(self, event) -> None:
+        await self.fetch(event.args['pagination'])
+
+    async def choose_columns(self, event) -> None:
+        self.visible_columns = [c for c in COLUMNS if c in (event.value or [])] or list(DEFAULT_COLUMNS)
+        self.table.columns = self._columns()
+        await self.call(filters.save_preference, key=COLUMNS_KEY, value=self.visible_columns)
+
+    # selection and bulk actions ------------------------------------------------------------------------------
+    def _selection_count(self) -> int:
+        return self.total if self.all_matching else len(self.table.selected)
+
+    def _selection_changed(self) -> None:
+        count = self._selection_count()
+        self.bulk_bar.set_visibility(count > 0)
+        self.selected_label.set_text(
+            tr('table.all_selected', total=self.total) if self.all_matching else tr('table.selected', count=count)
+        )
+        page_full = len(self.table.selected) == len(self.table.rows) and self.total > len(self.table.rows)
+        self.select_all.set_text(tr('table.select_all', total=self.total))
+        self.select_all.set_visibility(page_full and not self.all_matching)
+
+    def select_all_matching(self) -> None:
+        self.all_matching = True
+        self.table.selected = list(self.table.rows)
+        self.table.update()
+        self._selection_changed()
+
+    def clear_selection(self) -> None:
+        self.all_matching = False
+        self.table.selected.clear()
+        self.table.update()
+        self._selection_changed()
+
+    def _selection(self) -> Selection:
+        if self.all_matching:
+            return Selection(flt=self.filter)
+        return Selection(client_ids=[row['id'] for row in self.table.selected])
+
+    async def _run_bulk(self, action, **arguments) -> None:
+        """A bulk action runs off the event loop; the user sees it working and then what was done."""
+        count = self._selection_count()
+        with ui.dialog().props('persistent') as progress, ui.card().classes('items-center q-pa-lg'):
+            ui.spinner(size='lg')
+            ui.label(tr('bulk.working', count=count))
+        progress.open()
+        try:
+            result = await self.call(action, selection=self._selection(), **arguments)
+        finally:
+            progress.close()
+            progress.delete()
+        if result is not None:
+            ui.notify(
+                result.summary(current_locale()),
+                type='positive' if not result.skipped else 'warning',
+                multi_line=True,
+                timeout=8000,
+            )
+            self.clear_selection()
+            await self.load()
+
+    async def bulk_assign(self) -> None:
+        with ui.dialog() as dialog, ui.card().classes('w-96'):
+            ui.label(tr('bulk.assign')).classes('text-h6')
+            ui.label(tr('bulk.confirm', count=self._selection_count())).classes('text-grey-8')
+            user = (
+                ui.select({u.id: u.name for u in self.choices.users}, label=tr('client.responsible'))
+                .classes('w-full')
+                .props('outlined dense')
+                .mark('bulk-assign-user')
+            )
+            with ui.row().classes('w-full justify-end'):
+                ui.button(tr('action.cancel'), on_click=lambda: dialog.submit(None)).props('flat')
+                ui.button(tr('action.ok'), on_click=lambda: dialog.submit(user.value)).mark('bulk-assign-ok')
+        chosen = await dialog
+        dialog.delete()
+        if chosen:
+            await self._run_bulk(bulk.bulk_assign, responsible_id=chosen)
+
+    async def bulk_move(self) -> None:
+        answer = await ask_move(tr('table.selected', count=self._selection_count()), self.stage_list, -1)
+        if answer is not None:
+            await self._run_bulk(bulk.bulk_move, stage_id=answer[0], reason_id=answer[1])
+
+    async def bulk_tags(self) -> None:
+        options = {t.id: t.name for t in self.choices.tags}
+        with ui.dialog() as dialog, ui.card().classes('w-96'):
+            ui.label(tr('bulk.tags')).classes('text-h6')
+            ui.label(tr('bulk.confirm', count=self._selection_count())).classes('text-grey-8')
+            add = (
+                ui.select(options, label=tr('bulk.add_tags'), multiple=True)
+                .classes('w-full')
+                .props('outlined dense use-chips')
+                .mark('bulk-add-tags')
+            )
+            remove = (
+                ui.select(options, label=tr('bulk.remove_tags'), multiple=True)
+                .classes('w-full')
+                .props('outlined dense use-chips')
+            )
+            with ui.row().classes('w-full justify-end'):
+                ui.button(tr('action.cancel'), on_click=lambda: dialog.submit(None)).props('flat')
+                ui.button(tr('action.ok'), on_click=lambda: dialog.submit((add.value or [], remove.value or [])))
+        chosen = await dialog
+        dialog.delete()
+        if chosen and (chosen[0] or chosen[1]):
+            await self._run_bulk(bulk.bulk_tags, add_tag_ids=chosen[0], remove_tag_ids=chosen[1])
+
+    # live ----------------------------------------------------------------------------------------------------
+    def follow(self, event: ClientChanged, snapshot: CardData | None, actor_name: str) -> None:
+        """A shown row changes in place; anything else may change which rows match: reload the page."""
+        shown = {row['id'] for row in self.table.rows}
+        if (event.client_id in shown or event.what in ('created', 'moved', 'assigned')) and not self.reload_pending:
+            self.reload_pending = True
+            ui.timer(0.3, self.refresh_live, once=True)
+
+
+def register() -> None:
+    @ui.page('/table')
+    async def table_page() -> None:
+        actor = await require_actor()
+        if actor is None:
+            return
+        stages, choices, flt = await run.io_bound(load_screen_data, actor)
+        columns = await run.io_bound(_load_columns, actor)
+        table = ClientTable(actor, stages, choices, flt, columns)
+        table.build()
+        await table.load()
