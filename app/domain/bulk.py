@@ -61,7 +61,8 @@ def _selected(session, actor: Actor, selection: Selection) -> tuple[list[tuple[i
     selected ids were not visible (deleted meanwhile, or never theirs to see)."""
     if selection.flt is not None:
         query = filtered_query(session, actor, selection.flt)
-        rows = session.exec(query.with_only_columns(Client.id, Client.responsible_id, Client.stage_id, Client.name))
+        # execute, not exec: the query began as select(Client), and exec would return the first column only
+        rows = session.execute(query.with_only_columns(Client.id, Client.responsible_id, Client.stage_id, Client.name))
         return [tuple(row) for row in rows], 0
     wanted = list(dict.fromkeys(selection.client_ids))
     rows = []

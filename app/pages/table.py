@@ -76,7 +76,7 @@ class ClientTable(Screen):
                     on_change=self.save_filter,
                 )
                 ui.space()
-                self.total_label = ui.label('').classes('text-grey-8').mark('table-total')
+                self.total_label = ui.label('').classes('text-grey-8')
                 chooser = ui.select(
                     {c: tr(f'column.{c}') for c in COLUMNS},
                     value=self.visible_columns,
@@ -112,6 +112,7 @@ class ClientTable(Screen):
                 .mark('clients-table')
             )
             self.table.on('request', self.on_request)
+            self.table.on_pagination_change(self._keep_total)
             self.table.on('rowClick', lambda e: self.open_client(e.args[1]['id']))
             self.table.on_select(lambda _: self._selection_changed())
 
@@ -172,7 +173,12 @@ class ClientTable(Screen):
         self.total_label.set_text(tr('table.total', total=page.total))
         self.filter_bar.show(self.filter)
         self._selection_changed()
-        self.table.mark('table-ready')
+        self.total_label.mark('table-total', 'table-ready')  # tests wait for the first page
+
+    def _keep_total(self, event) -> None:
+        # Quasar echoes its pagination back, possibly from before the total was known: keep the real total
+        if event.value.get('rowsNumber') != self.total:
+            self.table.pagination = {**event.value, 'rowsNumber': self.total}
 
     async def on_request(self, event) -> None:
         await self.fetch(event.args['pagination'])
