@@ -63,10 +63,19 @@ TEXTS: dict[str, dict[str, str]] = {
         'ru': 'Пользователь «{user}» деактивирован и не может быть ответственным',
         'en': 'The user “{user}” is deactivated and cannot be responsible',
     },
+    'error.assignee_cannot_see': {
+        'ru': '{user} не видит этого клиента и не может получить по нему задачу',
+        'en': '{user} cannot see this client and cannot be given a task on it',
+    },
     'error.unknown_user': {'ru': 'Нет такого пользователя', 'en': 'No such user'},
     'error.unknown_channel': {'ru': 'Нет такого канала: «{channel}»', 'en': 'No such channel: “{channel}”'},
     'error.unknown_project': {'ru': 'Нет такого проекта: «{project}»', 'en': 'No such project: “{project}”'},
     'error.unknown_ref': {'ru': 'Нет такого значения: {what}', 'en': 'No such value: {what}'},
+    'error.unknown_ref_id': {'ru': 'Нет такого значения: {what} №{id}', 'en': 'No such value: {what} #{id}'},
+    'error.realtor_agency': {
+        'ru': 'Риэлтор не из выбранного агентства',
+        'en': 'The realtor does not belong to the chosen agency',
+    },
     'error.bad_touch_type': {
         'ru': 'Тип касания должен быть «request» или «call»',
         'en': 'The touch type must be “request” or “call”',

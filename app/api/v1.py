@@ -261,6 +261,31 @@ def get_clients(
     )
 
 
+# bulk routes come before /clients/{client_id}/…, which would otherwise take «bulk» for an id
+@api.post('/clients/bulk/assign', response_model=BulkResult, tags=['bulk'])
+def bulk_assign(body: BulkAssignIn, actor: ActorDep) -> BulkResult:
+    """Hand many clients to another user in one transaction (a manager on leave → a colleague)."""
+    return _write(bulk.bulk_assign, actor=actor, selection=body.selection(), responsible_id=body.responsible_id)
+
+
+@api.post('/clients/bulk/move', response_model=BulkResult, tags=['bulk'])
+def bulk_move(body: BulkMoveIn, actor: ActorDep) -> BulkResult:
+    return _write(
+        bulk.bulk_move, actor=actor, selection=body.selection(), stage_id=body.stage_id, reason_id=body.reason_id
+    )
+
+
+@api.post('/clients/bulk/tags', response_model=BulkResult, tags=['bulk'])
+def bulk_tags(body: BulkTagsIn, actor: ActorDep) -> BulkResult:
+    return _write(
+        bulk.bulk_tags,
+        actor=actor,
+        selection=body.selection(),
+        add_tag_ids=body.add_tag_ids,
+        remove_tag_ids=body.remove_tag_ids,
+    )
+
+
 @api.post('/clients', response_model=ClientDetail, status_code=201, tags=['clients'])
 def post_client(client: ClientIn, actor: ActorDep) -> ClientDetail:
     return _write(clients.create_client, actor=actor, **client.model_dump())
@@ -335,30 +360,6 @@ def add_task(client_id: int, body: TaskIn, actor: ActorDep) -> TaskView:
 @api.post('/clients/{client_id}/tasks/{task_id}/done', response_model=TaskView, tags=['clients'])
 def complete_task(client_id: int, task_id: int, actor: ActorDep) -> TaskView:
     return _write(tasks.complete_task, actor=actor, client_id=client_id, task_id=task_id)
-
-
-@api.post('/clients/bulk/assign', response_model=BulkResult, tags=['bulk'])
-def bulk_assign(body: BulkAssignIn, actor: ActorDep) -> BulkResult:
-    """Hand many clients to another user in one transaction (a manager on leave → a colleague)."""
-    return _write(bulk.bulk_assign, actor=actor, selection=body.selection(), responsible_id=body.responsible_id)
-
-
-@api.post('/clients/bulk/move', response_model=BulkResult, tags=['bulk'])
-def bulk_move(body: BulkMoveIn, actor: ActorDep) -> BulkResult:
-    return _write(
-        bulk.bulk_move, actor=actor, selection=body.selection(), stage_id=body.stage_id, reason_id=body.reason_id
-    )
-
-
-@api.post('/clients/bulk/tags', response_model=BulkResult, tags=['bulk'])
-def bulk_tags(body: BulkTagsIn, actor: ActorDep) -> BulkResult:
-    return _write(
-        bulk.bulk_tags,
-        actor=actor,
-        selection=body.selection(),
-        add_tag_ids=body.add_tag_ids,
-        remove_tag_ids=body.remove_tag_ids,
-    )
 
 
 @api.get('/stages', response_model=list[StageView], tags=['reference'])

@@ -207,7 +207,7 @@ def bulk_tags(
     tags = {tag.id: tag for tag in session.exec(select(Tag).where(Tag.id.in_(set(add_tag_ids) | set(remove_tag_ids))))}
     missing = (set(add_tag_ids) | set(remove_tag_ids)) - set(tags)
     if missing:
-        raise InvalidInput('error.unknown_ref', what=f'tag #{min(missing)}')
+        raise InvalidInput('error.unknown_ref_id', what='field.tags', id=min(missing))
     rows, invisible = _selected(session, actor, selection)
     skipped = Counter({'bulk.why_not_found': invisible} if invisible else {})
     rows = _split_permitted(actor, rows, skipped)

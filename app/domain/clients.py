@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from .cards import build_cards, build_detail
 from .errors import DuplicatePhone, InvalidInput, PermissionDenied, StaleUpdate
-from .feed import touch_client, write_fields_entry, write_system_entry
+from .feed import lock_client, touch_client, write_fields_entry, write_system_entry
 from .filters import ClientFilter, filtered_query
 from .models import (
     Agency,
@@ -88,18 +88,18 @@ def _active_user(session, user_id: int) -> User:
 
 
 def _check_refs(session, values: dict) -> None:
-    ensure_exists(session, Project, values.get('project_id'), 'project')
-    ensure_exists(session, Agency, values.get('agency_id'), 'agency')
-    realtor = ensure_exists(session, Realtor, values.get('realtor_id'), 'realtor')
+    ensure_exists(session, Project, values.get('project_id'), 'field.project_id')
+    ensure_exists(session, Agency, values.get('agency_id'), 'field.agency_id')
+    realtor = ensure_exists(session, Realtor, values.get('realtor_id'), 'field.realtor_id')
     if realtor is not None and values.get('agency_id') not in (None, realtor.agency_id):
-        raise InvalidInput('error.unknown_ref', what=f'realtor #{realtor.id}')
+        raise InvalidInput('error.realtor_agency')
     if realtor is not None and values.get('agency_id') is None:
         values['agency_id'] = realtor.agency_id
 
 
 def _set_tags(session, client_id: int, tag_ids: Sequence[int]) -> None:
     for tag_id in tag_ids:
-        ensure_exists(session, Tag, tag_id, 'tag')
+        ensure_exists(session, Tag, tag_id, 'field.tags')
     current = {link.tag_id: link for link in session.exec(select(ClientTag).where(ClientTag.client_id == client_id))}
     for tag_id, link in current.items():
         if tag_id not in tag_ids:
@@ -220,8 +220,7 @@ def create_client(
 def load_for_change(session, actor: Actor, client_id: int, expected_version: int | None = None) -> Client:
     """The client locked for this transaction, after checking the actor may change it and nobody saved
     it since the actor read it."""
-    client = session.exec(select(Client).where(Client.id == client_id).with_for_update()).first()
-    ensure_can_see(actor, client)
+    client = ensure_can_see(actor, lock_client(session, client_id))
     responsible = session.get(User, client.responsible_id)
     ensure_can_act(actor, client, responsible.name if responsible else '')
     if expected_version is not None and expected_version != client.version:

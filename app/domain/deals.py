@@ -1,5 +1,7 @@
 """Booking: a new deal for a client and one property object, and the client moved to the success stage."""
 
+import math
+
 from .cards import build_detail
 from .clients import apply_stage, load_for_change
 from .errors import InvalidInput
@@ -27,9 +29,9 @@ def book_client(
         amount = float(amount)
     except (TypeError, ValueError):
         raise InvalidInput('error.amount') from None
-    if amount <= 0:
+    if not math.isfinite(amount) or amount <= 0:
         raise InvalidInput('error.amount')
-    project = ensure_exists(session, Project, project_id, 'project')
+    project = ensure_exists(session, Project, project_id, 'field.project_id')
     success = stage_of_kind(session, StageKind.success)
     source = session.get(Stage, client.stage_id)
     if source.id != success.id and not transition_allowed(session, source.id, success.id):

@@ -1,6 +1,6 @@
 """What the domain refuses, each with a message key the UI and the API translate for the user."""
 
-from app.i18n import translate
+from app.i18n import TEXTS, translate
 
 
 class DomainError(Exception):
@@ -14,7 +14,9 @@ class DomainError(Exception):
         super().__init__(translate(self.key, 'en', **params))
 
     def message(self, locale: str = 'ru') -> str:
-        return translate(self.key, locale, **self.params)
+        # a parameter that is itself a text key (a field's name) is translated too
+        params = {k: translate(v, locale) if isinstance(v, str) and v in TEXTS else v for k, v in self.params.items()}
+        return translate(self.key, locale, **params)
 
 
 class NotFound(DomainError):

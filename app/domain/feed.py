@@ -2,6 +2,8 @@
 
 from datetime import datetime
 
+from sqlmodel import select
+
 from app.i18n import translate
 
 from .errors import InvalidInput, NotFound, PermissionDenied
@@ -56,9 +58,22 @@ def write_fields_entry(session, client: Client, actor: Actor, changes: list[dict
     )
 
 
+# changes a pending edit of the client's card could overwrite: only these make an older version stale
+VERSIONED = {'created', 'edited', 'moved', 'assigned', 'deal'}
+
+
+def lock_client(session, client_id: int) -> Client | None:
+    """The client row, locked until the transaction ends (PostgreSQL; SQLite writers are serialised anyway),
+    so two concurrent changes of one client cannot overwrite each other."""
+    return session.exec(
+        select(Client).where(Client.id == client_id).with_for_update().execution_options(populate_existing=True)
+    ).first()
+
+
 def touch_client(session, client: Client, actor: Actor | None, what: str, **event_fields) -> None:
-    """Record that a client changed: bump its version and activity, queue the event for after commit."""
-    client.version += 1
+    """Record that a client changed: bump its version (for card changes) and activity, queue the event."""
+    if what in VERSIONED:
+        client.version += 1
     client.last_activity_at = utcnow()
     session.add(client)
     queue_event(
@@ -76,7 +91,7 @@ def touch_client(session, client: Client, actor: Actor | None, what: str, **even
 
 def add_comment(session, *, actor: Actor, client_id: int, text: str) -> FeedEntry:
     """Anyone who sees the client may comment: a read-only viewer can still leave a note for the owner."""
-    client = ensure_can_see(actor, session.get(Client, client_id))
+    client = ensure_can_see(actor, lock_client(session, client_id))
     text = (text or '').strip()
     if not text:
         raise InvalidInput('error.comment_empty')
@@ -91,7 +106,7 @@ def _own_comment(session, actor: Actor, comment_id: int) -> tuple[FeedEntry, Cli
     entry = session.get(FeedEntry, comment_id)
     if entry is None or entry.kind != FeedKind.comment:
         raise NotFound()
-    client = ensure_can_see(actor, session.get(Client, entry.client_id))
+    client = ensure_can_see(actor, lock_client(session, entry.client_id))
     if entry.author_id != actor.id:
         raise PermissionDenied('error.comment_author')
     return entry, client

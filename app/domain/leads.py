@@ -5,7 +5,7 @@ from sqlmodel import select
 
 from .clients import apply_stage, find_client_by_phone, insert_client
 from .errors import InvalidInput
-from .feed import touch_client, write_system_entry
+from .feed import lock_client, touch_client, write_system_entry
 from .models import AccountSetting, Channel, Client, CreationMethod, FeedKind, Request, Role, Stage, TouchType, User
 from .permissions import Actor, can_see_client, ensure_active
 from .phones import normalize_phone
@@ -54,6 +54,7 @@ def _responsible_for_new_lead(session, owner: Actor) -> int:
 
 
 def _attach(session, actor: Actor, client: Client, request: Request, channel: Channel) -> LeadResult:
+    client = lock_client(session, client.id)
     request.client_id = client.id
     session.add(request)
     session.flush()

@@ -110,7 +110,7 @@ def ensure_exists(session, model, item_id: int | None, what: str):
         return None
     item = session.get(model, item_id)
     if item is None:
-        raise InvalidInput('error.unknown_ref', what=f'{what} #{item_id}')
+        raise InvalidInput('error.unknown_ref_id', what=what, id=item_id)
     return item
 
 

@@ -8,9 +8,9 @@ from sqlmodel import select
 from .cards import _by_id, task_view
 from .clients import load_for_change
 from .errors import InvalidInput, NotFound
-from .feed import touch_client, write_system_entry
+from .feed import lock_client, touch_client, write_system_entry
 from .models import Client, FeedKind, Task, TaskType, User, as_utc, utcnow
-from .permissions import Actor, ensure_can_see, restrict_to_visible
+from .permissions import Actor, can_see_client, ensure_can_see, restrict_to_visible
 from .views import TaskView
 
 
@@ -30,12 +30,14 @@ def add_task(
     if not title:
         raise InvalidInput('error.task_title')
     if type not in set(TaskType):
-        raise InvalidInput('error.unknown_ref', what=f'type {type}')
+        raise InvalidInput('error.unknown_ref', what=f'{type}')
     assignee = session.get(User, assignee_id or client.responsible_id)
     if assignee is None:
         raise InvalidInput('error.unknown_user')
     if not assignee.active:
         raise InvalidInput('error.inactive_user', user=assignee.name)
+    if not can_see_client(Actor.of(assignee), client):
+        raise InvalidInput('error.assignee_cannot_see', user=assignee.name)
     task = Task(
         client_id=client.id,
         title=title,
@@ -59,7 +61,7 @@ def complete_task(session, *, actor: Actor, client_id: int, task_id: int) -> Tas
     task = session.get(Task, task_id)
     if task is None or task.client_id != client_id:
         raise NotFound()
-    client = ensure_can_see(actor, session.get(Client, client_id))
+    client = ensure_can_see(actor, lock_client(session, client_id))
     if task.assignee_id != actor.id:
         client = load_for_change(session, actor, client_id)
     if task.done:
