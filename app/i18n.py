@@ -228,6 +228,10 @@ TEXTS: dict[str, dict[str, str]] = {
     'move.title': {'ru': 'Переместить «{client}»', 'en': 'Move “{client}”'},
     'move.stage': {'ru': 'Этап', 'en': 'Stage'},
     'reason.title': {'ru': 'Причина: «{stage}»', 'en': 'Reason: “{stage}”'},
+    'reason.none': {
+        'ru': 'У этапа нет причин закрытия — попросите администратора их добавить',
+        'en': 'This stage has no closing reasons: ask an admin to add some',
+    },
     'reason.pick': {'ru': 'Выберите причину', 'en': 'Choose a reason'},
     'booking.title': {'ru': 'Поставить бронь', 'en': 'Book'},
     'booking.project': {'ru': 'Проект', 'en': 'Project'},

@@ -6,6 +6,7 @@ then applies its own viewer's permissions to that snapshot before showing anythi
 
 import asyncio
 import logging
+import threading
 from datetime import datetime
 from typing import Protocol
 
@@ -24,7 +25,9 @@ log = logging.getLogger(__name__)
 class LiveView(Protocol):
     """Something on screen that follows changes: a board, a header counter, an open client window."""
 
-    def on_client_changed(self, event: ClientChanged, snapshot: ClientCard | None, actor_name: str) -> None: ...
+    def on_client_changed(
+        self, event: ClientChanged, snapshot: ClientCard | None, actor_name: str, seq: int
+    ) -> None: ...
 
     def on_clients_changed(self, event: ClientsChanged) -> None: ...
 
@@ -55,6 +58,8 @@ class LiveHub:
         self.loop: asyncio.AbstractEventLoop | None = None
         self._unsubscribe = None
         self._task_watch = None
+        self.sequence = 0  # committed changes published so far: a view's load remembers where it read
+        self._sequence_lock = threading.Lock()
 
     def start(self) -> None:
         """Called on server start-up, on the event loop; starting twice still subscribes once."""
@@ -96,12 +101,15 @@ class LiveHub:
         self.views.discard(view)
 
     def _on_event(self, event) -> None:
-        # called in whichever thread committed: hop onto the event loop before touching any UI
+        # called in the committing thread right after the commit: number it, then hop onto the event loop
+        with self._sequence_lock:
+            self.sequence += 1
+            seq = self.sequence
         if self.loop is None or self.loop.is_closed():
             return
-        self.loop.call_soon_threadsafe(lambda: background_tasks.create(self._dispatch(event), name='live-update'))
+        self.loop.call_soon_threadsafe(lambda: background_tasks.create(self._dispatch(event, seq), name='live-update'))
 
-    async def _dispatch(self, event) -> None:
+    async def _dispatch(self, event, seq: int) -> None:
         if isinstance(event, SessionEnded):
             for view in list(self.views):
                 view.on_session_ended(event)
@@ -113,7 +121,7 @@ class LiveHub:
         snapshot, actor_name = await run.io_bound(_read_snapshot, event.client_id, event.actor_id)
         for view in list(self.views):
             try:
-                view.on_client_changed(event, snapshot, actor_name)
+                view.on_client_changed(event, snapshot, actor_name, seq)
             except Exception:  # a tab that went away mid-update must not stop the others
                 log.exception('live update failed for a view')
 

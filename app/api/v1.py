@@ -61,7 +61,8 @@ async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
     if isinstance(exc, DuplicatePhone):
         body['client_id'] = exc.client_id
         body['phone'] = exc.phone
-    return JSONResponse(body, status_code=code)
+    headers = {'WWW-Authenticate': 'Bearer'} if code == status.HTTP_401_UNAUTHORIZED else None
+    return JSONResponse(body, status_code=code, headers=headers)
 
 
 @api.exception_handler(RequestValidationError)
@@ -132,6 +133,9 @@ class ClientPatch(BaseModel):
     tag_ids: list[int] | None = None
     touch_type: Literal['request', 'call'] | None = None
     custom: dict | None = None
+
+
+CLEARABLE = {'project_id', 'agency_id', 'realtor_id'}
 
 
 class MoveIn(BaseModel):
@@ -300,6 +304,8 @@ def get_client(client_id: int, actor: ActorDep) -> ClientDetail:
 def patch_client(client_id: int, patch: ClientPatch, actor: ActorDep) -> ClientDetail:
     changes = patch.model_dump(exclude_unset=True)
     version = changes.pop('version', None)
+    # null clears a reference (project, agency, realtor); for anything else it means "leave as is"
+    changes = {k: v for k, v in changes.items() if v is not None or k in CLEARABLE}
     return _write(clients.update_client, actor=actor, client_id=client_id, changes=changes, expected_version=version)
 
 

@@ -18,6 +18,8 @@ async def pick_reason(stage: StageView) -> int | None:
     with ui.dialog() as dialog, ui.card().classes('w-96'):
         ui.label(tr('reason.title', stage=stage.name)).classes('text-h6')
         choice = ui.radio({r.id: r.name for r in stage.reasons}).mark('reason-choice')
+        if not stage.reasons:  # an admin removed them all: say so instead of a form that cannot be sent
+            ui.label(tr('reason.none')).classes('text-negative')
         _buttons(dialog, lambda: dialog.submit(choice.value) if choice.value else ui.notify(tr('reason.pick')))
     result = await dialog
     dialog.delete()

@@ -28,6 +28,7 @@ class KanbanColumn(ui.column):
         super().__init__()
         self.stage = stage
         self.total = 0
+        self.loading = False
         self.card_factory = card_factory
         self.classes('vk-column no-wrap gap-0').props(f'data-stage={stage.id}')
         self.mark(f'column-{stage.id}')
@@ -72,16 +73,16 @@ class KanbanColumn(ui.column):
                 self.card_factory(card)
         self.refresh_footer()
 
-    def place(self, element: ClientCard) -> None:
-        """Put a card where the column's order wants it: overdue first, then newest first."""
+    def place(self, element: ClientCard, keep: bool = False) -> None:
+        """Put a card where the column's order wants it: overdue first, then newest first. A card that sorts
+        after the last loaded one while more are unloaded leaves: «show more» will bring it in its turn."""
 
         def rank(card: CardData):
             return (card.overdue_count == 0, -card.created_at.timestamp(), -card.id)
 
         others = [c for c in self.card_elements() if c is not element]
         index = next((i for i, other in enumerate(others) if rank(element.data) < rank(other.data)), len(others))
-        if index == len(others) and len(others) < self.total - 1 and element.parent_slot.parent is not self.cards:
-            # beyond the loaded page: it will come with "show more"
+        if not keep and index == len(others) and len(others) < self.total - 1:
             element.delete()
             return
         element.move(target_container=self.cards, target_index=index)

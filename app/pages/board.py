@@ -15,6 +15,7 @@ from app.domain.filters import ClientFilter
 from app.domain.permissions import Actor, can_act_on_clients_of, can_see_clients_of
 from app.domain.views import ClientCard as CardData
 from app.domain.views import ClientDetail, StageView
+from app.live import hub
 
 from .screen import Screen, load_screen_data
 from .session import require_actor
@@ -29,15 +30,17 @@ DRAG_HIGHLIGHT = (
 )
 
 
-def _load_board(actor: Actor, flt: ClientFilter, stage_ids: list[int]) -> tuple[dict[int, int], dict]:
-    """Counts for every stage and the first page of each working column, in one read transaction."""
+def _load_board(actor: Actor, flt: ClientFilter, stage_ids: list[int]) -> tuple[dict[int, int], dict, int]:
+    """Counts for every stage and the first page of each working column, in one read transaction, and the
+    number of changes published before it began (those are in what it reads)."""
+    seen = hub.sequence
     with get_database().read() as session:
         counts = clients.count_by_stage(session, actor=actor, flt=flt)
         pages = {
             stage_id: clients.board_column(session, actor=actor, stage_id=stage_id, flt=flt, limit=PAGE_SIZE)
             for stage_id in stage_ids
         }
-        return counts, pages
+        return counts, pages, seen
 
 
 class Board(Screen):
@@ -51,6 +54,9 @@ class Board(Screen):
         self.container_stage: dict[int, int] = {}
         self.counts: dict[int, int] = {}
         self.reload_pending = False
+        self.loading = False
+        self.loaded_seq = 0
+        self.held: list[tuple] = []  # changes that arrived while a load was reading
 
     # building ------------------------------------------------------------------------------------------------
     def build(self) -> None:
@@ -85,7 +91,20 @@ class Board(Screen):
 
     async def load(self) -> None:
         self.reload_pending = False
-        counts, pages = await run.io_bound(_load_board, self.actor, self.filter, list(self.columns))
+        self.loading = True
+        try:
+            counts, pages, self.loaded_seq = await run.io_bound(
+                _load_board, self.actor, self.filter, list(self.columns)
+            )
+        finally:
+            self.loading = False
+        self._show_loaded(counts, pages)
+        held, self.held = self.held, []
+        for change in held:
+            self.follow(*change)
+        await self.refresh_counters()
+
+    def _show_loaded(self, counts: dict[int, int], pages: dict) -> None:
         self.counts = {stage_id: counts.get(stage_id, 0) for stage_id in self.stages}
         for stage_id, column in self.columns.items():
             for element in column.card_elements():
@@ -98,7 +117,6 @@ class Board(Screen):
             zone.set_total(self.counts[stage_id])
         self.filter_bar.show(self.filter)
         self.board_row.mark('board-ready')  # tests and scripts wait for the first page of cards
-        await self.refresh_counters()
 
     def make_card(self, data: CardData) -> ClientCard:
         card = ClientCard(data, on_open=self.open_client, on_move=self.move_by_click)
@@ -110,6 +128,15 @@ class Board(Screen):
             del self.cards[element.data.id]
 
     async def load_more(self, column: KanbanColumn) -> None:
+        if column.loading:  # scrolling fires again while the page is on its way
+            return
+        column.loading = True
+        try:
+            await self._load_more(column)
+        finally:
+            column.loading = False
+
+    async def _load_more(self, column: KanbanColumn) -> None:
         shown = len(column.card_elements())
         page = await self.read(
             clients.board_column, stage_id=column.stage.id, flt=self.filter, offset=shown, limit=PAGE_SIZE
@@ -128,8 +155,8 @@ class Board(Screen):
         if source_stage == target_stage:
             return
         moved = await self.move(card.data, self.stages[target_stage])
-        if moved is None:
-            self._put_back(card, event.source, event.old_index)
+        if moved is None:  # cancelled or refused: back where the client is now (it may have moved meanwhile)
+            self.place(card, card.data, flash='', keep=True)
         else:
             self._show_moved(card, moved)
 
@@ -163,13 +190,11 @@ class Board(Screen):
             expected_version=data.version,
         )
 
-    def _put_back(self, card: ClientCard, container, index: int) -> None:
-        if not card.is_deleted:
-            card.move(target_container=container, target_index=index)
-
     def _show_moved(self, card: ClientCard, detail: ClientDetail) -> None:
+        if card.data.version > detail.version:  # the live update with newer data came first
+            return
         data = CardData(**{k: getattr(detail, k) for k in CardData.model_fields})
-        self.place(card, data, flash='')
+        self.place(card, data, flash='', keep=True)
 
     # live ----------------------------------------------------------------------------------------------------
     def _counted(self, stage_id: int | None, responsible_id: int | None) -> bool:
@@ -179,14 +204,18 @@ class Board(Screen):
             return False
         return can_see_clients_of(self.actor, responsible_id)
 
-    def follow(self, event: ClientChanged, snapshot: CardData | None, actor_name: str) -> None:
+    def follow(self, event: ClientChanged, snapshot: CardData | None, actor_name: str, seq: int) -> None:
+        if self.loading:
+            self.held.append((event, snapshot, actor_name, seq))
+            return
         if not self.filter.model_copy(update={'own_only': False}).is_default():
             # an arbitrary filter cannot be judged from the snapshot: ask the database again, shortly
             if not self.reload_pending:
                 self.reload_pending = True
                 ui.timer(RELOAD_DELAY, self.load, once=True)
             return
-        self._count_change(event)
+        if seq > self.loaded_seq:  # older changes are in the counts the last load read
+            self._count_change(event)
         card = self.cards.get(event.client_id)
         if snapshot is None or not self._counted(snapshot.stage_id, snapshot.responsible.id):
             if card is not None:
@@ -197,14 +226,15 @@ class Board(Screen):
                 self.window.dialog.close()
         else:
             mine = snapshot.model_copy(update={'can_act': can_act_on_clients_of(self.actor, snapshot.responsible.id)})
-            by_other = event.actor_id != self.actor.id
+            if card is not None and card.data.version > mine.version:
+                return  # a newer snapshot is shown already
             if card is None:
                 column = self.columns.get(mine.stage_id)
-                if column is not None:
-                    with column.cards:
-                        card = self.make_card(mine)
-            if card is not None:
-                self.place(card, mine, flash=actor_name if by_other else '')
+                if column is None:
+                    return
+                with column.cards:
+                    card = self.make_card(mine)
+            self.place(card, mine, flash=actor_name if event.actor_id != self.actor.id else '')
 
     def _count_change(self, event: ClientChanged) -> None:
         previous_stage = None if event.what == 'created' else (event.previous_stage_id or event.stage_id)
@@ -223,15 +253,18 @@ class Board(Screen):
                 elif stage_id in self.zones:
                     self.zones[stage_id].set_total(self.counts[stage_id])
 
-    def place(self, card: ClientCard, data: CardData, flash: str) -> None:
-        """Show a card with fresh data in the column of its stage (gone when its stage is a closing one)."""
+    def place(self, card: ClientCard, data: CardData, flash: str, keep: bool = False) -> None:
+        """Show a card with fresh data in the column of its stage (gone when its stage is a closing one, or
+        when it sorts beyond the loaded page, unless `keep`: the user's own drop stays where they see it)."""
+        if card.is_deleted or self.cards.get(data.id) is not card:
+            return
         column = self.columns.get(data.stage_id)
         card.show(data, flash=flash)
         if column is None:
             self._forget(card)
             card.delete()
         else:
-            column.place(card)
+            column.place(card, keep=keep)
             if card.is_deleted:
                 self._forget(card)
             elif flash:

@@ -151,20 +151,20 @@ class Screen:
         raise NotImplementedError
 
     # live ----------------------------------------------------------------------------------------------------
-    def on_client_changed(self, event: ClientChanged, snapshot: CardData | None, actor_name: str) -> None:
+    def on_client_changed(self, event: ClientChanged, snapshot: CardData | None, actor_name: str, seq: int) -> None:
         if self.client.id not in self.client.instances:
             hub.remove(self)
             return
         with self.client:
-            self.follow(event, snapshot, actor_name)
+            self.follow(event, snapshot, actor_name, seq)
             if self.window.client_id == event.client_id:
                 by = actor_name if event.actor_id != self.actor.id else ''
                 background_tasks.create(self.refresh_window(by), name='refresh-window')
             if self.actor.id in event.task_assignee_ids or event.what == 'assigned':
                 background_tasks.create(self.refresh_counters(), name='refresh-counters')
 
-    def follow(self, event: ClientChanged, snapshot: CardData | None, actor_name: str) -> None:
-        """Show one client's change (a subclass knows where it is on screen)."""
+    def follow(self, event: ClientChanged, snapshot: CardData | None, actor_name: str, seq: int) -> None:
+        """Show one client's change (a subclass knows where it is on screen); `seq` orders it against loads."""
 
     async def refresh_live(self) -> None:
         """Reload what is shown after changes by others (a subclass may keep more of its state)."""
@@ -201,8 +201,13 @@ class Screen:
             background_tasks.create(self.refresh_counters(), name='refresh-counters')
 
     async def check_session(self) -> None:
-        if await require_actor() is None:
+        """Every minute: an expired session goes to the login page; changed rights apply without a reload."""
+        actor = await require_actor()
+        if actor is None:
             hub.remove(self)
+        elif actor != self.actor:
+            self.actor = actor
+            await self.load()
 
     async def refresh_counters(self) -> None:
         counters = await self.read(tasks.task_counters)

@@ -9,6 +9,7 @@ from app.domain.errors import DomainError
 from app.domain.permissions import Actor
 
 SESSION_KEY = 'session_key'
+EXPIRED = 'login.expired'
 
 
 def session_key() -> str | None:
@@ -35,7 +36,7 @@ def _call(key: str | None, write: bool, service, arguments: dict):
     with database.write() if write else database.read() as session:
         actor = users.actor_for_session(session, key)
         if actor is None:
-            raise DomainError('login.expired')
+            raise DomainError(EXPIRED)
         return service(session, actor=actor, **arguments)
 
 
@@ -46,6 +47,9 @@ async def call(service, *, key: str | None = None, write: bool = True, **argumen
     try:
         return await run.io_bound(_call, key or session_key(), write, service, arguments)
     except DomainError as error:
+        if error.key == EXPIRED:
+            ui.navigate.to('/login?expired=1')
+            return None
         ui.notify(error.message(current_locale()), type='negative', multi_line=True)
         return None
 

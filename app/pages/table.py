@@ -289,7 +289,7 @@ class ClientTable(Screen):
             await self._run_bulk(bulk.bulk_tags, add_tag_ids=chosen[0], remove_tag_ids=chosen[1])
 
     # live ----------------------------------------------------------------------------------------------------
-    def follow(self, event: ClientChanged, snapshot: CardData | None, actor_name: str) -> None:
+    def follow(self, event: ClientChanged, snapshot: CardData | None, actor_name: str, seq: int) -> None:
         """A shown row changes in place; anything else may change which rows match: reload the page."""
         shown = {row['id'] for row in self.table.rows}
         if (event.client_id in shown or event.what in ('created', 'moved', 'assigned')) and not self.reload_pending:
