@@ -13,6 +13,8 @@ from .locale import current_locale, tr
 async def ask_new_client(
     choices: FormChoices,
     *,
+    responsible_id: int,
+    may_choose_responsible: bool,
     create: Callable[[dict], Awaitable[tuple[ClientDetail | None, DomainError | None]]],
     on_open_existing: Callable[[int], Awaitable[None]],
 ) -> ClientDetail | None:
@@ -21,6 +23,7 @@ async def ask_new_client(
         ui.label(tr('client.new')).classes('text-h6')
         name = ui.input(tr('client.name')).classes('w-full').props('outlined dense autofocus').mark('new-name')
         phone = ui.input(tr('client.phone')).classes('w-full').props('outlined dense type=tel').mark('new-phone')
+        more_phones = ui.input(tr('client.more_phones')).classes('w-full').props('outlined dense')
         email = ui.input(tr('client.email')).classes('w-full').props('outlined dense')
         with ui.row().classes('w-full no-wrap gap-2'):
             project = (
@@ -40,6 +43,28 @@ async def ask_new_client(
         touch = ui.toggle({'call': tr('touch.call'), 'request': tr('touch.request')}, value='call').props(
             'dense no-caps'
         )
+        with ui.row().classes('w-full no-wrap gap-2'):
+            agency = (
+                ui.select({a.id: a.name for a in choices.agencies}, label=tr('client.agency'), clearable=True)
+                .classes('col')
+                .props('outlined dense')
+            )
+            realtor = (
+                ui.select({r.id: r.name for r in choices.realtors}, label=tr('client.realtor'), clearable=True)
+                .classes('col')
+                .props('outlined dense')
+            )
+        tags = (
+            ui.select({t.id: t.name for t in choices.tags}, label=tr('client.tags'), multiple=True)
+            .classes('w-full')
+            .props('outlined dense use-chips')
+        )
+        responsible = (
+            ui.select({u.id: u.name for u in choices.users}, label=tr('client.responsible'), value=responsible_id)
+            .classes('w-full')
+            .props('outlined dense')
+        )
+        responsible.set_visibility(may_choose_responsible)
         situation = ui.textarea(tr('client.situation')).classes('w-full').props('outlined dense autogrow')
         problem = ui.label('').classes('text-negative').mark('new-problem')
         duplicate = {'client_id': None}
@@ -57,7 +82,12 @@ async def ask_new_client(
             created, error = await create(
                 {
                     'name': name.value or '',
-                    'phones': [phone.value or ''],
+                    'phones': [phone.value or '']
+                    + [p for p in (more_phones.value or '').replace(';', ',').split(',') if p.strip()],
+                    'agency_id': agency.value,
+                    'realtor_id': realtor.value,
+                    'tag_ids': list(tags.value or []),
+                    'responsible_id': responsible.value,
                     'email': email.value or '',
                     'project_id': project.value,
                     'channel_id': channel.value,

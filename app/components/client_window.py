@@ -38,6 +38,7 @@ class ClientWindow:
         self.choices = choices
         self.actions = actions
         self.detail: ClientDetail | None = None
+        self.pending: ClientDetail | None = None
         self.dirty = False
         self.dialog = ui.dialog().props('maximized=false').mark('client-window')
         with self.dialog, ui.card().classes('vk-window q-pa-none'):
@@ -52,13 +53,17 @@ class ClientWindow:
         self.show(detail)
         self.dialog.open()
 
-    def show(self, detail: ClientDetail, changed_by: str = '') -> None:
-        """Render the client; a form the user is editing keeps their input and says who changed the client."""
-        if changed_by and self.dirty:
-            self.banner.set_text(tr('client.changed_by', who=changed_by))
+    def show(self, detail: ClientDetail, changed_by: str = '', live: bool = False) -> None:
+        """Render the client. A live change never wipes what the user is typing: the window then says who
+        changed the client and offers the fresh data; a save from the stale form is refused as stale."""
+        if live and self.dirty:
+            self.pending = detail
+            who = changed_by or tr('client.another_tab')
+            self.banner_text.set_text(tr('client.changed_by', who=who))
             self.banner.set_visibility(True)
-            self._render_side(detail)
             return
+        self.dirty = False
+        self.pending = None
         self.detail = detail
         self.body.clear()
         with self.body:
@@ -73,7 +78,11 @@ class ClientWindow:
             if d.closing_reason:
                 ui.label(d.closing_reason.name).classes('text-caption text-grey-8')
             ui.button(icon='close', on_click=self.dialog.close).props('flat round dense').mark('window-close')
-        self.banner = ui.label('').classes('vk-banner w-full q-px-md q-py-xs')
+        with ui.row().classes('vk-banner w-full items-center no-wrap q-px-md q-py-xs') as self.banner:
+            self.banner_text = ui.label('').classes('col')
+            ui.button(tr('client.show_fresh'), on_click=lambda: self.show(self.pending or self.detail)).props(
+                'flat dense no-caps'
+            ).mark('window-show-fresh')
         self.banner.set_visibility(False)
         if not d.can_act:
             ui.label(tr('client.readonly', responsible=d.responsible.name)).classes(
@@ -237,6 +246,7 @@ class ClientWindow:
         locale = current_locale()
         with ui.row().classes('w-full no-wrap items-end gap-2'):
             box = ui.textarea(tr('client.comment')).classes('col').props('dense outlined autogrow').mark('comment-box')
+            box.on_value_change(self._mark_dirty)
 
             async def send() -> None:
                 if (box.value or '').strip():
@@ -266,6 +276,7 @@ class ClientWindow:
         if d.can_act:
             with ui.row().classes('w-full items-end no-wrap gap-2'):
                 title = ui.input(tr('task.title')).classes('col').props('dense outlined').mark('task-title')
+                title.on_value_change(self._mark_dirty)
                 kind = ui.select({k: tr(f'task.type.{k}') for k in TASK_TYPES}, value='call').props('dense outlined')
                 due = (
                     ui.input(tr('task.due'), value=datetime.now(TIMEZONE).strftime('%Y-%m-%dT%H:%M'))

@@ -1,10 +1,12 @@
 """Small questions the board asks: which reason, which stage, what booking. Each resolves to a value or None."""
 
+from collections.abc import Awaitable, Callable
+
 from nicegui import ui
 
-from app.domain.views import RefView, StageView
+from app.domain.views import ClientPage, RefView, StageView
 
-from .locale import tr
+from .locale import format_date, tr
 
 
 def _buttons(dialog: ui.dialog, on_ok, ok_label: str | None = None) -> ui.button:
@@ -78,3 +80,50 @@ async def ask_move(client_name: str, stages: list[StageView], current_stage_id: 
     result = await dialog
     dialog.delete()
     return result
+
+
+async def browse_clients(
+    stage: StageView,
+    *,
+    load_page: Callable[[int], Awaitable[ClientPage | None]],
+    on_open: Callable[[int], Awaitable[None]],
+) -> None:
+    """The clients of a closing stage, page by page, each with its closing reason; a click opens one."""
+    reasons = {r.id: r.name for r in stage.reasons}
+    with ui.dialog() as dialog, ui.card().classes('w-[34rem]'):
+        title = ui.label(stage.name).classes('text-h6')
+        with ui.scroll_area().classes('h-96'):
+            listing = ui.list().props('dense separator').classes('w-full')
+            more = (
+                ui.button(tr('board.more'), on_click=lambda: show_more()).props('flat dense no-caps').classes('w-full')
+            )
+        shown = {'count': 0}
+
+        async def open_client(client_id: int) -> None:
+            dialog.close()
+            await on_open(client_id)
+
+        async def show_more() -> None:
+            page = await load_page(shown['count'])
+            if page is None:
+                return
+            title.set_text(f'{stage.name} · {page.total}')
+            with listing:
+                for card in page.items:
+                    with (
+                        ui.item(on_click=lambda c=card.id: open_client(c))
+                        .props('clickable')
+                        .mark(f'browse-client-{card.id}')
+                    ):
+                        with ui.item_section():
+                            ui.item_label(card.name)
+                            caption = [card.responsible.name, format_date(card.created_at)]
+                            if card.closing_reason_id in reasons:
+                                caption.insert(0, reasons[card.closing_reason_id])
+                            ui.item_label(' · '.join(caption)).props('caption')
+            shown['count'] += len(page.items)
+            more.set_visibility(shown['count'] < page.total)
+
+        await show_more()
+    dialog.on_value_change(lambda e: dialog.delete() if not e.value else None)
+    dialog.open()

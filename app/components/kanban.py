@@ -107,7 +107,9 @@ class ClosingZone(ui.column):
             with ui.row().classes('items-center no-wrap w-full q-px-sm'):
                 ui.label(stage.name).classes('text-weight-medium ellipsis col')
                 self.counter = ui.badge('0', color='white', text_color='grey-9')
-                ui.button(icon='open_in_full', on_click=lambda: on_open(stage)).props('flat dense round size=sm')
+                ui.button(icon='open_in_full', on_click=lambda: on_open(stage)).props('flat dense round size=sm').mark(
+                    f'browse-{stage.id}'
+                )
             ui.label(tr('board.closing_hint')).classes('vk-closing-hint text-caption text-grey-6 q-px-sm')
             self.cards = ui.row().classes('vk-closing-drop w-full').props(f'data-stage={stage.id}')
             self.cards.make_sortable({'sort': False}, group=DRAG_GROUP, on_end=on_drop)

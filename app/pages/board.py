@@ -4,10 +4,10 @@ from nicegui import run, ui
 from nicegui.events import SortableEventArguments
 
 from app.components.client_card import ClientCard, card_labels_script
-from app.components.dialogs import ask_booking, ask_move, pick_reason
+from app.components.dialogs import ask_booking, ask_move, browse_clients, pick_reason
 from app.components.filter_panel import FilterBar
 from app.components.kanban import ClosingZone, KanbanColumn
-from app.components.locale import format_date, tr
+from app.components.locale import tr
 from app.domain import clients, deals
 from app.domain.db import get_database
 from app.domain.events import ClientChanged
@@ -279,18 +279,13 @@ class Board(Screen):
         await self.save_filter(self.filter.model_copy(update={'own_only': bool(event.value)}))
 
     async def browse_stage(self, stage: StageView) -> None:
-        page = await self.read(clients.board_column, stage_id=stage.id, flt=self.filter, limit=100)
-        if page is None:
-            return
-        with ui.dialog() as dialog, ui.card().classes('w-[32rem]'):
-            ui.label(f'{stage.name} · {page.total}').classes('text-h6')
-            with ui.scroll_area().classes('h-96'), ui.list().props('dense separator'):
-                for card in page.items:
-                    with ui.item(on_click=lambda c=card.id: (dialog.close(), self.open_client(c))).props('clickable'):
-                        with ui.item_section():
-                            ui.item_label(card.name)
-                            ui.item_label(f'{card.responsible.name} · {format_date(card.created_at)}').props('caption')
-        dialog.open()
+        await browse_clients(
+            stage,
+            load_page=lambda offset: self.read(
+                clients.board_column, stage_id=stage.id, flt=self.filter, offset=offset, limit=PAGE_SIZE * 2
+            ),
+            on_open=self.open_client,
+        )
 
 
 def register() -> None:

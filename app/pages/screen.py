@@ -13,7 +13,7 @@ from app.domain import clients, deals, feed, filters, reference, tasks, users
 from app.domain.db import get_database
 from app.domain.events import ClientChanged, ClientsChanged, SessionEnded
 from app.domain.filters import ClientFilter
-from app.domain.permissions import Actor
+from app.domain.permissions import Actor, acts_on_all_clients
 from app.domain.views import ClientCard as CardData
 from app.domain.views import ClientDetail, FormChoices, StageView, TaskView
 from app.live import hub
@@ -56,7 +56,7 @@ class WindowActions:
             clients.update_client, client_id=self.client_id, changes=changes, expected_version=version
         )
         if fresh is None:  # refused (a stale version among others): show what is there now
-            await self.screen.refresh_window()
+            await self.screen.refresh_window(live=False)
         return fresh
 
     async def comment(self, text: str) -> ClientDetail | None:
@@ -220,7 +220,7 @@ class Screen:
         if detail is not None:
             self.window.open(detail)
 
-    async def refresh_window(self, changed_by: str = '') -> None:
+    async def refresh_window(self, changed_by: str = '', live: bool = True) -> None:
         client_id = self.window.client_id
         if client_id is None:
             return
@@ -228,7 +228,7 @@ class Screen:
         if detail is None:
             self.window.dialog.close()
         else:
-            self.window.show(detail, changed_by=changed_by)
+            self.window.show(detail, changed_by=changed_by, live=live)
 
     async def search(self, text: str) -> list[tuple[int, str, str]]:
         """The header's search: any visible client, closed ones included, whatever the screen's filter."""
@@ -248,7 +248,13 @@ class Screen:
         ui.navigate.to('/login')
 
     async def new_client(self) -> None:
-        await ask_new_client(self.choices, create=self.create_client, on_open_existing=self.open_client)
+        await ask_new_client(
+            self.choices,
+            responsible_id=self.actor.id,
+            may_choose_responsible=acts_on_all_clients(self.actor),
+            create=self.create_client,
+            on_open_existing=self.open_client,
+        )
 
     async def create_client(self, values: dict):
         with self.client:

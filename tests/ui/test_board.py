@@ -277,3 +277,67 @@ async def test_switching_to_english_translates_the_board_and_is_remembered(user:
     await user.should_see('Mine', retries=50)
     with db.read() as session:
         assert user_by_login(session, 'anna').locale == 'en'
+
+
+async def test_a_cancelled_move_leaves_the_card_where_the_client_is_now(user: User, db):
+    anna = make_user(db, 'anna')
+    head = make_user(db, 'head', role='head')
+    client = make_client(db, anna)
+    failure, meeting = stages(db)['Бронь не поставлена'], stages(db)['Назначение встречи']
+    await log_in(user, 'anna')
+    user.find(marker=f'card-{client.id}').trigger('move')
+    await user.should_see(marker='move-stage')
+    pick(user, 'move-stage', failure.id)
+    with db.write() as session:  # meanwhile the head moves the client elsewhere
+        clients.move_client(session, actor=head, client_id=client.id, stage_id=meeting.id)
+    await eventually(lambda: column_of(user, client.id) == meeting.id)
+    user.find('Отмена').click()
+    await asyncio.sleep(0.2)
+    assert column_of(user, client.id) == meeting.id
+    with user:
+        assert next(iter(ElementFilter(marker=f'count-{meeting.id}'))).text == '1'
+        assert next(iter(ElementFilter(marker=f'count-{stages(db)["Не разобрано"].id}'))).text == '0'
+
+
+async def test_show_more_brings_every_client_once_after_live_arrivals(user: User, db):
+    anna = make_user(db, 'anna')
+    first = stages(db)['Не разобрано']
+    trash = stages(db)['Не лид (корзина)']
+    old = make_client(db, anna, name='Старый Клиент', phone='+79129990000')
+    with db.write() as session:
+        clients.move_client(session, actor=anna, client_id=old.id, stage_id=trash.id, reason_id=trash.reasons[0].id)
+    for number in range(20):
+        make_client(db, anna, name=f'Новый {number:02}', phone=f'+791288800{number:02}')
+    await log_in(user, 'anna')
+    with db.write() as session:  # the old client comes back: it sorts last, beyond the first page
+        clients.reopen_client(session, actor=anna, client_id=old.id)
+    await asyncio.sleep(0.3)
+    with user:
+        assert next(iter(ElementFilter(marker=f'count-{first.id}'))).text == '21'
+    for _ in range(3):
+        with user:
+            more = next(iter(ElementFilter(marker=f'more-{first.id}')))
+        if not more.visible:
+            break
+        user.find(marker=f'more-{first.id}').click()
+        await asyncio.sleep(0.2)
+    with user:
+        column = next(iter(ElementFilter(marker=f'column-{first.id}')))
+        names = [card.data.name for card in column.card_elements()]
+    assert len(names) == 21 and len(set(names)) == 21
+    assert 'Старый Клиент' in names
+
+
+async def test_a_closing_stage_can_be_browsed_with_reasons(user: User, db):
+    anna = make_user(db, 'anna')
+    trash = stages(db)['Не лид (корзина)']
+    client = make_client(db, anna, name='Спамер Спамович')
+    with db.write() as session:
+        clients.move_client(session, actor=anna, client_id=client.id, stage_id=trash.id, reason_id=trash.reasons[0].id)
+    await log_in(user, 'anna')
+    await user.should_not_see('Спамер Спамович')
+    user.find(marker=f'browse-{trash.id}').click()
+    await user.should_see('Спамер Спамович')
+    await user.should_see(f'{trash.reasons[0].name} · ')
+    user.find(marker=f'browse-client-{client.id}').click()
+    await user.should_see(marker='window-name')
