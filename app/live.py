@@ -110,6 +110,8 @@ class LiveHub:
         self.loop.call_soon_threadsafe(lambda: background_tasks.create(self._dispatch(event, seq), name='live-update'))
 
     async def _dispatch(self, event, seq: int) -> None:
+        if not self.views:  # nobody has a screen open: nothing to read or show
+            return
         if isinstance(event, SessionEnded):
             for view in list(self.views):
                 view.on_session_ended(event)

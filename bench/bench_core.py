@@ -135,8 +135,9 @@ class Bench:
         at_large = self.measure_lists() if large > small else at_small
         self.print_lists(small, large, at_small, at_large)
         self.statements(working[0].id)
-        leads = self.measure_leads()
+        self.measure_leads()
         self.measure_domain_leads()
+        leads = self.measure_server_leads()
         self.say(_machine_speed())
         self.verdict(at_small, at_large, leads)
 
@@ -284,7 +285,7 @@ class Bench:
         elapsed, cpu = time.perf_counter() - began, time.process_time() - began_cpu
         median, p95 = _summary(samples)
         self.say()
-        self.say(f'leads through POST /api/v1/leads, one process, one after another ({self.args.leads:,} leads)')
+        self.say(f'leads through POST /api/v1/leads in-process (TestClient), one after another ({self.args.leads:,})')
         outcome = ', '.join(f'{count:,} {status}' for status, count in sorted(statuses.items()))
         self.say(
             f'  {outcome} in {elapsed:.1f} s → {self.args.leads / elapsed:,.0f} leads/s '
@@ -292,6 +293,76 @@ class Bench:
         )
         self.say(f'  per lead: median {_ms(median).strip()}, p95 {_ms(p95).strip()}')
         return {'per_second': self.args.leads / elapsed}
+
+    def measure_server_leads(self, count: int = 3000, connections: int = 4) -> dict:
+        """The target's own terms: one real server process (uvicorn, `python -m app`) on this database,
+        leads arriving over HTTP from a few keep-alive connections, as a website and telephony would send them."""
+        import asyncio
+        import socket
+        import subprocess
+        import sys
+
+        import httpx
+
+        with socket.socket() as sock:
+            sock.bind(('127.0.0.1', 0))
+            port = sock.getsockname()[1]
+        env = {**os.environ, 'VORONKA_DATA_DIR': str(self.data_dir), 'VORONKA_PORT': str(port)}
+        server = subprocess.Popen(
+            [sys.executable, '-m', 'app'],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
+        url = f'http://127.0.0.1:{port}/api/v1/leads'
+        headers = {'Authorization': f'Bearer {self.admin_token}'}
+
+        async def post_all() -> tuple[float, list[float]]:
+            async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=connections)) as http:
+                for _ in range(300):  # wait for the server
+                    try:
+                        await http.get(f'http://127.0.0.1:{port}/api/v1/openapi.json')
+                        break
+                    except httpx.TransportError:
+                        await asyncio.sleep(0.1)
+                queue = list(range(count))
+                samples: list[float] = []
+
+                async def worker() -> None:
+                    while queue:
+                        index = queue.pop()
+                        one = time.perf_counter()
+                        response = await http.post(
+                            url,
+                            headers=headers,
+                            json={
+                                'name': f'Лид {index}',
+                                'phone': f'+7915{index % (count * 7 // 10):07d}',
+                                'channel': 'Сайт',
+                                'touch_type': 'request',
+                                'comment': 'Заявка с сайта',
+                            },
+                        )
+                        samples.append(time.perf_counter() - one)
+                        assert response.status_code == 201, response.text
+
+                began = time.perf_counter()
+                await asyncio.gather(*(worker() for _ in range(connections)))
+                return time.perf_counter() - began, samples
+
+        try:
+            elapsed, samples = asyncio.run(post_all())
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+        median, p95 = _summary(samples)
+        self.say(
+            f'  one server process (python -m app), {connections} keep-alive connections, {count:,} leads '
+            f'(30 % repeated people): {count / elapsed:,.0f} leads/s, median {_ms(median).strip()}, '
+            f'p95 {_ms(p95).strip()}'
+        )
+        return {'per_second': count / elapsed}
 
     def measure_domain_leads(self, count: int = 1000) -> None:
         """The same work without HTTP: what the API adds on top of the domain."""

@@ -23,7 +23,6 @@ from app.domain.errors import (
 )
 from app.domain.filters import ClientFilter
 from app.domain.models import Board, TaskType, TouchType
-from app.domain.permissions import Actor
 from app.domain.views import ClientDetail, ClientPage, LeadResult, StageView, TaskView, UserView
 from app.i18n import DEFAULT_LOCALE, LOCALES
 
@@ -74,27 +73,30 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     return JSONResponse({'detail': '; '.join(parts), 'code': 'error.invalid'}, status_code=422)
 
 
-def current_actor(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Actor:
-    """The token's owner, re-read from the database so a deactivated user is refused at once."""
-    token = credentials.credentials if credentials else ''
-    with get_database().read() as session:
+async def bearer_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
+    """The token as sent; it is checked inside the request's own transaction (one session, one thread hop)."""
+    return credentials.credentials if credentials else ''
+
+
+Token = Annotated[str, Depends(bearer_token)]
+
+
+def _run(write: bool, token: str, service, arguments: dict, *, as_actor: bool = True):
+    """Resolve the token's owner and run the service in one session; a deactivated owner is refused at once."""
+    database = get_database()
+    with database.write() if write else database.read() as session:
         actor = users.actor_for_token(session, token)
-    if actor is None:
-        raise LoginRefused('error.token')
-    return actor
+        if actor is None:
+            raise LoginRefused('error.token')
+        return service(session, actor=actor, **arguments) if as_actor else service(session, **arguments)
 
 
-ActorDep = Annotated[Actor, Depends(current_actor)]
+def _write(service, token: str, **arguments):
+    return _run(True, token, service, arguments)
 
 
-def _write(service, **arguments):
-    with get_database().write() as session:
-        return service(session, **arguments)
-
-
-def _read(service, **arguments):
-    with get_database().read() as session:
-        return service(session, **arguments)
+def _read(service, token: str, *, as_actor: bool = True, **arguments):
+    return _run(False, token, service, arguments, as_actor=as_actor)
 
 
 class LeadIn(BaseModel):
@@ -208,14 +210,14 @@ class RefOut(BaseModel):
 
 
 @api.post('/leads', response_model=LeadResult, status_code=201, tags=['leads'])
-def post_lead(lead: LeadIn, actor: ActorDep) -> LeadResult:
+def post_lead(lead: LeadIn, token: Token) -> LeadResult:
     """A lead from a form or telephony: a new client, or a request attached to the existing one."""
-    return _write(leads.receive_lead, actor=actor, **lead.model_dump())
+    return _write(leads.receive_lead, token, **lead.model_dump())
 
 
 @api.get('/clients', response_model=ClientPage, tags=['clients'])
 def get_clients(
-    actor: ActorDep,
+    token: Token,
     stage_id: Annotated[list[int] | None, Query(description='stages; none given means the working stages')] = None,
     all_stages: Annotated[bool, Query(description='include the closing stages when no stage_id is given')] = False,
     responsible_id: Annotated[list[int] | None, Query()] = None,
@@ -260,30 +262,26 @@ def get_clients(
         search=q or '',
         own_only=scope == 'own',
     )
-    return _read(
-        clients.list_clients, actor=actor, flt=flt, sort=sort, descending=descending, limit=limit, offset=offset
-    )
+    return _read(clients.list_clients, token, flt=flt, sort=sort, descending=descending, limit=limit, offset=offset)
 
 
 # bulk routes come before /clients/{client_id}/…, which would otherwise take «bulk» for an id
 @api.post('/clients/bulk/assign', response_model=BulkResult, tags=['bulk'])
-def bulk_assign(body: BulkAssignIn, actor: ActorDep) -> BulkResult:
+def bulk_assign(body: BulkAssignIn, token: Token) -> BulkResult:
     """Hand many clients to another user in one transaction (a manager on leave → a colleague)."""
-    return _write(bulk.bulk_assign, actor=actor, selection=body.selection(), responsible_id=body.responsible_id)
+    return _write(bulk.bulk_assign, token, selection=body.selection(), responsible_id=body.responsible_id)
 
 
 @api.post('/clients/bulk/move', response_model=BulkResult, tags=['bulk'])
-def bulk_move(body: BulkMoveIn, actor: ActorDep) -> BulkResult:
-    return _write(
-        bulk.bulk_move, actor=actor, selection=body.selection(), stage_id=body.stage_id, reason_id=body.reason_id
-    )
+def bulk_move(body: BulkMoveIn, token: Token) -> BulkResult:
+    return _write(bulk.bulk_move, token, selection=body.selection(), stage_id=body.stage_id, reason_id=body.reason_id)
 
 
 @api.post('/clients/bulk/tags', response_model=BulkResult, tags=['bulk'])
-def bulk_tags(body: BulkTagsIn, actor: ActorDep) -> BulkResult:
+def bulk_tags(body: BulkTagsIn, token: Token) -> BulkResult:
     return _write(
         bulk.bulk_tags,
-        actor=actor,
+        token,
         selection=body.selection(),
         add_tag_ids=body.add_tag_ids,
         remove_tag_ids=body.remove_tag_ids,
@@ -291,29 +289,29 @@ def bulk_tags(body: BulkTagsIn, actor: ActorDep) -> BulkResult:
 
 
 @api.post('/clients', response_model=ClientDetail, status_code=201, tags=['clients'])
-def post_client(client: ClientIn, actor: ActorDep) -> ClientDetail:
-    return _write(clients.create_client, actor=actor, **client.model_dump())
+def post_client(client: ClientIn, token: Token) -> ClientDetail:
+    return _write(clients.create_client, token, **client.model_dump())
 
 
 @api.get('/clients/{client_id}', response_model=ClientDetail, tags=['clients'])
-def get_client(client_id: int, actor: ActorDep) -> ClientDetail:
-    return _read(clients.get_client, actor=actor, client_id=client_id)
+def get_client(client_id: int, token: Token) -> ClientDetail:
+    return _read(clients.get_client, token, client_id=client_id)
 
 
 @api.patch('/clients/{client_id}', response_model=ClientDetail, tags=['clients'])
-def patch_client(client_id: int, patch: ClientPatch, actor: ActorDep) -> ClientDetail:
+def patch_client(client_id: int, patch: ClientPatch, token: Token) -> ClientDetail:
     changes = patch.model_dump(exclude_unset=True)
     version = changes.pop('version', None)
     # null clears a reference (project, agency, realtor); for anything else it means "leave as is"
     changes = {k: v for k, v in changes.items() if v is not None or k in CLEARABLE}
-    return _write(clients.update_client, actor=actor, client_id=client_id, changes=changes, expected_version=version)
+    return _write(clients.update_client, token, client_id=client_id, changes=changes, expected_version=version)
 
 
 @api.post('/clients/{client_id}/move', response_model=ClientDetail, tags=['clients'])
-def move(client_id: int, body: MoveIn, actor: ActorDep) -> ClientDetail:
+def move(client_id: int, body: MoveIn, token: Token) -> ClientDetail:
     return _write(
         clients.move_client,
-        actor=actor,
+        token,
         client_id=client_id,
         stage_id=body.stage_id,
         reason_id=body.reason_id,
@@ -322,17 +320,17 @@ def move(client_id: int, body: MoveIn, actor: ActorDep) -> ClientDetail:
 
 
 @api.post('/clients/{client_id}/reopen', response_model=ClientDetail, tags=['clients'])
-def reopen(client_id: int, body: ReopenIn, actor: ActorDep) -> ClientDetail:
+def reopen(client_id: int, body: ReopenIn, token: Token) -> ClientDetail:
     return _write(
-        clients.reopen_client, actor=actor, client_id=client_id, stage_id=body.stage_id, expected_version=body.version
+        clients.reopen_client, token, client_id=client_id, stage_id=body.stage_id, expected_version=body.version
     )
 
 
 @api.post('/clients/{client_id}/assign', response_model=ClientDetail, tags=['clients'])
-def assign(client_id: int, body: AssignIn, actor: ActorDep) -> ClientDetail:
+def assign(client_id: int, body: AssignIn, token: Token) -> ClientDetail:
     return _write(
         clients.assign_client,
-        actor=actor,
+        token,
         client_id=client_id,
         responsible_id=body.responsible_id,
         expected_version=body.version,
@@ -340,10 +338,10 @@ def assign(client_id: int, body: AssignIn, actor: ActorDep) -> ClientDetail:
 
 
 @api.post('/clients/{client_id}/book', response_model=ClientDetail, tags=['clients'])
-def book(client_id: int, body: BookingIn, actor: ActorDep) -> ClientDetail:
+def book(client_id: int, body: BookingIn, token: Token) -> ClientDetail:
     return _write(
         deals.book_client,
-        actor=actor,
+        token,
         client_id=client_id,
         project_id=body.project_id,
         unit=body.unit,
@@ -353,37 +351,41 @@ def book(client_id: int, body: BookingIn, actor: ActorDep) -> ClientDetail:
 
 
 @api.post('/clients/{client_id}/comments', response_model=CommentOut, status_code=201, tags=['clients'])
-def comment(client_id: int, body: CommentIn, actor: ActorDep) -> CommentOut:
-    entry = _write(feed.add_comment, actor=actor, client_id=client_id, text=body.text)
+def comment(client_id: int, body: CommentIn, token: Token) -> CommentOut:
+    entry = _write(feed.add_comment, token, client_id=client_id, text=body.text)
     return CommentOut(id=entry.id, client_id=entry.client_id, text=entry.text, created_at=entry.created_at)
 
 
 @api.post('/clients/{client_id}/tasks', response_model=TaskView, status_code=201, tags=['clients'])
-def add_task(client_id: int, body: TaskIn, actor: ActorDep) -> TaskView:
-    return _write(tasks.add_task, actor=actor, client_id=client_id, **body.model_dump())
+def add_task(client_id: int, body: TaskIn, token: Token) -> TaskView:
+    return _write(tasks.add_task, token, client_id=client_id, **body.model_dump())
 
 
 @api.post('/clients/{client_id}/tasks/{task_id}/done', response_model=TaskView, tags=['clients'])
-def complete_task(client_id: int, task_id: int, actor: ActorDep) -> TaskView:
-    return _write(tasks.complete_task, actor=actor, client_id=client_id, task_id=task_id)
+def complete_task(client_id: int, task_id: int, token: Token) -> TaskView:
+    return _write(tasks.complete_task, token, client_id=client_id, task_id=task_id)
 
 
 @api.get('/stages', response_model=list[StageView], tags=['reference'])
-def get_stages(actor: ActorDep, board: Literal['clients', 'deals'] = Board.clients) -> list[StageView]:
+def get_stages(token: Token, board: Literal['clients', 'deals'] = Board.clients) -> list[StageView]:
     """Stages in order with their kinds and the reasons a failure or trash stage needs."""
-    return _read(reference.stage_views, board=board)
+    return _read(reference.stage_views, token, as_actor=False, board=board)
 
 
 @api.get('/users', response_model=list[UserView], tags=['reference'])
-def get_users(actor: ActorDep) -> list[UserView]:
-    return _read(reference.user_views)
+def get_users(token: Token) -> list[UserView]:
+    return _read(reference.user_views, token, as_actor=False)
 
 
 @api.get('/channels', response_model=list[RefOut], tags=['reference'])
-def get_channels(actor: ActorDep) -> list[RefOut]:
-    return [RefOut(id=c.id, name=c.name) for c in _read(reference.channels) if c.active]
+def get_channels(token: Token) -> list[RefOut]:
+    return [RefOut(id=c.id, name=c.name) for c in _read(reference.channels, token, as_actor=False) if c.active]
 
 
 @api.get('/projects', response_model=list[RefOut], tags=['reference'])
-def get_projects(actor: ActorDep) -> list[RefOut]:
-    return [RefOut(id=p.id, name=p.name, abbreviation=p.abbreviation) for p in _read(reference.projects) if p.active]
+def get_projects(token: Token) -> list[RefOut]:
+    return [
+        RefOut(id=p.id, name=p.name, abbreviation=p.abbreviation)
+        for p in _read(reference.projects, token, as_actor=False)
+        if p.active
+    ]

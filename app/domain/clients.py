@@ -3,13 +3,15 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, insert, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
+from app.i18n import translate
+
 from .cards import build_cards, build_detail
 from .errors import DuplicatePhone, InvalidInput, PermissionDenied, StaleUpdate
-from .feed import lock_client, touch_client, write_fields_entry, write_system_entry
+from .feed import announce, lock_client, touch_client, write_fields_entry, write_system_entry
 from .filters import ClientFilter, filtered_query
 from .models import (
     Agency,
@@ -20,6 +22,7 @@ from .models import (
     ClientTag,
     ClosingReason,
     CreationMethod,
+    FeedEntry,
     FeedKind,
     Project,
     Realtor,
@@ -129,33 +132,47 @@ def insert_client(
         raise InvalidInput('error.name_required')
     when = created_at or utcnow()
     stage = first_working_stage(session)
-    client = Client(
-        name=name,
-        name_folded=fold(name),
-        responsible_id=responsible_id,
-        creator_id=actor.id if actor else None,
-        channel_id=channel_id,
-        creation_method=creation_method,
-        touch_type=touch_type,
-        created_at=when,
-        stage_id=stage.id,
-        stage_changed_at=when,
-        last_activity_at=when,
-        **fields,
-    )
+    fields.setdefault('custom', {})
+    # Core inserts: a lead is mostly this function, and ORM bookkeeping cost more than SQLite itself
     with session.begin_nested():
-        session.add(client)
-        session.flush()
-        for position, phone in enumerate(phones):
-            session.add(
-                ClientPhone(client_id=client.id, number=phone.number, extension=phone.extension, position=position)
+        client_id = session.execute(
+            insert(Client)
+            .values(
+                name=name,
+                name_folded=fold(name),
+                responsible_id=responsible_id,
+                creator_id=actor.id if actor else None,
+                channel_id=channel_id,
+                creation_method=creation_method,
+                touch_type=touch_type,
+                created_at=when,
+                stage_id=stage.id,
+                stage_changed_at=when,
+                last_activity_at=when,
+                version=1,
+                **fields,
             )
-        session.flush()
-    write_system_entry(
-        session, client, kind=FeedKind.created, actor_id=actor.id if actor else None, key='feed.created', at=when
+            .returning(Client.id)
+        ).scalar_one()
+        session.execute(
+            insert(ClientPhone),
+            [
+                {'client_id': client_id, 'number': p.number, 'extension': p.extension, 'position': position}
+                for position, p in enumerate(phones)
+            ],
+        )
+    session.execute(
+        insert(FeedEntry).values(
+            client_id=client_id,
+            kind=FeedKind.created,
+            author_id=actor.id if actor else None,
+            created_at=when,
+            text=translate('feed.created', 'ru'),
+            data={'key': 'feed.created', 'params': {}},
+        )
     )
-    touch_client(session, client, actor, 'created')
-    client.version = 1
+    client = session.get(Client, client_id)
+    announce(session, client, actor, 'created')
     return client
 
 
@@ -496,8 +513,8 @@ def list_clients(
 
 
 def _with_overdue_tasks():
-    """Clients having an open task past due; evaluated once as a set, via the (done, due_at) index."""
-    return Client.id.in_(select(Task.client_id).where(Task.done == False, Task.due_at < utcnow()))  # noqa: E712
+    """Clients having an open task past due, read from their own row (see Client.next_due_at)."""
+    return Client.next_due_at < utcnow()
 
 
 def board_column(
@@ -521,7 +538,7 @@ def board_column(
     if offset < overdue_total:
         rows = list(session.exec(overdue.order_by(*newest).offset(offset).limit(limit)))
     if len(rows) < limit:
-        rest = base.where(~_with_overdue_tasks()).order_by(*newest)
+        rest = base.where(or_(Client.next_due_at.is_(None), Client.next_due_at >= utcnow())).order_by(*newest)
         rows += session.exec(rest.offset(max(0, offset - overdue_total)).limit(limit - len(rows)))
     return ClientPage(total=total, items=build_cards(session, actor, rows))
 

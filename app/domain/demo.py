@@ -13,7 +13,6 @@ from sqlmodel import select
 
 from app.i18n import translate
 
-from .clients import fold
 from .models import (
     Agency,
     Board,
@@ -40,6 +39,8 @@ from .models import (
     utcnow,
 )
 from .seed import seed_defaults
+from .tasks import refresh_next_due
+from .text import fold
 from .users import create_user, passwords
 
 DEMO_PASSWORD = 'voronka'
@@ -286,6 +287,7 @@ def create_demo_data(session, *, clients: int, seed: int = 1) -> None:
         session.execute(text('PRAGMA cache_size=-262144'))
     try:
         writer = _DemoWriter(session, seed)
+        first_client_id = writer.ids[Client]
         remaining = max(0, clients)
         while remaining > 0:
             batch = min(CHUNK, remaining)
@@ -296,6 +298,7 @@ def create_demo_data(session, *, clients: int, seed: int = 1) -> None:
             # parents before children, for the foreign keys
             for model in (Client, ClientPhone, ClientTag, Request, Task, Deal, FeedEntry):
                 _bulk_insert(session, model, rows[model])
+        refresh_next_due(session, id_from=first_client_id, id_to=writer.ids[Client] - 1)
     finally:
         if sqlite:
             session.execute(text(f'PRAGMA cache_size={int(cache_size)}'))

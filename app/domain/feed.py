@@ -76,6 +76,11 @@ def touch_client(session, client: Client, actor: Actor | None, what: str, **even
         client.version += 1
     client.last_activity_at = utcnow()
     session.add(client)
+    announce(session, client, actor, what, **event_fields)
+
+
+def announce(session, client: Client, actor: Actor | None, what: str, **event_fields) -> None:
+    """Queue the event of a client's change, to be published when the transaction commits."""
     queue_event(
         session,
         ClientChanged(

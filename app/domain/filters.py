@@ -14,7 +14,6 @@ from .models import (
     Deal,
     Stage,
     StageKind,
-    Task,
     UserPreference,
     as_utc,
     utcnow,
@@ -102,14 +101,13 @@ def filter_conditions(flt: ClientFilter, *, actor: Actor, working_stage_ids: lis
         conditions += _bounded(_deals_count(), flt.deals_count_min, flt.deals_count_max)
     if flt.deals_sum_min is not None or flt.deals_sum_max is not None:
         conditions += _bounded(_deals_sum(), flt.deals_sum_min, flt.deals_sum_max)
-    if flt.tasks != 'any':
-        open_tasks = select(Task.client_id).where(Task.done == False)  # noqa: E712
-        if flt.tasks == 'none':
-            conditions.append(Client.id.not_in(open_tasks))
-        elif flt.tasks == 'open':
-            conditions.append(Client.id.in_(open_tasks))
-        else:
-            conditions.append(Client.id.in_(open_tasks.where(Task.due_at < utcnow())))
+    # Client.next_due_at is the earliest open task's due time (None: no open task)
+    if flt.tasks == 'none':
+        conditions.append(Client.next_due_at.is_(None))
+    elif flt.tasks == 'open':
+        conditions.append(Client.next_due_at.is_not(None))
+    elif flt.tasks == 'overdue':
+        conditions.append(Client.next_due_at < utcnow())
     if flt.tag_ids:
         conditions.append(exists().where(ClientTag.client_id == Client.id, ClientTag.tag_id.in_(flt.tag_ids)))
     if flt.last_comment_from is not None:

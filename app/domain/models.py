@@ -197,6 +197,7 @@ class Client(SQLModel, table=True):
     __table_args__ = (
         Index('ix_client_stage_created', 'stage_id', 'created_at'),
         Index('ix_client_responsible_stage_created', 'responsible_id', 'stage_id', 'created_at'),
+        Index('ix_client_stage_next_due', 'stage_id', 'next_due_at'),
     )
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=300)
@@ -218,6 +219,9 @@ class Client(SQLModel, table=True):
     stage_changed_at: datetime = Field(default_factory=utcnow)
     last_activity_at: datetime = Field(default_factory=utcnow)
     last_comment_at: datetime | None = None
+    # the earliest open task's due time, kept by the task services: "overdue first" and the task filters
+    # read it from the client's own row instead of searching the tasks of every client
+    next_due_at: datetime | None = None
     custom: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     version: int = 1
 

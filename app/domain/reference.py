@@ -82,10 +82,10 @@ def resolve_channel(session, value: int | str | None) -> Channel:
     """A channel by id or name (case-insensitive); none given means the first channel."""
     if value in (None, ''):
         return default_channel(session)
-    channels = session.exec(select(Channel)).all()
-    for channel in channels:
-        if channel.id == value or (isinstance(value, str) and channel.name.casefold() == value.strip().casefold()):
-            return channel
+    # plain tuples: building ORM objects for every channel costs more than the lead itself
+    for channel_id, name in session.exec(select(Channel.id, Channel.name)):
+        if channel_id == value or (isinstance(value, str) and name.casefold() == value.strip().casefold()):
+            return session.get(Channel, channel_id)
     raise InvalidInput('error.unknown_channel', channel=value)
 
 
@@ -93,14 +93,11 @@ def resolve_project(session, value: int | str | None) -> Project | None:
     """A project by id, name or abbreviation; none given means no project."""
     if value in (None, ''):
         return None
-    for project in session.exec(select(Project)).all():
-        if project.id == value:
-            return project
-        if isinstance(value, str) and value.strip().casefold() in (
-            project.name.casefold(),
-            project.abbreviation.casefold(),
+    for project_id, name, abbreviation in session.exec(select(Project.id, Project.name, Project.abbreviation)):
+        if project_id == value or (
+            isinstance(value, str) and value.strip().casefold() in (name.casefold(), abbreviation.casefold())
         ):
-            return project
+            return session.get(Project, project_id)
     raise InvalidInput('error.unknown_project', project=value)
 
 

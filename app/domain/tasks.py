@@ -1,8 +1,9 @@
 """Tasks on clients: add, complete, count open and overdue, find the ones falling due."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import case, func
+from sqlalchemy import case, func, update
 from sqlmodel import select
 
 from .cards import _by_id, task_view
@@ -12,6 +13,26 @@ from .feed import lock_client, touch_client, write_system_entry
 from .models import Client, FeedKind, Task, TaskType, User, as_utc, utcnow
 from .permissions import Actor, can_see_client, ensure_can_see, restrict_to_visible
 from .views import TaskView
+
+
+def next_due_subquery():
+    return (
+        select(func.min(Task.due_at))
+        .where(Task.client_id == Client.id, Task.done == False)  # noqa: E712
+        .scalar_subquery()
+    )
+
+
+def refresh_next_due(
+    session, *, client_ids: Sequence[int] | None = None, id_from: int | None = None, id_to: int | None = None
+) -> None:
+    """Recompute clients' earliest open task due time after their tasks changed."""
+    statement = update(Client).values(next_due_at=next_due_subquery()).execution_options(synchronize_session=False)
+    if client_ids is not None:
+        statement = statement.where(Client.id.in_(list(client_ids)))
+    if id_from is not None:
+        statement = statement.where(Client.id.between(id_from, id_to))
+    session.execute(statement)
 
 
 def add_task(
@@ -48,6 +69,8 @@ def add_task(
     )
     session.add(task)
     session.flush()
+    if client.next_due_at is None or task.due_at < client.next_due_at:
+        client.next_due_at = task.due_at
     write_system_entry(
         session, client, kind=FeedKind.task_created, actor_id=actor.id, key='feed.task_created', title=title
     )
@@ -69,6 +92,10 @@ def complete_task(session, *, actor: Actor, client_id: int, task_id: int) -> Tas
     task.done = True
     task.done_at = utcnow()
     session.add(task)
+    session.flush()
+    client.next_due_at = session.exec(
+        select(func.min(Task.due_at)).where(Task.client_id == client.id, Task.done == False)  # noqa: E712
+    ).one()
     write_system_entry(
         session, client, kind=FeedKind.task_done, actor_id=actor.id, key='feed.task_done', title=task.title
     )
