@@ -2,6 +2,7 @@
 
 import argparse
 import getpass
+import os
 import sys
 
 from app.config import load_settings
@@ -28,10 +29,12 @@ def _demo_logins_text(logins: list[tuple[str, str, str]], url: str) -> str:
 
 def cmd_serve(args) -> None:
     """Serve the app; on a database without users, create the demo team and demo clients first."""
+    settings = load_settings()
+    # NiceGUI keeps its per-browser storage beside our data, not in whatever folder the server started in
+    os.environ.setdefault('NICEGUI_STORAGE_PATH', str(settings.data_dir / 'nicegui'))
     from app.domain import demo
     from app.main import run
 
-    settings = load_settings()
     database = prepare_database(settings)
     with database.write() as session:
         first_run = not users.any_user(session)
