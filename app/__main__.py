@@ -41,6 +41,8 @@ def cmd_serve(args) -> None:
         logins = demo.create_demo_users(session) if first_run else []
         if first_run:
             demo.create_demo_data(session, clients=args.demo_clients)
+    if first_run:
+        database.optimize()
     host = args.host or settings.host
     port = args.port or settings.port
     url = f'http://{"localhost" if host in ("0.0.0.0", "127.0.0.1") else host}:{port}/'
@@ -94,6 +96,7 @@ def cmd_demo(args) -> None:
     with database.write() as session:
         logins = demo.create_demo_users(session, managers=args.managers)
         demo.create_demo_data(session, clients=args.clients)
+    database.optimize()
     print(f'Добавлено демо-клиентов: {args.clients}')
     print(_demo_logins_text(logins, 'python -m app'))
 

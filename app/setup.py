@@ -10,4 +10,5 @@ def prepare_database(settings: Settings) -> Database:
     database = init_database(settings.database_url)
     with database.write() as session:
         seed_defaults(session)
+    database.optimize()
     return database

@@ -55,6 +55,7 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute('PRAGMA journal_mode=WAL')
         cursor.execute('PRAGMA foreign_keys=ON')
         cursor.execute('PRAGMA synchronous=NORMAL')
+        cursor.execute('PRAGMA cache_size=-32768')  # 32 MB: the client indexes of a large base stay in memory
         cursor.execute(f'PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}')
         cursor.close()
 
@@ -107,6 +108,16 @@ class Database:
         with self.engine.begin() as connection:
             config.attributes['connection'] = connection
             command.upgrade(config, 'head')
+
+    def optimize(self) -> None:
+        """Refresh the planner's statistics (after start-up, and after large loads such as demo data or an
+        import): without them SQLite can pick a poor index for the filters of a large base."""
+        with self.engine.begin() as connection:
+            if self.is_sqlite:
+                connection.exec_driver_sql('PRAGMA analysis_limit=1000')
+                connection.exec_driver_sql('PRAGMA optimize=0x10002')
+            else:
+                connection.exec_driver_sql('ANALYZE')
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -191,13 +191,28 @@ class CustomField(SQLModel, table=True):
     position: int = 0
 
 
+_CLIENT_FILTER_COLUMNS = (
+    'responsible_id',
+    'project_id',
+    'agency_id',
+    'creator_id',
+    'last_comment_at',
+    'next_due_at',
+    'name_folded',
+)
+
+
 class Client(SQLModel, table=True):
     """One person or family: exactly one card, forever."""
 
+    # The filters (SPEC §3) count the exact total of up to every working client: these two indexes carry
+    # every column a filter tests on the client row, so SQLite counts and pages from the index alone instead
+    # of fetching each (wide) row. `id` right after `created_at` keeps the order of the lists' ORDER BY
+    # created_at, id: newest-first pages walk the index and stop at the page's end (bench/bench_filters.py).
     __table_args__ = (
-        Index('ix_client_stage_created', 'stage_id', 'created_at'),
+        Index('ix_client_stage_created', 'stage_id', 'created_at', 'id', *_CLIENT_FILTER_COLUMNS),
+        Index('ix_client_created_at', 'created_at', 'id', 'stage_id', *_CLIENT_FILTER_COLUMNS),
         Index('ix_client_responsible_stage_created', 'responsible_id', 'stage_id', 'created_at'),
-        Index('ix_client_stage_next_due', 'stage_id', 'next_due_at'),
     )
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=300)
@@ -213,7 +228,7 @@ class Client(SQLModel, table=True):
     creator_id: int | None = Field(default=None, foreign_key='user.id')
     creation_method: str = Field(default=CreationMethod.manual, max_length=16)
     touch_type: str = Field(default=TouchType.request, max_length=16)
-    created_at: datetime = Field(default_factory=utcnow, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
     stage_id: int = Field(foreign_key='stage.id')
     closing_reason_id: int | None = Field(default=None, foreign_key='closingreason.id')
     stage_changed_at: datetime = Field(default_factory=utcnow)
