@@ -9,14 +9,10 @@ import argparse
 import asyncio
 import gc
 import os
-import statistics
-import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import ROOT, bench_data_dir, median_p95
 
 
 def rss_mib() -> float:
@@ -24,11 +20,6 @@ def rss_mib() -> float:
         if line.startswith('VmRSS:'):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-def quantiles(values: list[float]) -> tuple[float, float]:
-    ordered = sorted(values)
-    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
 
 
 async def main(clients: int, boards: int, repeats: int) -> None:
@@ -68,7 +59,7 @@ async def main(clients: int, boards: int, repeats: int) -> None:
             t0 = time.perf_counter()
             await first.open('/')
             build_times.append((time.perf_counter() - t0) * 1000)
-        median, p95 = quantiles(build_times)
+        median, p95 = median_p95(build_times)
         print(
             f'board page build for a manager ({repeats} loads): median {median:.1f} ms, p95 {p95:.1f} ms '
             f'(target < 150 ms)'
@@ -127,7 +118,7 @@ async def main(clients: int, boards: int, repeats: int) -> None:
                 await asyncio.sleep(0.001)
             latencies += [(moment - committed) * 1000 for moment in arrivals.get(card.id, [])]
         board_page.Board.place = original_place
-        median, p95 = quantiles(latencies)
+        median, p95 = median_p95(latencies)
         print(
             f'propagation of a move to {views} open boards ({len(page.items)} moves, {len(latencies)} card '
             f'updates): median {median:.1f} ms, p95 {p95:.1f} ms (target p95 < 100 ms)'
@@ -142,17 +133,12 @@ if __name__ == '__main__':
     parser.add_argument('--boards', type=int, default=50)
     parser.add_argument('--repeats', type=int, default=30)
     arguments = parser.parse_args()
-    data_dir = tempfile.mkdtemp(prefix='voronka-bench-')
-    os.environ.update(
-        VORONKA_DATA_DIR=data_dir,
-        DATABASE_URL=f'sqlite:///{data_dir}/bench.db',
-        VORONKA_STORAGE_SECRET='bench',
+    with bench_data_dir('voronka-bench-board-') as data_dir:
         # NiceGUI's simulated browser expects to run under pytest (it would otherwise reset a real client)
-        PYTEST_CURRENT_TEST='bench_board',
-    )
-    from nicegui import app
-    from nicegui.storage import Storage
+        os.environ['PYTEST_CURRENT_TEST'] = 'bench_board'
+        from nicegui import app
+        from nicegui.storage import Storage
 
-    Storage.path = Path(data_dir) / 'nicegui-storage'
-    app.storage = Storage()
-    asyncio.run(main(arguments.clients, arguments.boards, arguments.repeats))
+        Storage.path = data_dir / 'nicegui-storage'
+        app.storage = Storage()
+        asyncio.run(main(arguments.clients, arguments.boards, arguments.repeats))

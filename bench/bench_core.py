@@ -7,15 +7,14 @@ directory (removed afterwards unless --keep), so it never touches real data.
 import argparse
 import os
 import platform
-import shutil
 import sqlite3
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from common import bench_data_dir, median_p95
+
 LIST_TARGET_MS = 20
 LEADS_TARGET_PER_S = 200
 
@@ -29,19 +28,8 @@ def main() -> None:
     parser.add_argument('--keep', action='store_true', help='keep the temporary data directory')
     args = parser.parse_args()
 
-    data_dir = Path(tempfile.mkdtemp(prefix='voronka-bench-'))
-    # configure before any app module reads the environment
-    os.environ['VORONKA_DATA_DIR'] = str(data_dir)
-    os.environ['DATABASE_URL'] = f'sqlite:///{data_dir / "bench.db"}'
-    os.environ.setdefault('VORONKA_STORAGE_SECRET', 'bench')
-    sys.path.insert(0, str(ROOT))
-    try:
+    with bench_data_dir('voronka-bench-', keep=args.keep) as data_dir:
         Bench(args, data_dir).run()
-    finally:
-        if args.keep:
-            print(f'\ndata kept in {data_dir}')
-        else:
-            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def _ms(seconds: float) -> str:
@@ -55,11 +43,6 @@ def _machine_speed() -> str:
     best = min(timeit.repeat('sum(range(10**6))', number=1, repeat=5))
     load = ', '.join(f'{value:.1f}' for value in os.getloadavg())
     return f'machine: sum(range(10**6)) takes {best * 1000:.1f} ms here; load average {load}'
-
-
-def _summary(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
 
 
 class Bench:
@@ -178,7 +161,7 @@ class Bench:
                     wall.append(time.perf_counter() - began)
                     cpu.append(time.process_time() - began_cpu)
                     queries = self.queries - before
-            median, p95 = _summary(wall)
+            median, p95 = median_p95(wall)
             results.append({'median': median, 'p95': p95, 'cpu': statistics.median(cpu), 'q': queries, 'n': total})
         return results
 
@@ -283,7 +266,7 @@ class Bench:
             status = response.json()['status']
             statuses[status] = statuses.get(status, 0) + 1
         elapsed, cpu = time.perf_counter() - began, time.process_time() - began_cpu
-        median, p95 = _summary(samples)
+        median, p95 = median_p95(samples)
         self.say()
         self.say(f'leads through POST /api/v1/leads in-process (TestClient), one after another ({self.args.leads:,})')
         outcome = ', '.join(f'{count:,} {status}' for status, count in sorted(statuses.items()))
@@ -300,7 +283,6 @@ class Bench:
         import asyncio
         import socket
         import subprocess
-        import sys
 
         import httpx
 
@@ -356,7 +338,7 @@ class Bench:
         finally:
             server.terminate()
             server.wait(timeout=20)
-        median, p95 = _summary(samples)
+        median, p95 = median_p95(samples)
         self.say(
             f'  one server process (python -m app), {connections} keep-alive connections, {count:,} leads '
             f'(30 % repeated people): {count / elapsed:,.0f} leads/s, median {_ms(median).strip()}, '
@@ -384,7 +366,7 @@ class Bench:
                 )
             samples.append(time.perf_counter() - one)
         elapsed, cpu = time.perf_counter() - began, time.process_time() - began_cpu
-        median, p95 = _summary(samples)
+        median, p95 = median_p95(samples)
         self.say(
             f'  for comparison, leads.receive_lead in db.write() without HTTP ({count:,} new leads): '
             f'{count / elapsed:,.0f} leads/s ({count / cpu:,.0f} per CPU-second), '

@@ -9,16 +9,14 @@ of sales (who sees every client), through clients.list_clients.
 import argparse
 import os
 import platform
-import shutil
 import sqlite3
 import statistics
-import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from common import bench_data_dir, median_p95
+
 LIST_TARGET_MS = 100
 BULK_TARGET_S = 3.0
 BULK_CLIENTS = 10_000
@@ -31,24 +29,8 @@ def main() -> None:
     parser.add_argument('--keep', action='store_true', help='keep the temporary data directory')
     args = parser.parse_args()
 
-    data_dir = Path(tempfile.mkdtemp(prefix='voronka-bench-filters-'))
-    # configure before any app module reads the environment
-    os.environ['VORONKA_DATA_DIR'] = str(data_dir)
-    os.environ['DATABASE_URL'] = f'sqlite:///{data_dir / "bench.db"}'
-    os.environ.setdefault('VORONKA_STORAGE_SECRET', 'bench')
-    sys.path.insert(0, str(ROOT))
-    try:
+    with bench_data_dir('voronka-bench-filters-', keep=args.keep) as data_dir:
         Bench(args, data_dir).run()
-    finally:
-        if args.keep:
-            print(f'\ndata kept in {data_dir}')
-        else:
-            shutil.rmtree(data_dir, ignore_errors=True)
-
-
-def _summary(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
 
 
 def _machine_speed() -> str:
@@ -220,7 +202,7 @@ class Bench:
             if call >= 3:  # the first calls warm the page cache and compile statements
                 samples.append(time.perf_counter() - began)
             total = page.total
-        median, p95 = _summary(samples)
+        median, p95 = median_p95(samples)
         return median, p95, total
 
     def measure_bulk(self) -> bool:

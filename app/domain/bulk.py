@@ -16,7 +16,6 @@ from .filters import ClientFilter, filtered_query
 from .models import (
     Client,
     ClientTag,
-    ClosingReason,
     FeedEntry,
     FeedKind,
     Stage,
@@ -27,6 +26,7 @@ from .models import (
     utcnow,
 )
 from .permissions import Actor, acts_on_all_clients, ensure_may_bulk, restrict_to_visible
+from .reference import required_reason
 
 CHUNK = 900  # stays under SQLite's limit of bound parameters per statement
 
@@ -161,13 +161,7 @@ def bulk_move(
     target = session.get(Stage, stage_id)
     if target is None or target.board != 'clients':
         raise InvalidInput('error.stage_board')
-    reason = None
-    if target.needs_reason:
-        if reason_id is None:
-            raise InvalidInput('error.reason_required', stage=target.name)
-        reason = session.get(ClosingReason, reason_id)
-        if reason is None or reason.stage_id != target.id or not reason.active:
-            raise InvalidInput('error.reason_wrong_stage', stage=target.name)
+    reason = required_reason(session, target, reason_id)
     rows, invisible = _selected(session, actor, selection)
     skipped = Counter({'bulk.why_not_found': invisible} if invisible else {})
     rows = _split_permitted(actor, rows, skipped)

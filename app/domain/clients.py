@@ -43,7 +43,7 @@ from .permissions import (
     ensure_can_see,
 )
 from .phones import Phone, normalize_phone
-from .reference import ensure_exists, first_working_stage, resolve_channel, transition_allowed
+from .reference import ensure_exists, first_working_stage, required_reason, resolve_channel, transition_allowed
 from .text import fold
 from .views import ClientCard, ClientDetail, ClientPage
 
@@ -395,13 +395,7 @@ def move_client(
         raise InvalidInput('error.same_stage', stage=target.name)
     if not transition_allowed(session, source.id, target.id):
         raise InvalidInput('error.transition', source=source.name, target=target.name)
-    reason = None
-    if target.needs_reason:
-        if reason_id is None:
-            raise InvalidInput('error.reason_required', stage=target.name)
-        reason = session.get(ClosingReason, reason_id)
-        if reason is None or reason.stage_id != target.id or not reason.active:
-            raise InvalidInput('error.reason_wrong_stage', stage=target.name)
+    reason = required_reason(session, target, reason_id)
     apply_stage(session, client, actor, target, reason, 'feed.stage_reason' if reason else 'feed.stage')
     session.flush()
     return build_detail(session, actor, client)

@@ -149,3 +149,15 @@ def form_choices(session) -> FormChoices:
         users=[RefView(id=u.id, name=u.name) for u in user_views(session, active_only=True)],
         everyone=[RefView(id=u.id, name=u.name if u.active else f'{u.name} ✕') for u in user_views(session)],
     )
+
+
+def required_reason(session, stage: Stage, reason_id: int | None) -> ClosingReason | None:
+    """The closing reason a failure or trash stage needs (one of its own, still active); None for other stages."""
+    if not stage.needs_reason:
+        return None
+    if reason_id is None:
+        raise InvalidInput('error.reason_required', stage=stage.name)
+    reason = session.get(ClosingReason, reason_id)
+    if reason is None or reason.stage_id != stage.id or not reason.active:
+        raise InvalidInput('error.reason_wrong_stage', stage=stage.name)
+    return reason

@@ -1,0 +1,36 @@
+"""What every bench shares: a throw-away data directory configured before the app reads its environment,
+and the median / p95 of a set of timings."""
+
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@contextmanager
+def bench_data_dir(prefix: str, *, keep: bool = False) -> Iterator[Path]:
+    """A fresh SQLite data directory for one run, removed afterwards unless `keep`."""
+    data_dir = Path(tempfile.mkdtemp(prefix=prefix))
+    os.environ['VORONKA_DATA_DIR'] = str(data_dir)
+    os.environ['DATABASE_URL'] = f'sqlite:///{data_dir / "bench.db"}'
+    os.environ.setdefault('VORONKA_STORAGE_SECRET', 'bench')
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    try:
+        yield data_dir
+    finally:
+        if keep:
+            print(f'\ndata kept in {data_dir}')
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def median_p95(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
