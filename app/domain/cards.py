@@ -69,66 +69,110 @@ def task_view(task: Task, users: dict[int, User]) -> TaskView:
     )
 
 
+def _rows_by_id(session, columns, ids: Iterable[int | None]) -> dict:
+    """Plain rows by id for the given columns (the first is the id): no ORM objects, it is the hot path."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {row[0]: row for row in session.execute(select(*columns).where(columns[0].in_(wanted)))}
+
+
 def build_cards(session, actor: Actor, clients: Sequence[Client]) -> list[ClientCard]:
-    """Cards for a page of clients: six batched queries, no query per card."""
+    """Cards for a page of clients: a fixed number of batched queries, none per card. The read models are
+    built with model_construct from trusted database rows: validating them again cost more than the SQL."""
     ids = [c.id for c in clients]
     if not ids:
         return []
     phones: dict[int, list[PhoneView]] = {}
-    for phone in session.exec(
-        select(ClientPhone).where(ClientPhone.client_id.in_(ids)).order_by(ClientPhone.position, ClientPhone.id)
+    for client_id, number, extension in session.execute(
+        select(ClientPhone.client_id, ClientPhone.number, ClientPhone.extension)
+        .where(ClientPhone.client_id.in_(ids))
+        .order_by(ClientPhone.position, ClientPhone.id)
     ):
-        phones.setdefault(phone.client_id, []).append(PhoneView(number=phone.number, extension=phone.extension))
+        phones.setdefault(client_id, []).append(PhoneView.model_construct(number=number, extension=extension))
     tags: dict[int, list[RefView]] = {}
-    for link, tag in session.exec(
-        select(ClientTag, Tag).join(Tag, Tag.id == ClientTag.tag_id).where(ClientTag.client_id.in_(ids))
+    for client_id, tag_id, name, color in session.execute(
+        select(ClientTag.client_id, Tag.id, Tag.name, Tag.color)
+        .join(Tag, Tag.id == ClientTag.tag_id)
+        .where(ClientTag.client_id.in_(ids))
+        .order_by(Tag.name)
     ):
-        tags.setdefault(link.client_id, []).append(RefView(id=tag.id, name=tag.name, color=tag.color))
-    open_tasks = list(
-        session.exec(select(Task).where(Task.client_id.in_(ids), Task.done == False).order_by(Task.due_at))  # noqa: E712
-    )
-    users = _by_id(
+        tags.setdefault(client_id, []).append(
+            RefView.model_construct(id=tag_id, name=name, abbreviation='', color=color)
+        )
+    open_tasks = session.execute(
+        select(Task.id, Task.client_id, Task.title, Task.type, Task.due_at, Task.assignee_id)
+        .where(Task.client_id.in_(ids), Task.done == False)  # noqa: E712
+        .order_by(Task.due_at)
+    ).all()
+    user_rows = _rows_by_id(
         session,
-        User,
+        (User.id, User.login, User.name, User.role, User.active),
         [c.responsible_id for c in clients] + [c.creator_id for c in clients] + [t.assignee_id for t in open_tasks],
     )
-    projects = _by_id(session, Project, [c.project_id for c in clients])
-    channels = _by_id(session, Channel, [c.channel_id for c in clients])
-    agencies = _by_id(session, Agency, [c.agency_id for c in clients])
-    realtors = _by_id(session, Realtor, [c.realtor_id for c in clients])
+    users = {
+        uid: UserView.model_construct(id=uid, login=login, name=name, role=role, active=active)
+        for uid, login, name, role, active in user_rows.values()
+    }
+
+    def refs(columns, key) -> dict[int, RefView]:
+        rows = _rows_by_id(session, columns, [getattr(c, key) for c in clients])
+        return {
+            row[0]: RefView.model_construct(
+                id=row[0], name=row[1], abbreviation=row[2] if len(row) > 2 else '', color=''
+            )
+            for row in rows.values()
+        }
+
+    projects = refs((Project.id, Project.name, Project.abbreviation), 'project_id')
+    channels = refs((Channel.id, Channel.name), 'channel_id')
+    agencies = refs((Agency.id, Agency.name), 'agency_id')
+    realtors = refs((Realtor.id, Realtor.name), 'realtor_id')
+    now = utcnow()
     tasks: dict[int, list[TaskView]] = {}
-    for task in open_tasks:
-        tasks.setdefault(task.client_id, []).append(task_view(task, users))
-    cards = []
-    for client in clients:
-        project = projects.get(client.project_id)
-        creator = users.get(client.creator_id)
-        cards.append(
-            ClientCard(
-                id=client.id,
-                name=client.name,
-                phones=phones.get(client.id, []),
-                email=client.email,
-                stage_id=client.stage_id,
-                closing_reason_id=client.closing_reason_id,
-                project=_ref(project, abbreviation=project.abbreviation if project else ''),
-                channel=_ref(channels.get(client.channel_id)),
-                agency=_ref(agencies.get(client.agency_id)),
-                realtor=_ref(realtors.get(client.realtor_id)),
-                situation=client.situation,
-                tags=sorted(tags.get(client.id, []), key=lambda tag: tag.name),
-                responsible=user_view(users[client.responsible_id]),
-                creator=user_view(creator) if creator else None,
-                creation_method=client.creation_method,
-                touch_type=client.touch_type,
-                created_at=client.created_at,
-                last_activity_at=client.last_activity_at,
-                open_tasks=tasks.get(client.id, []),
-                version=client.version,
-                can_act=can_act_on_client(actor, client),
+    for task_id, client_id, title, task_type, due_at, assignee_id in open_tasks:
+        assignee = users.get(assignee_id)
+        tasks.setdefault(client_id, []).append(
+            TaskView.model_construct(
+                id=task_id,
+                client_id=client_id,
+                title=title,
+                type=task_type,
+                due_at=due_at,
+                assignee_id=assignee_id,
+                assignee_name=assignee.name if assignee else '',
+                done=False,
+                done_at=None,
+                overdue=due_at < now,
+                client_name='',
             )
         )
-    return cards
+    return [
+        ClientCard.model_construct(
+            id=client.id,
+            name=client.name,
+            phones=phones.get(client.id, []),
+            email=client.email,
+            stage_id=client.stage_id,
+            closing_reason_id=client.closing_reason_id,
+            project=projects.get(client.project_id),
+            channel=channels.get(client.channel_id),
+            agency=agencies.get(client.agency_id),
+            realtor=realtors.get(client.realtor_id),
+            situation=client.situation,
+            tags=tags.get(client.id, []),
+            responsible=users[client.responsible_id],
+            creator=users.get(client.creator_id),
+            creation_method=client.creation_method,
+            touch_type=client.touch_type,
+            created_at=client.created_at,
+            last_activity_at=client.last_activity_at,
+            open_tasks=tasks.get(client.id, []),
+            version=client.version,
+            can_act=can_act_on_client(actor, client),
+        )
+        for client in clients
+    ]
 
 
 def build_detail(session, actor: Actor, client: Client) -> ClientDetail:

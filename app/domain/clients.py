@@ -11,7 +11,8 @@ from app.i18n import translate
 
 from .cards import build_cards, build_detail
 from .errors import DuplicatePhone, InvalidInput, PermissionDenied, StaleUpdate
-from .feed import announce, lock_client, touch_client, write_fields_entry, write_system_entry
+from .events import ClientChanged, queue_event
+from .feed import lock_client, touch_client, write_fields_entry, write_system_entry
 from .filters import ClientFilter, filtered_query
 from .models import (
     Agency,
@@ -124,36 +125,40 @@ def insert_client(
     touch_type: str,
     created_at: datetime | None = None,
     **fields,
-) -> Client:
-    """Insert a client and its phones under a savepoint: a number taken meanwhile raises IntegrityError
-    and leaves the caller's transaction usable (the unique constraint is the last word on duplicates)."""
+) -> int:
+    """Insert a client, its phones and its first feed entry; returns the new id. The phones go in under a
+    savepoint: a number taken meanwhile raises IntegrityError and leaves the caller's transaction usable
+    (the unique constraint is the last word on duplicates)."""
     name = ' '.join((name or '').split())
     if not name:
         raise InvalidInput('error.name_required')
     when = created_at or utcnow()
     stage = first_working_stage(session)
-    fields.setdefault('custom', {})
-    # Core inserts: a lead is mostly this function, and ORM bookkeeping cost more than SQLite itself
+    row = {
+        'name': name,
+        'name_folded': fold(name),
+        'email': '',
+        'situation': '',
+        'project_id': None,
+        'agency_id': None,
+        'realtor_id': None,
+        'custom': {},
+        **fields,
+        'responsible_id': responsible_id,
+        'creator_id': actor.id if actor else None,
+        'channel_id': channel_id,
+        'creation_method': creation_method,
+        'touch_type': touch_type,
+        'created_at': when,
+        'stage_id': stage.id,
+        'stage_changed_at': when,
+        'last_activity_at': when,
+        'version': 1,
+    }
+    # Core statements with bound parameters (compiled once per process): a lead is mostly this function,
+    # and ORM bookkeeping cost more than SQLite itself
     with session.begin_nested():
-        client_id = session.execute(
-            insert(Client)
-            .values(
-                name=name,
-                name_folded=fold(name),
-                responsible_id=responsible_id,
-                creator_id=actor.id if actor else None,
-                channel_id=channel_id,
-                creation_method=creation_method,
-                touch_type=touch_type,
-                created_at=when,
-                stage_id=stage.id,
-                stage_changed_at=when,
-                last_activity_at=when,
-                version=1,
-                **fields,
-            )
-            .returning(Client.id)
-        ).scalar_one()
+        client_id = session.execute(insert(Client).returning(Client.id), row).scalar_one()
         session.execute(
             insert(ClientPhone),
             [
@@ -162,18 +167,27 @@ def insert_client(
             ],
         )
     session.execute(
-        insert(FeedEntry).values(
-            client_id=client_id,
-            kind=FeedKind.created,
-            author_id=actor.id if actor else None,
-            created_at=when,
-            text=translate('feed.created', 'ru'),
-            data={'key': 'feed.created', 'params': {}},
-        )
+        insert(FeedEntry),
+        {
+            'client_id': client_id,
+            'kind': FeedKind.created,
+            'author_id': actor.id if actor else None,
+            'created_at': when,
+            'text': translate('feed.created', 'ru'),
+            'data': {'key': 'feed.created', 'params': {}},
+        },
     )
-    client = session.get(Client, client_id)
-    announce(session, client, actor, 'created')
-    return client
+    queue_event(
+        session,
+        ClientChanged(
+            client_id=client_id,
+            stage_id=stage.id,
+            actor_id=actor.id if actor else None,
+            what='created',
+            responsible_id=responsible_id,
+        ),
+    )
+    return client_id
 
 
 def create_client(
@@ -209,7 +223,7 @@ def create_client(
     _check_refs(session, values)
     channel = resolve_channel(session, channel_id)
     try:
-        client = insert_client(
+        client_id = insert_client(
             session,
             actor=actor,
             name=name,
@@ -229,9 +243,9 @@ def create_client(
             if find_client_by_phone(session, phone.number) is not None:
                 raise duplicate_error(session, actor, phone.number) from None
         raise
-    _set_tags(session, client.id, list(tag_ids))
+    _set_tags(session, client_id, list(tag_ids))
     session.flush()
-    return build_detail(session, actor, client)
+    return build_detail(session, actor, session.get(Client, client_id))
 
 
 def load_for_change(session, actor: Actor, client_id: int, expected_version: int | None = None) -> Client:

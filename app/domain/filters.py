@@ -100,10 +100,12 @@ def filter_conditions(flt: ClientFilter, *, actor: Actor, working_stage_ids: lis
         conditions.append(Client.agency_id.is_not(None))
     if flt.project_ids:
         conditions.append(Client.project_id.in_(flt.project_ids))
+    # a phone search matches a handful of clients: let SQLite start from the phones, not from a stage's index
+    stage = Client.stage_id + 0 if phone_digits_query(flt.search or '') else Client.stage_id
     if flt.stage_ids:
-        conditions.append(Client.stage_id.in_(flt.stage_ids))
+        conditions.append(stage.in_(flt.stage_ids))
     elif working_stage_ids is not None and not flt.all_stages:
-        conditions.append(Client.stage_id.in_(working_stage_ids))
+        conditions.append(stage.in_(working_stage_ids))
     if flt.creator_ids:
         conditions.append(Client.creator_id.in_(flt.creator_ids))
     if flt.responsible_ids:

@@ -7,7 +7,7 @@ from .clients import apply_stage, find_client_by_phone, insert_client
 from .errors import InvalidInput
 from .feed import lock_client, touch_client, write_system_entry
 from .models import AccountSetting, Channel, Client, CreationMethod, FeedKind, Request, Role, Stage, TouchType, User
-from .permissions import Actor, can_see_client, ensure_active
+from .permissions import Actor, can_see_client, can_see_clients_of, ensure_active
 from .phones import normalize_phone
 from .reference import default_channel, first_working_stage, resolve_channel, resolve_project
 from .views import LeadResult
@@ -117,13 +117,14 @@ def receive_lead(
     existing = find_client_by_phone(session, number.number)
     if existing is not None:
         return _attach(session, actor, existing, request, chosen_channel)
+    responsible_id = _responsible_for_new_lead(session, actor)
     try:
-        client = insert_client(
+        client_id = insert_client(
             session,
             actor=actor,
             name=request.name or number.number,
             phones=[number],
-            responsible_id=_responsible_for_new_lead(session, actor),
+            responsible_id=responsible_id,
             channel_id=chosen_channel.id,
             creation_method=CreationMethod.integration,
             touch_type=touch_type,
@@ -132,10 +133,10 @@ def receive_lead(
     except IntegrityError:
         # the same person came in through another door at the same instant: theirs is the client
         return _attach(session, actor, find_client_by_phone(session, number.number), request, chosen_channel)
-    request.client_id = client.id
+    request.client_id = client_id
     session.add(request)
     session.flush()
-    visible = can_see_client(actor, client)
+    visible = can_see_clients_of(actor, responsible_id)
     return LeadResult(
-        status='created', client_id=client.id if visible else None, request_id=request.id if visible else None
+        status='created', client_id=client_id if visible else None, request_id=request.id if visible else None
     )

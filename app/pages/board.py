@@ -20,7 +20,7 @@ from app.live import hub
 from .screen import Screen, load_screen_data
 from .session import require_actor
 
-PAGE_SIZE = 15
+PAGE_SIZE = 12  # about what a column shows on a laptop screen; more come on scroll
 FLASH_SECONDS = 3.0
 RELOAD_DELAY = 0.3
 DRAG_HIGHLIGHT = (
