@@ -28,6 +28,13 @@ export default {
       <div v-if="card.task" class="vk-card-line vk-part-tasks" :class="{ 'text-negative text-weight-medium': card.task_overdue }">
         <q-icon name="event" size="14px" /> {{ card.task }}<span v-if="card.more_tasks"> · +{{ card.more_tasks }}</span>
       </div>
+      <div v-for="task in card.tasks_all" :key="task.text" class="vk-card-line vk-part-tasks"
+           :class="{ 'text-negative text-weight-medium': task.overdue }">
+        <q-icon name="event" size="14px" /> {{ task.text }}
+      </div>
+      <div v-if="card.task_counter" class="vk-card-line vk-part-tasks" :class="{ 'text-negative': card.overdue }">
+        <q-icon name="event" size="14px" /> {{ card.task_counter }}
+      </div>
       <div class="row no-wrap items-center justify-between vk-card-footer">
         <span class="ellipsis vk-part-responsible"><q-icon name="person" size="14px" /> {{ card.responsible }}</span>
         <span class="q-ml-sm vk-part-created">{{ card.created }}</span>

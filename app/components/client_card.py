@@ -11,7 +11,6 @@ from .locale import format_date, format_datetime, tr
 
 METHOD_ICONS = {'manual': 'edit_note', 'integration': 'cloud_download', 'import': 'upload_file'}
 TOUCH_ICONS = {'request': 'mail', 'call': 'call'}
-CARD_PARTS = ('icons', 'project', 'situation', 'tags', 'agency', 'tasks', 'responsible', 'created')
 
 
 def card_labels_script() -> str:
@@ -20,9 +19,15 @@ def card_labels_script() -> str:
     return f'<script>window.vkLabels = {labels};</script>'
 
 
-def card_props(card: CardData) -> dict:
-    """What the card shows, already formatted in the reader's language and time zone."""
+def _task_line(task) -> str:
+    return f'{format_datetime(task.due_at)} {task.title}'
+
+
+def card_props(card: CardData, task_mode: str = 'nearest') -> dict:
+    """What the card shows, already formatted in the reader's language and time zone. `task_mode` is the
+    user's choice: the nearest task, all open ones, a counter, or none (the board's CSS hides them)."""
     first = card.open_tasks[0] if card.open_tasks else None
+    overdue = card.overdue_count
     agency = ' · '.join(
         part for part in (card.agency.name if card.agency else '', card.realtor.name if card.realtor else '') if part
     )
@@ -38,10 +43,16 @@ def card_props(card: CardData) -> dict:
         'situation': card.situation,
         'tags': [{'name': tag.name, 'color': tag.color} for tag in card.tags],
         'agency': agency,
-        'task': f'{format_datetime(first.due_at)} {first.title}' if first else '',
+        'task': _task_line(first) if first and task_mode == 'nearest' else '',
         'task_overdue': bool(first and first.overdue),
-        'overdue': card.overdue_count,
-        'more_tasks': max(0, len(card.open_tasks) - 1),
+        'overdue': overdue,
+        'more_tasks': max(0, len(card.open_tasks) - 1) if task_mode == 'nearest' else 0,
+        'tasks_all': [{'text': _task_line(t), 'overdue': t.overdue} for t in card.open_tasks]
+        if task_mode == 'all'
+        else [],
+        'task_counter': tr('card.task_counter', open=len(card.open_tasks), overdue=overdue)
+        if task_mode == 'counter' and card.open_tasks
+        else '',
         'responsible': card.responsible.name,
         'created': format_date(card.created_at),
     }
@@ -56,8 +67,10 @@ class ClientCard(ui.element, component='client_card.js'):
         *,
         on_open: Callable[[int], None],
         on_move: Callable[[int], None],
+        task_mode: str = 'nearest',
     ) -> None:
         super().__init__()
+        self.task_mode = task_mode
         self.data = card
         self._props['flash'] = ''
         self.show(card)
@@ -68,7 +81,7 @@ class ClientCard(ui.element, component='client_card.js'):
     def show(self, card: CardData, flash: str = '') -> None:
         """Display new data for the same client, optionally highlighted with who changed it."""
         self.data = card
-        self._props['card'] = card_props(card)
+        self._props['card'] = card_props(card, self.task_mode)
         self._props['flash'] = flash
         self.update()
 
@@ -86,5 +99,7 @@ class ClientCard(ui.element, component='client_card.js'):
             props['project'],
             props['task'],
             props['agency'],
+            props['task_counter'],
+            *(task['text'] for task in props['tasks_all']),
             self._props['flash'],
         ]

@@ -29,6 +29,12 @@ class KanbanColumn(ui.column):
         self.stage = stage
         self.total = 0
         self.loading = False
+        # the column's order for cards placed live (the board sets it from the user's view settings)
+        self.rank: Callable[[CardData], tuple] = lambda card: (
+            card.overdue_count == 0,
+            -card.created_at.timestamp(),
+            -card.id,
+        )
         self.card_factory = card_factory
         self.classes('vk-column no-wrap gap-0').props(f'data-stage={stage.id}')
         self.mark(f'column-{stage.id}')
@@ -77,9 +83,7 @@ class KanbanColumn(ui.column):
         """Put a card where the column's order wants it: overdue first, then newest first. A card that sorts
         after the last loaded one while more are unloaded leaves: «show more» will bring it in its turn."""
 
-        def rank(card: CardData):
-            return (card.overdue_count == 0, -card.created_at.timestamp(), -card.id)
-
+        rank = self.rank
         others = [c for c in self.card_elements() if c is not element]
         index = next((i for i, other in enumerate(others) if rank(element.data) < rank(other.data)), len(others))
         if not keep and index == len(others) and len(others) < self.total - 1:

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, insert, or_
+from sqlalchemy import and_, func, insert, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
@@ -46,6 +46,7 @@ from .permissions import (
 from .phones import Phone, normalize_phone
 from .reference import ensure_exists, first_working_stage, required_reason, resolve_channel, transition_allowed
 from .text import fold
+from .view_settings import ViewSettings
 from .views import ClientCard, ClientDetail, ClientPage
 
 EDITABLE_FIELDS = ('name', 'email', 'project_id', 'channel_id', 'agency_id', 'realtor_id', 'situation', 'custom')
@@ -520,9 +521,14 @@ def list_clients(
     return ClientPage(total=total, items=build_cards(session, actor, rows))
 
 
-def _with_overdue_tasks():
-    """Clients having an open task past due, read from their own row (see Client.next_due_at)."""
-    return Client.next_due_at < utcnow()
+def _column_order(sort: str) -> tuple:
+    if sort == 'oldest':
+        return Client.created_at.asc(), Client.id.asc()
+    if sort == 'nearest_task':
+        return Client.next_due_at.asc().nulls_last(), Client.id.asc()
+    if sort == 'last_activity':
+        return Client.last_activity_at.desc(), Client.id.desc()
+    return Client.created_at.desc(), Client.id.desc()
 
 
 def board_column(
@@ -531,23 +537,36 @@ def board_column(
     actor: Actor,
     stage_id: int,
     flt: ClientFilter | None = None,
+    view: ViewSettings | None = None,
     offset: int = 0,
     limit: int = 20,
     **shortcuts,
 ) -> ClientPage:
-    """One page of a kanban column: clients with overdue tasks first, then the rest, newest first each."""
+    """One page of a kanban column in the user's order (view_settings.card_rank says the same in Python):
+    overdue clients first if they pull up, then clients with tasks by nearest task if asked, then the rest."""
+    view = view or ViewSettings()
     column_filter = _as_filter(flt, shortcuts).model_copy(update={'stage_ids': [stage_id]})
     base = filtered_query(session, actor, column_filter)
-    newest = (Client.created_at.desc(), Client.id.desc())
-    overdue = base.where(_with_overdue_tasks())
+    now = utcnow()
+    segments, rest = [], []
+    if view.overdue_first:
+        segments.append((Client.next_due_at < now, _column_order(view.sort)))
+        rest.append(or_(Client.next_due_at.is_(None), Client.next_due_at >= now))
+    if view.tasks_first:
+        segments.append((and_(Client.next_due_at.is_not(None), *rest), (Client.next_due_at.asc(), Client.id.asc())))
+        rest.append(Client.next_due_at.is_(None))
     total = session.exec(select(func.count()).select_from(base.subquery())).one()
-    overdue_total = session.exec(select(func.count()).select_from(overdue.subquery())).one()
-    rows = []
-    if offset < overdue_total:
-        rows = list(session.exec(overdue.order_by(*newest).offset(offset).limit(limit)))
+    rows: list[Client] = []
+    skip = offset
+    for condition, order in segments:
+        query = base.where(condition)
+        size = session.exec(select(func.count()).select_from(query.subquery())).one()
+        if skip < size and len(rows) < limit:
+            rows += session.exec(query.order_by(*order).offset(skip).limit(limit - len(rows)))
+        skip = max(0, skip - size)
     if len(rows) < limit:
-        rest = base.where(or_(Client.next_due_at.is_(None), Client.next_due_at >= utcnow())).order_by(*newest)
-        rows += session.exec(rest.offset(max(0, offset - overdue_total)).limit(limit - len(rows)))
+        query = base.where(and_(*rest)) if rest else base
+        rows += session.exec(query.order_by(*_column_order(view.sort)).offset(skip).limit(limit - len(rows)))
     return ClientPage(total=total, items=build_cards(session, actor, rows))
 
 

@@ -43,6 +43,17 @@ class ClientsChanged:
 
 
 @dataclass(frozen=True)
+class UserSettingsChanged:
+    """A user's view settings changed (by them or an admin): their open boards re-render."""
+
+    user_id: int
+    actor_id: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class SessionEnded:
     """A login session ended (logout, expiry): every tab sharing it goes back to the login page."""
 
@@ -53,7 +64,7 @@ class SessionEnded:
         return asdict(self)
 
 
-Event = ClientChanged | ClientsChanged | SessionEnded
+Event = ClientChanged | ClientsChanged | UserSettingsChanged | SessionEnded
 Subscriber = Callable[[Event], None]
 
 

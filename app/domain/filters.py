@@ -160,13 +160,21 @@ def save_filter(session, *, actor: Actor, flt: ClientFilter) -> None:
 
 
 def load_preference(session, *, actor: Actor, key: str, default=None):
-    row = session.get(UserPreference, (actor.id, key))
-    return row.value.get('value', default) if row else default
+    return read_preference(session, user_id=actor.id, key=key, default=default)
 
 
 def save_preference(session, *, actor: Actor, key: str, value) -> None:
-    """A per-user setting (filter, table columns, Mine/All) kept in the database, not in one browser."""
-    row = session.get(UserPreference, (actor.id, key)) or UserPreference(user_id=actor.id, key=key)
+    """One of the actor's own settings (filter, table columns), kept in the database, not in one browser."""
+    write_preference(session, user_id=actor.id, key=key, value=value)
+
+
+def read_preference(session, *, user_id: int, key: str, default=None):
+    row = session.get(UserPreference, (user_id, key))
+    return row.value.get('value', default) if row else default
+
+
+def write_preference(session, *, user_id: int, key: str, value) -> None:
+    row = session.get(UserPreference, (user_id, key)) or UserPreference(user_id=user_id, key=key)
     row.value = {'value': value}
     session.add(row)
     session.flush()

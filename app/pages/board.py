@@ -1,24 +1,27 @@
 """/ — the clients kanban: columns, drag and drop, and live changes from everyone."""
 
-from nicegui import run, ui
+from nicegui import background_tasks, run, ui
 from nicegui.events import SortableEventArguments
 
 from app.components.client_card import ClientCard, card_labels_script
 from app.components.dialogs import ask_booking, ask_move, browse_clients, pick_reason
 from app.components.filter_panel import FilterBar
 from app.components.kanban import ClosingZone, KanbanColumn
-from app.components.locale import tr
-from app.domain import clients, deals
+from app.components.locale import current_locale, tr
+from app.components.view_settings_dialog import edit_view_settings
+from app.domain import clients, deals, view_settings
 from app.domain.db import get_database
-from app.domain.events import ClientChanged
+from app.domain.events import ClientChanged, UserSettingsChanged
 from app.domain.filters import ClientFilter
+from app.domain.models import utcnow
 from app.domain.permissions import Actor, can_act_on_clients_of, can_see_clients_of
+from app.domain.view_settings import CARD_PARTS, ViewSettings, card_rank
 from app.domain.views import ClientCard as CardData
 from app.domain.views import ClientDetail, StageView
 from app.live import hub
 
 from .screen import Screen, load_screen_data
-from .session import require_actor
+from .session import attempt, require_actor
 
 PAGE_SIZE = 12  # about what a column shows on a laptop screen; more come on scroll
 FLASH_SECONDS = 3.0
@@ -30,14 +33,21 @@ DRAG_HIGHLIGHT = (
 )
 
 
-def _load_board(actor: Actor, flt: ClientFilter, stage_ids: list[int]) -> tuple[dict[int, int], dict, int]:
+def _load_view(actor: Actor) -> ViewSettings:
+    with get_database().read() as session:
+        return view_settings.load_view_settings(session, actor=actor)
+
+
+def _load_board(
+    actor: Actor, flt: ClientFilter, view: ViewSettings, stage_ids: list[int]
+) -> tuple[dict[int, int], dict, int]:
     """Counts for every stage and the first page of each working column, in one read transaction, and the
     number of changes published before it began (those are in what it reads)."""
     seen = hub.sequence
     with get_database().read() as session:
         counts = clients.count_by_stage(session, actor=actor, flt=flt)
         pages = {
-            stage_id: clients.board_column(session, actor=actor, stage_id=stage_id, flt=flt, limit=PAGE_SIZE)
+            stage_id: clients.board_column(session, actor=actor, stage_id=stage_id, flt=flt, view=view, limit=PAGE_SIZE)
             for stage_id in stage_ids
         }
         return counts, pages, seen
@@ -46,8 +56,9 @@ def _load_board(actor: Actor, flt: ClientFilter, stage_ids: list[int]) -> tuple[
 class Board(Screen):
     """One open board tab: what it shows, and how it follows the changes of everyone."""
 
-    def __init__(self, actor, stages, choices, flt) -> None:
+    def __init__(self, actor, stages, choices, flt, view: ViewSettings) -> None:
         super().__init__(actor, stages, choices, flt)
+        self.view = view
         self.columns: dict[int, KanbanColumn] = {}
         self.zones: dict[int, ClosingZone] = {}
         self.cards: dict[int, ClientCard] = {}
@@ -74,7 +85,8 @@ class Board(Screen):
             ui.button(tr('board.new_client'), icon='add', on_click=self.new_client).props('unelevated no-caps').mark(
                 'new-client'
             )
-        with ui.row().classes('vk-board no-wrap w-full q-px-md gap-3') as self.board_row:
+        self.page_area = ui.column().classes('vk-page-area w-full gap-0')
+        with self.page_area, ui.row().classes('vk-board no-wrap w-full q-px-md gap-3') as self.board_row:
             for stage in self.stage_list:
                 if not stage.is_closing:
                     column = KanbanColumn(
@@ -82,7 +94,11 @@ class Board(Screen):
                     )
                     self.columns[stage.id] = column
                     self.container_stage[column.cards.id] = stage.id
-        with ui.row().classes('vk-closing-bar no-wrap w-full q-px-md q-pb-sm gap-3'):
+        with ui.page_sticky(position='bottom-right', x_offset=20, y_offset=104):
+            ui.button(tr('view.button'), icon='tune', on_click=self.edit_view).props('no-caps unelevated').classes(
+                'vk-view-button'
+            ).mark('view-settings')
+        with self.page_area, ui.row().classes('vk-closing-bar no-wrap w-full q-px-md q-pb-sm gap-3'):
             for stage in self.stage_list:
                 if stage.is_closing:
                     zone = ClosingZone(stage, on_drop=self.on_drop, on_open=self.browse_stage)
@@ -94,7 +110,7 @@ class Board(Screen):
         self.loading = True
         try:
             counts, pages, self.loaded_seq = await run.io_bound(
-                _load_board, self.actor, self.filter, list(self.columns)
+                _load_board, self.actor, self.filter, self.view, list(self.columns)
             )
         finally:
             self.loading = False
@@ -104,7 +120,17 @@ class Board(Screen):
             self.follow(*change)
         await self.refresh_counters()
 
+    def _apply_view(self) -> None:
+        """The parts the user hides, by CSS on the board: cards stay one element each."""
+        hidden = [part for part in CARD_PARTS if part not in self.view.parts]
+        if self.view.task_display == 'hidden':
+            hidden.append('tasks')
+        self.page_area.classes(replace=' '.join(['vk-page-area', *(f'vk-hide-{part}' for part in hidden)]))
+        for column in self.columns.values():
+            column.rank = lambda card: card_rank(self.view, card, utcnow())
+
     def _show_loaded(self, counts: dict[int, int], pages: dict) -> None:
+        self._apply_view()
         self.counts = {stage_id: counts.get(stage_id, 0) for stage_id in self.stages}
         for stage_id, column in self.columns.items():
             for element in column.card_elements():
@@ -119,7 +145,7 @@ class Board(Screen):
         self.board_row.mark('board-ready')  # tests and scripts wait for the first page of cards
 
     def make_card(self, data: CardData) -> ClientCard:
-        card = ClientCard(data, on_open=self.open_client, on_move=self.move_by_click)
+        card = ClientCard(data, on_open=self.open_client, on_move=self.move_by_click, task_mode=self.view.task_display)
         self.cards[data.id] = card
         return card
 
@@ -275,6 +301,33 @@ class Board(Screen):
         for column in self.columns.values():
             column.refresh_footer()
 
+    async def edit_view(self) -> None:
+        await edit_view_settings(
+            user_id=self.actor.id,
+            users=self.choices.everyone if self.actor.is_admin else None,
+            load=lambda user_id: self.read(view_settings.load_view_settings, user_id=user_id),
+            save=self.save_view,
+        )
+
+    async def save_view(self, user_id: int, settings: ViewSettings) -> bool:
+        with self.client:
+            _, error = await attempt(view_settings.save_view_settings, key=self.key, user_id=user_id, settings=settings)
+        if error is not None:
+            ui.notify(error.message(current_locale()), type='negative')
+        return error is None
+
+    def on_settings_changed(self, event: UserSettingsChanged) -> None:
+        """This user's view changed (here, in another tab, or by an admin): re-render with it."""
+        if event.user_id != self.actor.id or self.client.id not in self.client.instances:
+            return
+        with self.client:
+            background_tasks.create(self._reload_view(), name='reload-view')
+
+    async def _reload_view(self) -> None:
+        view = await run.io_bound(_load_view, self.actor)
+        self.view = view
+        await self.load()
+
     async def set_scope(self, event) -> None:
         await self.save_filter(self.filter.model_copy(update={'own_only': bool(event.value)}))
 
@@ -295,6 +348,6 @@ def register() -> None:
         if actor is None:
             return
         stages, choices, flt = await run.io_bound(load_screen_data, actor)
-        board = Board(actor, stages, choices, flt)
+        board = Board(actor, stages, choices, flt, await run.io_bound(_load_view, actor))
         board.build()
         await board.load()

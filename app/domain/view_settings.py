@@ -1,0 +1,74 @@
+"""Each user's view of the board (SPEC §3 «Настроить вид»): order, task display, card parts. Their own to
+change; admins may change anyone's, and that user's open board follows."""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel
+
+from .errors import NotFound, PermissionDenied
+from .events import UserSettingsChanged, queue_event
+from .filters import read_preference, write_preference
+from .models import User
+from .permissions import Actor
+
+VIEW_KEY = 'view_settings'
+CARD_PARTS = ('icons', 'project', 'situation', 'tags', 'agency', 'tasks', 'responsible', 'created')
+
+
+class ViewSettings(BaseModel):
+    sort: Literal['newest', 'oldest', 'nearest_task', 'last_activity'] = 'newest'
+    tasks_first: bool = False  # clients with open tasks come before the rest, nearest task first
+    overdue_first: bool = True  # clients with overdue tasks come before everything else
+    task_display: Literal['hidden', 'nearest', 'all', 'counter'] = 'nearest'
+    parts: list[str] = list(CARD_PARTS)
+
+
+def _target(session, actor: Actor, user_id: int | None) -> int:
+    user_id = user_id or actor.id
+    if user_id != actor.id and not (actor.active and actor.is_admin):
+        raise PermissionDenied()
+    if session.get(User, user_id) is None:
+        raise NotFound()
+    return user_id
+
+
+def load_view_settings(session, *, actor: Actor, user_id: int | None = None) -> ViewSettings:
+    """A user's view settings (an admin may read anyone's); defaults for someone who never chose."""
+    user_id = _target(session, actor, user_id)
+    stored = read_preference(session, user_id=user_id, key=VIEW_KEY, default={})
+    try:
+        return ViewSettings.model_validate(stored)
+    except ValueError:  # saved by an older version: start from the defaults rather than fail
+        return ViewSettings()
+
+
+def save_view_settings(session, *, actor: Actor, settings: ViewSettings, user_id: int | None = None) -> None:
+    """Keep a user's view settings; their open boards re-render at once."""
+    user_id = _target(session, actor, user_id)
+    clean = settings.model_copy(update={'parts': [p for p in CARD_PARTS if p in settings.parts]})
+    write_preference(session, user_id=user_id, key=VIEW_KEY, value=clean.model_dump(mode='json'))
+    queue_event(session, UserSettingsChanged(user_id=user_id, actor_id=actor.id))
+
+
+def card_rank(settings: ViewSettings, card, now: datetime) -> tuple:
+    """Where a card stands in its column under these settings: the order `board_column` reads from the
+    database, for placing a card that arrives live without asking the database again."""
+    due = card.open_tasks[0].due_at if card.open_tasks else None
+    if settings.overdue_first and due is not None and due < now:
+        segment = 0
+    elif settings.tasks_first and due is not None:
+        segment = 1
+    else:
+        segment = 2
+    if segment == 1:
+        within = (due.timestamp(), card.id)
+    elif settings.sort == 'oldest':
+        within = (card.created_at.timestamp(), card.id)
+    elif settings.sort == 'nearest_task':
+        within = (due is None, due.timestamp() if due else 0, card.id)
+    elif settings.sort == 'last_activity':
+        within = (-card.last_activity_at.timestamp(), -card.id)
+    else:
+        within = (-card.created_at.timestamp(), -card.id)
+    return (segment, *within)

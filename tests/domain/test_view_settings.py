@@ -1,0 +1,94 @@
+"""Each user's view of the board: order of the columns, their own to choose, admins may set anyone's."""
+
+from datetime import timedelta
+
+import pytest
+
+from app.domain import clients, tasks, view_settings
+from app.domain.errors import PermissionDenied
+from app.domain.events import UserSettingsChanged, bus
+from app.domain.models import Client, utcnow
+from app.domain.view_settings import ViewSettings, card_rank
+from tests.factories import make_client, make_user, stages
+
+
+@pytest.fixture
+def column(db):
+    """Four clients in «Не разобрано», created a day apart: no task, a future task, an overdue task, a far task."""
+    anna = make_user(db, 'anna')
+    ids = [make_client(db, anna, name=f'Клиент {n}', phone=f'+7912000000{n}').id for n in range(4)]
+    now = utcnow()
+    with db.write() as session:
+        for age, client_id in enumerate(reversed(ids)):
+            session.get(Client, client_id).created_at = now - timedelta(days=age + 1)
+        tasks.add_task(session, actor=anna, client_id=ids[1], title='Скоро', due_at=now + timedelta(hours=1))
+        tasks.add_task(session, actor=anna, client_id=ids[2], title='Просрочено', due_at=now - timedelta(hours=1))
+        tasks.add_task(session, actor=anna, client_id=ids[3], title='Нескоро', due_at=now + timedelta(days=9))
+    return anna, ids, stages(db)['Не разобрано'].id
+
+
+def order(db, actor, stage_id, view: ViewSettings, limit: int = 10, offset: int = 0) -> list[int]:
+    with db.read() as session:
+        page = clients.board_column(session, actor=actor, stage_id=stage_id, view=view, limit=limit, offset=offset)
+    now = utcnow()
+    ranked = sorted(page.items, key=lambda card: card_rank(view, card, now))
+    assert [c.id for c in ranked] == [c.id for c in page.items], 'live placement must agree with the database'
+    return [c.id for c in page.items]
+
+
+def test_default_order_is_newest_first_with_overdue_on_top(db, column):
+    anna, ids, stage = column
+    assert order(db, anna, stage, ViewSettings()) == [ids[2], ids[3], ids[1], ids[0]]
+
+
+def test_oldest_first_without_overdue_pull(db, column):
+    anna, ids, stage = column
+    assert order(db, anna, stage, ViewSettings(sort='oldest', overdue_first=False)) == ids
+
+
+def test_clients_with_tasks_first_by_nearest_task(db, column):
+    anna, ids, stage = column
+    view = ViewSettings(tasks_first=True, overdue_first=False)
+    assert order(db, anna, stage, view) == [ids[2], ids[1], ids[3], ids[0]]
+
+
+def test_nearest_task_sort_puts_clients_without_tasks_last(db, column):
+    anna, ids, stage = column
+    view = ViewSettings(sort='nearest_task', overdue_first=False)
+    assert order(db, anna, stage, view) == [ids[2], ids[1], ids[3], ids[0]]
+
+
+def test_pages_follow_on_across_the_overdue_segment(db, column):
+    anna, ids, stage = column
+    view = ViewSettings()
+    pages = [order(db, anna, stage, view, limit=1, offset=n) for n in range(4)]
+    assert [p[0] for p in pages] == [ids[2], ids[3], ids[1], ids[0]]
+
+
+def test_settings_are_the_users_own_and_survive(db):
+    anna = make_user(db, 'anna')
+    with db.write() as session:
+        view_settings.save_view_settings(
+            session, actor=anna, settings=ViewSettings(sort='oldest', task_display='counter', parts=['tags', 'icons'])
+        )
+    with db.read() as session:
+        saved = view_settings.load_view_settings(session, actor=anna)
+    assert saved.sort == 'oldest' and saved.task_display == 'counter'
+    assert saved.parts == ['icons', 'tags']  # kept in the card's own order
+
+
+def test_only_an_admin_may_change_someone_elses_view_and_the_user_hears_of_it(db):
+    anna = make_user(db, 'anna')
+    boris = make_user(db, 'boris')
+    admin = make_user(db, 'admin', role='admin')
+    with db.write() as session, pytest.raises(PermissionDenied):
+        view_settings.save_view_settings(session, actor=boris, user_id=anna.id, settings=ViewSettings(sort='oldest'))
+    heard = []
+    bus.subscribe(heard.append)
+    with db.write() as session:
+        view_settings.save_view_settings(session, actor=admin, user_id=anna.id, settings=ViewSettings(sort='oldest'))
+    assert heard == [UserSettingsChanged(user_id=anna.id, actor_id=admin.id)]
+    with db.read() as session:
+        assert view_settings.load_view_settings(session, actor=anna).sort == 'oldest'
+        with pytest.raises(PermissionDenied):
+            view_settings.load_view_settings(session, actor=boris, user_id=anna.id)
