@@ -26,6 +26,7 @@ from .session import attempt, require_actor
 PAGE_SIZE = 12  # about what a column shows on a laptop screen; more come on scroll
 FLASH_SECONDS = 3.0
 RELOAD_DELAY = 0.3
+PAGE_AREA = 'vk-page-area w-full gap-0 items-stretch'
 DRAG_HIGHLIGHT = (
     '<script>document.addEventListener("dragstart", () => document.body.classList.add("vk-dragging"));'
     '["dragend", "drop", "mouseup"].forEach(name => document.addEventListener(name, '
@@ -85,7 +86,7 @@ class Board(Screen):
             ui.button(tr('board.new_client'), icon='add', on_click=self.new_client).props('unelevated no-caps').mark(
                 'new-client'
             )
-        self.page_area = ui.column().classes('vk-page-area w-full gap-0')
+        self.page_area = ui.column().classes(PAGE_AREA)
         with self.page_area, ui.row().classes('vk-board no-wrap w-full q-px-md gap-3') as self.board_row:
             for stage in self.stage_list:
                 if not stage.is_closing:
@@ -94,10 +95,10 @@ class Board(Screen):
                     )
                     self.columns[stage.id] = column
                     self.container_stage[column.cards.id] = stage.id
-        with ui.page_sticky(position='bottom-right', x_offset=20, y_offset=104):
-            ui.button(tr('view.button'), icon='tune', on_click=self.edit_view).props('no-caps unelevated').classes(
-                'vk-view-button'
-            ).mark('view-settings')
+        with ui.page_sticky(position='bottom-right', x_offset=18, y_offset=112):
+            ui.button(icon='tune', on_click=self.edit_view).props('fab color=primary').mark('view-settings').tooltip(
+                tr('view.button')
+            )
         with self.page_area, ui.row().classes('vk-closing-bar no-wrap w-full q-px-md q-pb-sm gap-3'):
             for stage in self.stage_list:
                 if stage.is_closing:
@@ -125,7 +126,7 @@ class Board(Screen):
         hidden = [part for part in CARD_PARTS if part not in self.view.parts]
         if self.view.task_display == 'hidden':
             hidden.append('tasks')
-        self.page_area.classes(replace=' '.join(['vk-page-area', *(f'vk-hide-{part}' for part in hidden)]))
+        self.page_area.classes(replace=' '.join([PAGE_AREA, *(f'vk-hide-{part}' for part in hidden)]))
         for column in self.columns.values():
             column.rank = lambda card: card_rank(self.view, card, utcnow())
 
