@@ -157,6 +157,33 @@ TEXTS: dict[str, dict[str, str]] = {
     'filter.last_comment': {'ru': 'Последний комментарий', 'en': 'Last comment'},
     'filter.last_comment_from': {'ru': 'Последний комментарий с', 'en': 'Last comment from'},
     'filter.last_comment_to': {'ru': 'Последний комментарий по', 'en': 'Last comment to'},
+    'nav.settings': {'ru': 'Настройки', 'en': 'Settings'},
+    'settings.changed_later': {
+        'ru': 'Администратор изменил настройки — страница обновится, когда вы закроете окно клиента',
+        'en': 'An admin changed the settings: the page reloads once you close the client window',
+    },
+    'settings.title': {'ru': 'Настройки', 'en': 'Settings'},
+    'settings.admins_only': {'ru': 'Настройки доступны только администраторам', 'en': 'Settings are for admins only'},
+    'settings.tab.users': {'ru': 'Пользователи', 'en': 'Users'},
+    'settings.tab.stages': {'ru': 'Этапы и переходы', 'en': 'Stages and transitions'},
+    'settings.tab.lists': {'ru': 'Справочники', 'en': 'Reference lists'},
+    'settings.tab.tokens': {'ru': 'Токены API', 'en': 'API tokens'},
+    'settings.tab.audit': {'ru': 'Журнал изменений', 'en': 'Audit log'},
+    'tokens.label': {'ru': 'Назначение (сайт, телефония…)', 'en': 'Purpose (website, telephony…)'},
+    'tokens.create': {'ru': 'Выпустить токен', 'en': 'Create a token'},
+    'tokens.shown_once': {
+        'ru': 'Скопируйте токен сейчас — больше он показан не будет',
+        'en': 'Copy the token now: it will not be shown again',
+    },
+    'tokens.created': {'ru': 'Выпущен', 'en': 'Created'},
+    'tokens.last_used': {'ru': 'Последнее использование', 'en': 'Last used'},
+    'audit.when': {'ru': 'Когда', 'en': 'When'},
+    'audit.who': {'ru': 'Кто', 'en': 'Who'},
+    'audit.area': {'ru': 'Раздел', 'en': 'Area'},
+    'audit.what': {'ru': 'Что изменено', 'en': 'What changed'},
+    # settings: users (keys below this line)
+    # settings: stages (keys below this line)
+    # settings: lists (keys below this line)
     'nav.table': {'ru': 'Таблица', 'en': 'Table'},
     'table.columns': {'ru': 'Колонки', 'en': 'Columns'},
     'table.selected': {'ru': 'Выбрано: {count}', 'en': 'Selected: {count}'},

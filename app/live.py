@@ -14,7 +14,7 @@ from nicegui import background_tasks, run
 
 from app.domain.clients import client_snapshot
 from app.domain.db import get_database
-from app.domain.events import ClientChanged, ClientsChanged, SessionEnded, UserSettingsChanged, bus
+from app.domain.events import AccountChanged, ClientChanged, ClientsChanged, SessionEnded, UserSettingsChanged, bus
 from app.domain.models import User, utcnow
 from app.domain.tasks import tasks_falling_due
 from app.domain.views import ClientCard, TaskView
@@ -32,6 +32,8 @@ class LiveView(Protocol):
     def on_clients_changed(self, event: ClientsChanged) -> None: ...
 
     def on_settings_changed(self, event: UserSettingsChanged) -> None: ...
+
+    def on_account_changed(self, event: AccountChanged) -> None: ...
 
     def on_session_ended(self, event: SessionEnded) -> None: ...
 
@@ -121,6 +123,10 @@ class LiveHub:
         if isinstance(event, ClientsChanged):
             for view in list(self.views):
                 view.on_clients_changed(event)
+            return
+        if isinstance(event, AccountChanged):
+            for view in list(self.views):
+                view.on_account_changed(event)
             return
         if isinstance(event, UserSettingsChanged):
             for view in list(self.views):

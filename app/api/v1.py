@@ -85,7 +85,7 @@ def _run(write: bool, token: str, service, arguments: dict, *, as_actor: bool = 
     """Resolve the token's owner and run the service in one session; a deactivated owner is refused at once."""
     database = get_database()
     with database.write() if write else database.read() as session:
-        actor = users.actor_for_token(session, token)
+        actor = users.actor_for_token(session, token, touch=write)
         if actor is None:
             raise LoginRefused('error.token')
         return service(session, actor=actor, **arguments) if as_actor else service(session, **arguments)

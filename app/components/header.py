@@ -24,13 +24,17 @@ class AppHeader:
         on_tasks: Callable[[], Awaitable[list[TaskView]]],
         on_locale: Callable[[str], None],
         on_logout: Callable[[], None],
+        is_admin: bool = False,
     ) -> None:
         self.on_search = on_search
         self.on_pick = on_pick
         self.on_tasks = on_tasks
         with ui.header().classes('vk-header items-center no-wrap q-px-md q-py-xs gap-3'):
             ui.label(tr('app.title')).classes('text-h6 text-weight-bold')
-            for key, path in (('nav.board', '/'), ('nav.table', '/table')):
+            pages = [('nav.board', '/'), ('nav.table', '/table')] + (
+                [('nav.settings', '/settings')] if is_admin else []
+            )
+            for key, path in pages:
                 link = ui.link(tr(key), path).classes('vk-nav' + (' vk-nav-active' if key == active else ''))
                 link.mark(key)
             with (

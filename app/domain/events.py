@@ -54,6 +54,17 @@ class UserSettingsChanged:
 
 
 @dataclass(frozen=True)
+class AccountChanged:
+    """An admin changed the account's setup (stages, reasons, reference lists, users): open pages reload it."""
+
+    area: str
+    actor_id: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class SessionEnded:
     """A login session ended (logout, expiry): every tab sharing it goes back to the login page."""
 
@@ -64,7 +75,7 @@ class SessionEnded:
         return asdict(self)
 
 
-Event = ClientChanged | ClientsChanged | UserSettingsChanged | SessionEnded
+Event = ClientChanged | ClientsChanged | UserSettingsChanged | AccountChanged | SessionEnded
 Subscriber = Callable[[Event], None]
 
 

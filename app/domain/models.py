@@ -331,6 +331,17 @@ class UserPreference(SQLModel, table=True):
     value: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
+class AuditEntry(SQLModel, table=True):
+    """Who changed which account setting, when: admins read it under Settings."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int | None = Field(default=None, foreign_key='user.id')
+    at: datetime = Field(default_factory=utcnow, index=True)
+    area: str = Field(max_length=32)
+    action: str = Field(max_length=200)
+    details: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
 class AccountSetting(SQLModel, table=True):
     """Account-wide settings as JSON values by key (lead distribution and the like)."""
 

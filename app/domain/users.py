@@ -2,17 +2,19 @@
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from passlib.context import CryptContext
+from pydantic import BaseModel
 from sqlmodel import select
 
 from app.i18n import LOCALES
 
+from .audit import record_change
 from .errors import InvalidInput, LoginLocked, LoginRefused, NotFound
 from .events import SessionEnded, queue_event
 from .models import ApiToken, LoginSession, Role, User, utcnow
-from .permissions import Actor
+from .permissions import Actor, ensure_active
 
 passwords = CryptContext(schemes=['argon2'], deprecated='auto')
 
@@ -68,6 +70,7 @@ def deactivate_user(session, *, login: str) -> User:
     user = user_by_login(session, login)
     user.active = False
     session.add(user)
+    end_sessions_of(session, user_id=user.id)
     session.flush()
     return user
 
@@ -155,7 +158,36 @@ def create_token(session, *, login: str, label: str = '') -> str:
     return token
 
 
-def actor_for_token(session, token: str) -> Actor | None:
+class TokenView(BaseModel):
+    id: int
+    label: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+def my_tokens(session, *, actor: Actor) -> list[TokenView]:
+    """The actor's own API tokens (never the tokens themselves: only their hashes are kept)."""
+    rows = session.exec(select(ApiToken).where(ApiToken.user_id == actor.id).order_by(ApiToken.created_at.desc()))
+    return [TokenView(id=t.id, label=t.label, created_at=t.created_at, last_used_at=t.last_used_at) for t in rows]
+
+
+def create_my_token(session, *, actor: Actor, label: str) -> str:
+    ensure_active(actor)
+    user = session.get(User, actor.id)
+    token = create_token(session, login=user.login, label=(label or '').strip())
+    record_change(session, actor, 'tokens', 'token created', label=label)
+    return token
+
+
+def revoke_my_token(session, *, actor: Actor, token_id: int) -> None:
+    row = session.get(ApiToken, token_id)
+    if row is None or row.user_id != actor.id:
+        raise NotFound()
+    session.delete(row)
+    record_change(session, actor, 'tokens', 'token revoked', label=row.label)
+
+
+def actor_for_token(session, token: str, *, touch: bool = False) -> Actor | None:
     """The active user a bearer token belongs to, or None."""
     if not token:
         return None
@@ -164,7 +196,13 @@ def actor_for_token(session, token: str) -> Actor | None:
     ).first()
     if row is None or not row[1].active:
         return None
-    return Actor.of(row[1])
+    token_row, user = row
+    now = utcnow()
+    # "last used" to the minute, and only inside a write transaction (a read one must never write)
+    if touch and (token_row.last_used_at is None or (now - token_row.last_used_at).total_seconds() > 60):
+        token_row.last_used_at = now
+        session.add(token_row)
+    return Actor.of(user)
 
 
 def open_session(session, *, actor: Actor, hours: int) -> str:
@@ -196,12 +234,23 @@ def end_session(session, *, key: str) -> None:
     row = session.exec(select(LoginSession).where(LoginSession.token_hash == _token_hash(key or ''))).first()
     if row is not None:
         session.delete(row)
-        queue_event(session, SessionEnded(session_key=session_event_key(key), user_id=row.user_id))
+        queue_event(session, SessionEnded(session_key=_event_key(row.token_hash), user_id=row.user_id))
+
+
+def end_sessions_of(session, *, user_id: int) -> None:
+    """Log a user out everywhere (deactivation): every tab of theirs goes to the login page."""
+    for row in session.exec(select(LoginSession).where(LoginSession.user_id == user_id)):
+        session.delete(row)
+        queue_event(session, SessionEnded(session_key=_event_key(row.token_hash), user_id=user_id))
+
+
+def _event_key(token_hash: str) -> str:
+    return _token_hash('event:' + token_hash)[:32]
 
 
 def session_event_key(key: str) -> str:
-    """What an event may say about a session: a hash, so the key itself never travels."""
-    return _token_hash('event:' + key)[:32]
+    """What an event may say about a session: derived from its stored hash, so the key never travels."""
+    return _event_key(_token_hash(key))
 
 
 def set_locale(session, *, actor: Actor, locale: str) -> None:

@@ -2,8 +2,9 @@
 
 
 def register() -> None:
-    from . import board, login, table
+    from . import board, login, settings, table
 
     login.register()
     board.register()
     table.register()
+    settings.register()

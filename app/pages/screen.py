@@ -11,7 +11,7 @@ from app.components.header import AppHeader
 from app.components.locale import remember_locale, tr
 from app.domain import clients, deals, feed, filters, reference, tasks, users
 from app.domain.db import get_database
-from app.domain.events import ClientChanged, ClientsChanged, SessionEnded
+from app.domain.events import AccountChanged, ClientChanged, ClientsChanged, SessionEnded, UserSettingsChanged
 from app.domain.filters import ClientFilter
 from app.domain.permissions import Actor, acts_on_all_clients
 from app.domain.views import ClientCard as CardData
@@ -132,9 +132,14 @@ class Screen:
             on_tasks=lambda: self.read(tasks.my_tasks),
             on_locale=self.set_locale,
             on_logout=self.logout,
+            is_admin=self.actor.is_admin,
         )
         self.window = ClientWindow(
             viewer_id=self.actor.id, stages=self.stage_list, choices=self.choices, actions=WindowActions(self)
+        )
+        self.reload_after_window = False
+        self.window.dialog.on_value_change(
+            lambda e: ui.navigate.reload() if not e.value and self.reload_after_window else None
         )
         hub.add(self)
         self.client.on_delete(lambda: hub.remove(self))
@@ -178,6 +183,22 @@ class Screen:
         with self.client:
             background_tasks.create(self.refresh_live(), name='reload-after-bulk')
             background_tasks.create(self.refresh_counters(), name='refresh-counters')
+
+    def on_settings_changed(self, event: UserSettingsChanged) -> None:
+        """Another user's view settings are theirs alone; a board overrides this for its own user."""
+
+    def on_account_changed(self, event: AccountChanged) -> None:
+        """An admin changed stages, reasons, lists or users: the page reloads with the new setup, once the user
+        has closed the client window they may be typing in."""
+        if self.client.id not in self.client.instances:
+            hub.remove(self)
+            return
+        with self.client:
+            if self.window.dialog.value:
+                self.reload_after_window = True
+                ui.notify(tr('settings.changed_later'), type='info')
+            else:
+                ui.navigate.reload()
 
     def on_session_ended(self, event: SessionEnded) -> None:
         if event.session_key == self.event_key:
