@@ -1,6 +1,7 @@
 """/settings — the admin's account setup: users, stages and transitions, reference lists, API tokens, audit log.
 Each area builds its own tab; every change goes through the domain, which refuses non-admins."""
 
+import logging
 from collections.abc import Callable
 
 from nicegui import run, ui
@@ -12,6 +13,8 @@ from app.domain.views import ClientCard as CardData
 
 from .screen import Screen, load_screen_data
 from .session import require_actor
+
+log = logging.getLogger(__name__)
 
 
 class SettingsScreen(Screen):
@@ -26,7 +29,7 @@ class SettingsScreen(Screen):
             if not self.actor.is_admin:
                 ui.label(tr('settings.admins_only')).classes('text-h6 text-grey-8').mark('settings-forbidden')
                 return
-            with ui.tabs().props('dense no-caps align=left').classes('w-full') as tabs:
+            with ui.tabs().props('dense no-caps align=left').classes('w-full').mark('settings-tabs') as tabs:
                 for key, _ in AREAS:
                     ui.tab(key, tr(f'settings.tab.{key}')).mark(f'settings-tab-{key}')
             with ui.tab_panels(tabs, value=AREAS[0][0]).classes('w-full vk-settings'):
@@ -36,10 +39,14 @@ class SettingsScreen(Screen):
                         self.areas[key] = (area, builder)
 
     async def load(self) -> None:
-        for area, builder in self.areas.values():
+        for key, (area, builder) in self.areas.items():
             area.clear()
             with area:
-                await builder(self)
+                try:
+                    await builder(self)
+                except Exception:  # one broken area must not blank the others
+                    log.exception('settings area %s failed', key)
+                    ui.label(tr('error.generic')).classes('text-negative')
 
     def follow(self, event: ClientChanged, snapshot: CardData | None, actor_name: str, seq: int) -> None:
         """Client changes do not show here."""
