@@ -5,7 +5,7 @@ from typing import Protocol
 
 from nicegui import ui
 
-from app.domain.views import ClientDetail, FormChoices, StageView
+from app.domain.views import ClientDetail, CustomFieldView, FormChoices, StageView
 
 from .dialogs import ask_booking, ask_move
 from .locale import TIMEZONE, current_locale, format_datetime, tr
@@ -161,6 +161,9 @@ class ClientWindow:
                 value=d.touch_type,
             )
         )
+        custom = {f.id: field(self._custom_input(f, d.custom.get(str(f.id)))) for f in c.custom_fields}
+        for field_id, element in custom.items():
+            element.mark(f'custom-{field_id}')
         responsible = (
             ui.select({u.id: u.name for u in c.users}, label=tr('client.responsible'), value=d.responsible.id)
             .classes('w-full')
@@ -192,6 +195,7 @@ class ClientWindow:
                 'situation': situation.value or '',
                 'tag_ids': list(tags.value or []),
                 'touch_type': touch.value,
+                'custom': self._custom_values(d, custom),
             }
             fresh = await self.actions.save(changes, d.version)
             self.dirty = False
@@ -210,6 +214,32 @@ class ClientWindow:
                 ui.button(tr('card.move'), icon='east', on_click=self._ask_move).props('outline').mark('window-move')
             if stage and stage.kind in ('working', 'success'):
                 ui.button(tr('client.book'), icon='key', on_click=self._ask_booking).props('outline')
+
+    @staticmethod
+    def _custom_input(f: CustomFieldView, value):
+        """One input per admin-defined field, by its kind."""
+        if f.kind == 'number':
+            return ui.number(f.name, value=value)
+        if f.kind == 'date':
+            return ui.input(f.name, value=value or '').props('type=date stack-label')
+        if f.kind == 'bool':
+            return ui.select({True: tr('lists.yes'), False: tr('lists.no')}, label=f.name, value=value, clearable=True)
+        if f.kind == 'list':
+            options = list(f.options) + ([value] if value and value not in f.options else [])
+            return ui.select(options, label=f.name, value=value, clearable=True)
+        return ui.input(f.name, value=value or '')
+
+    @staticmethod
+    def _custom_values(d: ClientDetail, inputs: dict) -> dict:
+        """Client.custom as saved: the shown fields' values (empty ones dropped); values of unknown keys are kept."""
+        values = {k: v for k, v in d.custom.items() if not k.isdigit() or int(k) not in inputs}
+        for field_id, element in inputs.items():
+            value = element.value
+            if isinstance(value, str):
+                value = value.strip()
+            if value not in (None, ''):
+                values[str(field_id)] = int(value) if isinstance(value, float) and value.is_integer() else value
+        return values
 
     def _render_side(self, d: ClientDetail) -> None:
         self.side.clear()

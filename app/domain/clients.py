@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from app.i18n import translate
 
+from .admin_lists import clean_custom_values
 from .cards import build_cards, build_detail
 from .errors import DuplicatePhone, InvalidInput, PermissionDenied, StaleUpdate
 from .events import ClientChanged, queue_event
@@ -235,7 +236,7 @@ def create_client(
             touch_type=touch_type,
             email=(email or '').strip(),
             situation=(situation or '').strip(),
-            custom=custom or {},
+            custom=clean_custom_values(session, custom or {}),
             **values,
         )
     except IntegrityError:
@@ -289,6 +290,8 @@ def update_client(
     for text_field in ('email', 'situation'):
         if text_field in values:
             values[text_field] = (values[text_field] or '').strip()
+    if 'custom' in values:  # only known custom fields, each converted to its kind (a bad value is refused)
+        values['custom'] = clean_custom_values(session, values['custom'])
     if 'channel_id' in values:
         values['channel_id'] = resolve_channel(session, values['channel_id']).id
     refs = {k: values.get(k, getattr(client, k)) for k in ('project_id', 'agency_id', 'realtor_id')}

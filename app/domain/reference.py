@@ -8,6 +8,7 @@ from .models import (
     Board,
     Channel,
     ClosingReason,
+    CustomField,
     Project,
     Realtor,
     Stage,
@@ -16,7 +17,7 @@ from .models import (
     Tag,
     User,
 )
-from .views import FormChoices, ReasonView, RefView, StageView, UserView
+from .views import CustomFieldView, FormChoices, ReasonView, RefView, StageView, UserView
 
 
 def stage_views(session, board: str = Board.clients) -> list[StageView]:
@@ -148,6 +149,10 @@ def form_choices(session) -> FormChoices:
         tags=[RefView(id=t.id, name=t.name, color=t.color) for t in tags(session)],
         users=[RefView(id=u.id, name=u.name) for u in user_views(session, active_only=True)],
         everyone=[RefView(id=u.id, name=u.name if u.active else f'{u.name} ✕') for u in user_views(session)],
+        custom_fields=[
+            CustomFieldView(id=f.id, name=f.name, kind=f.kind, options=list(f.options))
+            for f in session.exec(select(CustomField).order_by(CustomField.position, CustomField.id))
+        ],
     )
 
 

@@ -47,6 +47,15 @@ class RefView(BaseModel):
     color: str = ''
 
 
+class CustomFieldView(BaseModel):
+    """An admin-defined client field as the client window renders it; kind: text|number|date|bool|list."""
+
+    id: int
+    name: str
+    kind: str
+    options: list[str] = []
+
+
 class FormChoices(BaseModel):
     """The reference lists a client form offers (active users only: nobody else may be responsible)."""
 
@@ -57,6 +66,7 @@ class FormChoices(BaseModel):
     tags: list[RefView]
     users: list[RefView]
     everyone: list[RefView]  # deactivated users too: their clients still have to be found and handed over
+    custom_fields: list[CustomFieldView] = []
 
 
 class PhoneView(BaseModel):
