@@ -43,12 +43,13 @@ def load_view_settings(session, *, actor: Actor, user_id: int | None = None) -> 
         return ViewSettings()
 
 
-def save_view_settings(session, *, actor: Actor, settings: ViewSettings, user_id: int | None = None) -> None:
+def save_view_settings(session, *, actor: Actor, settings: ViewSettings, user_id: int | None = None) -> ViewSettings:
     """Keep a user's view settings; their open boards re-render at once."""
     user_id = _target(session, actor, user_id)
     clean = settings.model_copy(update={'parts': [p for p in CARD_PARTS if p in settings.parts]})
     write_preference(session, user_id=user_id, key=VIEW_KEY, value=clean.model_dump(mode='json'))
     queue_event(session, UserSettingsChanged(user_id=user_id, actor_id=actor.id))
+    return clean
 
 
 def card_rank(settings: ViewSettings, card, now: datetime) -> tuple:

@@ -7,8 +7,7 @@ from app.components.client_card import ClientCard, card_labels_script
 from app.components.dialogs import ask_booking, ask_move, browse_clients, pick_reason
 from app.components.filter_panel import FilterBar
 from app.components.kanban import ClosingZone, KanbanColumn
-from app.components.locale import current_locale, tr
-from app.components.view_settings_dialog import edit_view_settings
+from app.components.locale import tr
 from app.domain import clients, deals, view_settings
 from app.domain.db import get_database
 from app.domain.events import ClientChanged, UserSettingsChanged
@@ -21,7 +20,7 @@ from app.domain.views import ClientDetail, StageView
 from app.live import hub
 
 from .screen import Screen, load_screen_data
-from .session import attempt, require_actor
+from .session import require_actor
 
 PAGE_SIZE = 12  # about what a column shows on a laptop screen; more come on scroll
 FLASH_SECONDS = 3.0
@@ -303,19 +302,7 @@ class Board(Screen):
             column.refresh_footer()
 
     async def edit_view(self) -> None:
-        await edit_view_settings(
-            user_id=self.actor.id,
-            users=self.choices.everyone if self.actor.is_admin else None,
-            load=lambda user_id: self.read(view_settings.load_view_settings, user_id=user_id),
-            save=self.save_view,
-        )
-
-    async def save_view(self, user_id: int, settings: ViewSettings) -> bool:
-        with self.client:
-            _, error = await attempt(view_settings.save_view_settings, key=self.key, user_id=user_id, settings=settings)
-        if error is not None:
-            ui.notify(error.message(current_locale()), type='negative')
-        return error is None
+        await self.edit_view_of(self.actor.id, users=self.choices.everyone if self.actor.is_admin else None)
 
     def on_settings_changed(self, event: UserSettingsChanged) -> None:
         """This user's view changed (here, in another tab, or by an admin): re-render with it."""

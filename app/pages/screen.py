@@ -9,7 +9,8 @@ from app.components.client_form import ask_new_client
 from app.components.client_window import ClientWindow
 from app.components.header import AppHeader
 from app.components.locale import remember_locale, tr
-from app.domain import clients, deals, feed, filters, reference, tasks, users
+from app.components.view_settings_dialog import edit_view_settings
+from app.domain import clients, deals, feed, filters, reference, tasks, users, view_settings
 from app.domain.db import get_database
 from app.domain.events import AccountChanged, ClientChanged, ClientsChanged, SessionEnded, UserSettingsChanged
 from app.domain.filters import ClientFilter
@@ -139,7 +140,7 @@ class Screen:
         )
         self.reload_after_window = False
         self.window.dialog.on_value_change(
-            lambda e: ui.navigate.reload() if not e.value and self.reload_after_window else None
+            lambda e: self._reload_tab() if not e.value and self.reload_after_window else None
         )
         hub.add(self)
         self.client.on_delete(lambda: hub.remove(self))
@@ -198,7 +199,11 @@ class Screen:
                 self.reload_after_window = True
                 ui.notify(tr('settings.changed_later'), type='info')
             else:
-                ui.navigate.reload()
+                self._reload_tab()
+
+    def _reload_tab(self) -> None:
+        """Reload exactly this tab (not whatever page the browser shows now, should it have moved on)."""
+        self.client.run_javascript('window.location.reload()')
 
     def on_session_ended(self, event: SessionEnded) -> None:
         if event.session_key == self.event_key:
@@ -250,6 +255,18 @@ class Screen:
             self.window.dialog.close()
         else:
             self.window.show(detail, changed_by=changed_by, live=live)
+
+    async def edit_view_of(self, user_id: int, users=None) -> None:
+        """The «Настроить вид» dialog for a user (an admin may pick anyone, also from the users list)."""
+        await edit_view_settings(
+            user_id=user_id,
+            users=users,
+            load=lambda chosen: self.read(view_settings.load_view_settings, user_id=chosen),
+            save=lambda chosen, settings: self._save_view(chosen, settings),
+        )
+
+    async def _save_view(self, user_id: int, settings) -> bool:
+        return await self.call(view_settings.save_view_settings, user_id=user_id, settings=settings) is not None
 
     async def search(self, text: str) -> list[tuple[int, str, str]]:
         """The header's search: any visible client, closed ones included, whatever the screen's filter."""

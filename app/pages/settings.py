@@ -39,6 +39,16 @@ class SettingsScreen(Screen):
                         self.areas[key] = (area, builder)
 
     async def load(self) -> None:
+        """Build or rebuild the areas, unless the user is in the middle of something there (then: later)."""
+        if self._in_use():
+            ui.timer(0.5, self._reload_when_idle, once=True)
+            return
+        await self._build_areas()
+
+    def _in_use(self) -> bool:
+        return bool(self.busy) or any(isinstance(e, ui.dialog) and e.value for e in list(self.client.elements.values()))
+
+    async def _build_areas(self) -> None:
         for key, (area, builder) in self.areas.items():
             area.clear()
             with area:
@@ -55,7 +65,31 @@ class SettingsScreen(Screen):
         if self.client.id not in self.client.instances:
             return
         with self.client:
-            ui.timer(0.1, self.load, once=True)
+            ui.timer(0.1, self._reload_when_idle, once=True)
+
+    busy = 0  # settings actions under way in this tab
+
+    async def call(self, service, **arguments):
+        self.busy += 1
+        try:
+            return await super().call(service, **arguments)
+        finally:
+            self.busy -= 1
+
+    async def read(self, service, **arguments):
+        self.busy += 1
+        try:
+            return await super().read(service, **arguments)
+        finally:
+            self.busy -= 1
+
+    async def _reload_when_idle(self) -> None:
+        """Redraw the areas with the new setup, but not in the middle of an action or under an open dialog
+        (a token shown once, a hand-over offer)."""
+        if self._in_use():
+            ui.timer(0.5, self._reload_when_idle, once=True)
+            return
+        await self._build_areas()
 
 
 async def build_tokens(screen: SettingsScreen) -> None:

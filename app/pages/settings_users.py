@@ -164,6 +164,9 @@ def _user_line(row: UserRow, dialogs: _Dialogs, me: int) -> None:
         ui.button(icon='edit', on_click=lambda: dialogs.edit_user(row)).props('flat dense round').tooltip(
             tr('action.edit')
         ).mark(f'user-edit-{row.id}')
+        ui.button(icon='tune', on_click=lambda: dialogs.screen.edit_view_of(row.id)).props('flat dense round').tooltip(
+            tr('view.button')
+        ).mark(f'user-view-{row.id}')
         ui.button(icon='password', on_click=lambda: dialogs.reset_password(row)).props('flat dense round').tooltip(
             tr('users.reset_password')
         ).mark(f'user-password-{row.id}')

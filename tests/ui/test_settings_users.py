@@ -7,6 +7,7 @@ from sqlmodel import select
 from app.domain import users
 from app.domain.models import Client
 from app.domain.models import User as Account
+from app.domain.view_settings import load_view_settings
 from tests.factories import make_client, make_user
 from tests.ui.test_board import eventually, log_in, pick
 
@@ -82,3 +83,18 @@ async def test_a_manager_opening_settings_sees_no_users(user: User, db):
     await user.open('/settings')
     await user.should_see(marker='settings-forbidden')
     await user.should_not_see(marker='user-add')
+
+
+async def test_an_admin_opens_a_users_view_settings_from_the_users_list(user: User, db):
+    admin = make_user(db, 'chief', role='admin')
+    anna = make_user(db, 'anna_view')
+    await log_in(user, 'chief')
+    await user.open('/settings')
+    await user.should_see(marker=f'user-view-{anna.id}', retries=100)
+    user.find(marker=f'user-view-{anna.id}').click()
+    await user.should_see(marker='view-sort')
+    pick(user, 'view-sort', 'oldest')
+    user.find(marker='view-save').click()
+    await user.should_not_see(marker='view-sort', retries=50)
+    with db.read() as session:
+        assert load_view_settings(session, actor=admin, user_id=anna.id).sort == 'oldest'
