@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import bench_data_dir, median_p95
+from common import bench_data_dir, machine_speed, median_p95
 
 LIST_TARGET_MS = 20
 LEADS_TARGET_PER_S = 200
@@ -34,15 +34,6 @@ def main() -> None:
 
 def _ms(seconds: float) -> str:
     return f'{seconds * 1000:7.2f} ms'
-
-
-def _machine_speed() -> str:
-    """A yardstick for comparing figures across machines, and how busy this one is right now."""
-    import timeit
-
-    best = min(timeit.repeat('sum(range(10**6))', number=1, repeat=5))
-    load = ', '.join(f'{value:.1f}' for value in os.getloadavg())
-    return f'machine: sum(range(10**6)) takes {best * 1000:.1f} ms here; load average {load}'
 
 
 class Bench:
@@ -87,7 +78,7 @@ class Bench:
             f'Voronka core bench: SQLite {sqlite3.sqlite_version}, Python {platform.python_version()}, '
             f'{os.cpu_count()} CPUs, data in {self.data_dir}'
         )
-        self.say(_machine_speed())
+        self.say(machine_speed())
         started = time.perf_counter()
         with self.db.write() as session:
             seed_defaults(session)
@@ -121,7 +112,7 @@ class Bench:
         self.measure_leads()
         self.measure_domain_leads()
         leads = self.measure_server_leads()
-        self.say(_machine_speed())
+        self.say(machine_speed())
         self.verdict(at_small, at_large, leads)
 
     def seed(self, start: int, end: int) -> tuple[int, float]:

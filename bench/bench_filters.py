@@ -15,7 +15,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from common import bench_data_dir, median_p95
+from common import bench_data_dir, machine_speed, median_p95
 
 LIST_TARGET_MS = 100
 BULK_TARGET_S = 3.0
@@ -31,15 +31,6 @@ def main() -> None:
 
     with bench_data_dir('voronka-bench-filters-', keep=args.keep) as data_dir:
         Bench(args, data_dir).run()
-
-
-def _machine_speed() -> str:
-    """A yardstick for comparing figures across machines, and how busy this one is right now."""
-    import timeit
-
-    best = min(timeit.repeat('sum(range(10**6))', number=1, repeat=5))
-    load = ', '.join(f'{value:.1f}' for value in os.getloadavg())
-    return f'machine: sum(range(10**6)) takes {best * 1000:.1f} ms here; load average {load}'
 
 
 class Bench:
@@ -61,7 +52,7 @@ class Bench:
             f'Voronka filters bench: SQLite {sqlite3.sqlite_version}, Python {platform.python_version()}, '
             f'{os.cpu_count()} CPUs, data in {self.data_dir}'
         )
-        self.say(_machine_speed())
+        self.say(machine_speed())
         began = time.perf_counter()
         with self.db.write() as session:
             seed_defaults(session)
@@ -88,7 +79,7 @@ class Bench:
         if missed:
             self.explain(missed)
         self.say()
-        self.say(_machine_speed())
+        self.say(machine_speed())
         self.say(
             f'verdict: {len(results) - len(missed)} of {len(results)} list cases within p95 < {LIST_TARGET_MS} ms; '
             f'bulk reassignment {"within" if bulk_ok else "OVER"} {BULK_TARGET_S:.0f} s'

@@ -34,3 +34,12 @@ def bench_data_dir(prefix: str, *, keep: bool = False) -> Iterator[Path]:
 def median_p95(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
     return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+
+
+def machine_speed() -> str:
+    """A yardstick for comparing figures across machines, and how busy this one is right now."""
+    import timeit
+
+    best = min(timeit.repeat('sum(range(10**6))', number=1, repeat=5))
+    load = ', '.join(f'{value:.1f}' for value in os.getloadavg())
+    return f'machine: sum(range(10**6)) takes {best * 1000:.1f} ms here; load average {load}'

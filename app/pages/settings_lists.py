@@ -29,6 +29,13 @@ def _button(icon: str, tip: str, on_click, marker: str, **props) -> ui.button:
     return button
 
 
+def _reorder_and_remove(move, remove, *, index: int, count: int, marker: str, remove_action: str) -> None:
+    """Up, down and remove for an item of an ordered list; `marker` has a {} for the action's name."""
+    _button('arrow_upward', 'lists.up', lambda: move(index - 1), marker.format('up'), disable=index == 0)
+    _button('arrow_downward', 'lists.down', lambda: move(index + 1), marker.format('down'), disable=index == count - 1)
+    _button('delete', 'lists.remove', remove, marker.format(remove_action)).props('color=negative')
+
+
 async def build_lists(screen) -> None:
     """Builds the tab's content inside the current container."""
     lists = await screen.read(admin_lists.reference_lists)
@@ -71,26 +78,14 @@ def _channels(channels, call) -> None:
                         lambda c=channel: call(admin_lists.make_default_channel, channel_id=c.id),
                         f'channel-make-default-{channel.id}',
                     )
-                _button(
-                    'arrow_upward',
-                    'lists.up',
-                    lambda c=channel, i=index: call(admin_lists.move_channel, channel_id=c.id, position=i - 1),
-                    f'channel-up-{channel.id}',
-                    disable=index == 0,
-                )
-                _button(
-                    'arrow_downward',
-                    'lists.down',
-                    lambda c=channel, i=index: call(admin_lists.move_channel, channel_id=c.id, position=i + 1),
-                    f'channel-down-{channel.id}',
-                    disable=index == len(active) - 1,
-                )
-                _button(
-                    'delete',
-                    'lists.remove',
+                _reorder_and_remove(
+                    lambda position, c=channel: call(admin_lists.move_channel, channel_id=c.id, position=position),
                     lambda c=channel: call(admin_lists.remove_channel, channel_id=c.id),
-                    f'channel-remove-{channel.id}',
-                ).props('color=negative')
+                    index=index,
+                    count=len(active),
+                    marker=f'channel-{{}}-{channel.id}',
+                    remove_action='remove',
+                )
         with ui.row().classes('items-center gap-1'):
             new = _input(tr('lists.name'), marker='channel-new-name')
             ui.button(
@@ -237,26 +232,14 @@ def _custom_fields(fields, call) -> None:
                     ),
                     f'field-save-{field.id}',
                 )
-                _button(
-                    'arrow_upward',
-                    'lists.up',
-                    lambda f=field, i=index: call(admin_lists.move_custom_field, field_id=f.id, position=i - 1),
-                    f'field-up-{field.id}',
-                    disable=index == 0,
-                )
-                _button(
-                    'arrow_downward',
-                    'lists.down',
-                    lambda f=field, i=index: call(admin_lists.move_custom_field, field_id=f.id, position=i + 1),
-                    f'field-down-{field.id}',
-                    disable=index == len(fields) - 1,
-                )
-                _button(
-                    'delete',
-                    'lists.remove',
+                _reorder_and_remove(
+                    lambda position, f=field: call(admin_lists.move_custom_field, field_id=f.id, position=position),
                     lambda f=field: call(admin_lists.delete_custom_field, field_id=f.id),
-                    f'field-delete-{field.id}',
-                ).props('color=negative')
+                    index=index,
+                    count=len(fields),
+                    marker=f'field-{{}}-{field.id}',
+                    remove_action='delete',
+                )
         with ui.row().classes('items-center gap-1'):
             new_name = _input(tr('lists.name'), marker='field-new-name')
             new_kind = ui.select(kinds, label=tr('lists.kind'), value='text').props('outlined dense').classes('w-32')
