@@ -116,37 +116,21 @@ class ClientWindow:
             .mark('field-phones')
         )
         email = field(ui.input(tr('client.email'), value=d.email))
-        project = field(
-            ui.select(
-                {p.id: p.name for p in c.projects},
-                label=tr('client.project'),
-                value=d.project.id if d.project else None,
-                clearable=True,
+
+        def reference(options, label: str, current, *, clearable: bool = True):
+            return field(
+                ui.select(
+                    {o.id: o.name for o in options},
+                    label=tr(label),
+                    value=current.id if current else None,
+                    clearable=clearable,
+                )
             )
-        )
-        channel = field(
-            ui.select(
-                {ch.id: ch.name for ch in c.channels},
-                label=tr('client.channel'),
-                value=d.channel.id if d.channel else None,
-            )
-        )
-        agency = field(
-            ui.select(
-                {a.id: a.name for a in c.agencies},
-                label=tr('client.agency'),
-                value=d.agency.id if d.agency else None,
-                clearable=True,
-            )
-        )
-        realtor = field(
-            ui.select(
-                {r.id: r.name for r in c.realtors},
-                label=tr('client.realtor'),
-                value=d.realtor.id if d.realtor else None,
-                clearable=True,
-            )
-        )
+
+        project = reference(c.projects, 'client.project', d.project)
+        channel = reference(c.channels, 'client.channel', d.channel, clearable=False)
+        agency = reference(c.agencies, 'client.agency', d.agency)
+        realtor = reference(c.realtors, 'client.realtor', d.realtor)
         situation = field(ui.textarea(tr('client.situation'), value=d.situation)).props('autogrow')
         situation.mark('field-situation')
         tags = field(

@@ -122,6 +122,15 @@ def _renumber(items) -> None:
         item.position = position
 
 
+def _place(items, item, position: int) -> int:
+    """Put `item` at `position` (clamped) among the other `items`, renumbering them all; returns where it went."""
+    order = [other for other in items if other.id != item.id]
+    position = max(0, min(position, len(order)))
+    order.insert(position, item)
+    _renumber(order)
+    return position
+
+
 def add_channel(session, *, actor: Actor, name: str) -> int:
     """A new channel goes last; it becomes the default only when asked."""
     ensure_admin(actor)
@@ -148,10 +157,7 @@ def move_channel(session, *, actor: Actor, channel_id: int, position: int) -> in
     channel = _get(session, Channel, channel_id)
     if not channel.active:
         raise InvalidInput('error.channel_inactive', channel=channel.name)
-    order = [c for c in _active_channels(session) if c.id != channel.id]
-    position = max(0, min(position, len(order)))
-    order.insert(position, channel)
-    _renumber(order)
+    position = _place(_active_channels(session), channel, position)
     record_change(session, actor, AREA, 'channel_moved', name=channel.name, position=position)
     return channel.id
 
@@ -159,9 +165,12 @@ def move_channel(session, *, actor: Actor, channel_id: int, position: int) -> in
 def make_default_channel(session, *, actor: Actor, channel_id: int) -> int:
     """The default channel is the first one: making one the default moves it to the top."""
     ensure_admin(actor)
-    result = move_channel(session, actor=actor, channel_id=channel_id, position=0)
-    record_change(session, actor, AREA, 'channel_default', name=session.get(Channel, channel_id).name)
-    return result
+    channel = _get(session, Channel, channel_id)
+    if not channel.active:
+        raise InvalidInput('error.channel_inactive', channel=channel.name)
+    _place(_active_channels(session), channel, 0)
+    record_change(session, actor, AREA, 'channel_default', name=channel.name)
+    return channel.id
 
 
 def remove_channel(session, *, actor: Actor, channel_id: int) -> int:
@@ -366,10 +375,7 @@ def edit_custom_field(session, *, actor: Actor, field_id: int, name: str, option
 def move_custom_field(session, *, actor: Actor, field_id: int, position: int) -> int:
     ensure_admin(actor)
     field = _get(session, CustomField, field_id)
-    order = [f for f in _fields_in_order(session) if f.id != field.id]
-    position = max(0, min(position, len(order)))
-    order.insert(position, field)
-    _renumber(order)
+    position = _place(_fields_in_order(session), field, position)
     record_change(session, actor, AREA, 'field_moved', name=field.name, position=position)
     return field.id
 
