@@ -40,11 +40,3 @@ def phone_digits_query(text: str) -> str | None:
     if len(digits) == 11 and digits[0] == '8':  # a Russian national prefix typed as-is
         digits = '7' + digits[1:]
     return digits
-
-
-def format_phone(number: str) -> str:
-    """A readable international form for display."""
-    try:
-        return phonenumbers.format_number(phonenumbers.parse(number), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    except phonenumbers.NumberParseException:
-        return number

@@ -75,14 +75,6 @@ def deactivate_user(session, *, login: str) -> User:
     return user
 
 
-def set_password(session, *, login: str, password: str) -> None:
-    user = user_by_login(session, login)
-    user.password_hash = passwords.hash(password)
-    user.failed_logins = 0
-    user.locked_until = None
-    session.add(user)
-
-
 def _find_login(session, login: str) -> User | None:
     return session.exec(select(User).where(User.login == (login or '').strip().lower())).first()
 
