@@ -41,7 +41,8 @@ class SettingsScreen(Screen):
     async def load(self) -> None:
         """Build or rebuild the areas, unless the user is in the middle of something there (then: later)."""
         if self._in_use():
-            ui.timer(0.5, self._reload_when_idle, once=True)
+            with self.client:  # may run from a background task, which has no slot of its own
+                ui.timer(0.5, self._reload_when_idle, once=True)
             return
         await self._build_areas()
 
@@ -51,7 +52,7 @@ class SettingsScreen(Screen):
     async def _build_areas(self) -> None:
         for key, (area, builder) in self.areas.items():
             area.clear()
-            with area:
+            with self.client, area:
                 try:
                     await builder(self)
                 except Exception:  # one broken area must not blank the others
@@ -60,6 +61,9 @@ class SettingsScreen(Screen):
 
     def follow(self, event: ClientChanged, snapshot: CardData | None, actor_name: str, seq: int) -> None:
         """Client changes do not show here."""
+
+    def on_clients_changed(self, event) -> None:
+        """Nor do bulk changes of clients."""
 
     def on_account_changed(self, event: AccountChanged) -> None:
         if self.client.id not in self.client.instances:
