@@ -1,15 +1,11 @@
 """The reader's language and time zone: every text and date on screen goes through here."""
 
-import os
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from nicegui import app, context
 
+from app.domain.account_time import ACCOUNT_TZ as TIMEZONE
 from app.i18n import DEFAULT_LOCALE, translate
-
-TIMEZONE = ZoneInfo(os.environ.get('VORONKA_TZ', 'Europe/Moscow'))
-
 
 _client_locales: dict[str, str] = {}
 

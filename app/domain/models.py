@@ -347,3 +347,12 @@ class AccountSetting(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=64)
     value: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class ExportSchema(SQLModel, table=True):
+    """A named, ordered set of columns for the clients export; account-wide, edited by admins."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    fields: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    position: int = 0

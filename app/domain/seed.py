@@ -2,7 +2,8 @@
 
 from sqlmodel import select
 
-from .models import Board, Channel, ClosingReason, Stage, StageKind, StageTransition
+from .export_schemas import seed_export_schema
+from .models import Board, Channel, ClosingReason, ExportSchema, Stage, StageKind, StageTransition
 
 CLIENT_STAGES = [
     ('Не разобрано', StageKind.working, '#90a4ae', []),
@@ -61,5 +62,7 @@ def seed_defaults(session) -> bool:
     _seed_board(session, Board.deals, DEAL_STAGES)
     for position, name in enumerate(CHANNELS):
         session.add(Channel(name=name, position=position))
+    if session.exec(select(ExportSchema.id)).first() is None:  # a new database has it from its migration
+        seed_export_schema(session)
     session.flush()
     return True

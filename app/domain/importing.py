@@ -1,0 +1,808 @@
+"""Clients from Excel: read any reasonable XLSX, preview every row with its problems, then write all good rows
+in one transaction. A phone already known (in the database or earlier in the file) never makes a second
+client: the row becomes a request of that client. Nothing is written until the user presses «Загрузить».
+
+Three steps, each usable alone (UI, API and CLI share them):
+  read_import_file(session, data)  -> ImportFile   columns recognised, cells parsed; no database writes
+  plan_import(session, actor, file) -> ImportPlan  every row resolved against the database as it is now
+  commit_import(session, actor, file) -> ImportPlan the plan made again inside the write transaction, written
+"""
+
+import io
+import os
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from openpyxl import load_workbook
+from sqlalchemy import bindparam, case, insert, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from app.i18n import LOCALES, translate
+
+from .account_time import from_local_naive
+from .admin_lists import clean_custom_values
+from .errors import Conflict, DomainError, InvalidInput
+from .events import ClientsChanged, queue_event
+from .export_fields import CUSTOM_PREFIX
+from .models import (
+    Agency,
+    Board,
+    Channel,
+    Client,
+    ClientPhone,
+    ClientTag,
+    ClosingReason,
+    CreationMethod,
+    CustomField,
+    FeedEntry,
+    FeedKind,
+    Project,
+    Realtor,
+    Request,
+    Stage,
+    StageKind,
+    Tag,
+    TouchType,
+    User,
+    utcnow,
+)
+from .permissions import Actor, acts_on_all_clients, can_see_clients_of, ensure_may_import
+from .phones import Phone, normalize_phone
+from .spreadsheet import SheetWriter
+from .text import fold
+
+MAX_BYTES = int(os.environ.get('VORONKA_IMPORT_MAX_MB', '20')) * 1024 * 1024
+MAX_ROWS = 100_000
+CHUNK = 500
+Progress = Callable[[int, int], None]
+
+# The columns the import understands, by key. Beside these spellings, each key's export header (both
+# languages) is recognised too, so an export reads back in.
+ALIASES: dict[str, tuple[str, ...]] = {
+    'name': ('ФИО', 'Имя', 'Клиент', 'Name', 'Client', 'Full name', 'Имя клиента', 'Контакт'),
+    'phone': ('Телефон', 'Phone', 'Тел', 'Телефон 1', 'Phone 1', 'Мобильный', 'Mobile', 'Номер телефона'),
+    'phone2': ('Телефон 2', 'Phone 2', 'Доп. телефон', 'Второй телефон'),
+    'phones': ('Телефоны', 'Phones'),
+    'email': ('Email', 'E-mail', 'Почта', 'Электронная почта'),
+    'created_at': ('Дата создания', 'Created', 'Created at', 'Дата', 'Date'),
+    'channel': ('Канал привлечения', 'Канал', 'Channel', 'Источник', 'Source'),
+    'project': ('Проект', 'Project', 'ЖК'),
+    'responsible': ('Ответственный', 'Responsible', 'Менеджер', 'Manager'),
+    'situation': ('Ситуация', 'Situation'),
+    'tags': ('Метки', 'Tags', 'Теги', 'Метка'),
+    'agency': ('Агентство', 'Agency', 'АН'),
+    'realtor': ('Риэлтор', 'Риелтор', 'Realtor', 'Агент'),
+    'stage': ('Этап', 'Stage', 'Статус', 'Status'),
+    'closing_reason': ('Причина закрытия', 'Closing reason', 'Причина'),
+    'touch_type': ('Тип касания', 'Touch type'),
+    'note': ('Примечание', 'Note', 'Комментарий', 'Comment'),
+    'note2': ('Примечание 2', 'Note 2', 'Комментарий 2'),
+}
+TEMPLATE_COLUMNS = (
+    'name',
+    'phone',
+    'phone2',
+    'email',
+    'created_at',
+    'channel',
+    'project',
+    'responsible',
+    'stage',
+    'situation',
+    'tags',
+    'agency',
+    'realtor',
+    'note',
+    'note2',
+)
+_DATE_FORMATS = ('%d.%m.%Y %H:%M:%S', '%d.%m.%Y %H:%M', '%d.%m.%Y', '%d.%m.%y', '%Y-%m-%d %H:%M:%S', '%Y-%m-%d')
+_LIST_SPLIT = re.compile(r'[,;\n]')
+
+
+def _header_key(text: str) -> str:
+    return re.sub(r'[\s_.\-:№#]', '', fold(str(text)).replace('ё', 'е'))
+
+
+def _header_index() -> dict[str, str]:
+    index = {}
+    for key, spellings in ALIASES.items():
+        labels = [translate(f'export.field.{key}', locale) for locale in LOCALES]
+        for spelling in (*spellings, *labels):
+            index.setdefault(_header_key(spelling), key)
+    return index
+
+
+_HEADERS = _header_index()
+
+
+@dataclass
+class Problem:
+    """Something about a row: an error skips the row, a warning is only shown."""
+
+    column: str
+    key: str
+    params: dict = field(default_factory=dict)
+    error: bool = False
+
+    def message(self, locale: str) -> str:
+        return translate(self.key, locale, **self.params)
+
+
+@dataclass
+class ImportRow:
+    """One data row as read from the file (cells parsed, not yet matched against the database)."""
+
+    number: int  # the spreadsheet's row number, as the user sees it
+    values: dict[str, str]
+    phones: list[Phone]
+    created_at: datetime | None
+    custom: dict[str, object]
+    problems: list[Problem]
+
+
+@dataclass
+class ImportFile:
+    rows: list[ImportRow]
+    columns: dict[str, str]  # key → the header as written in the file
+    unknown_columns: list[str]
+    custom_columns: dict[str, str]  # custom field id → header
+
+
+@dataclass
+class PlannedRow:
+    row: ImportRow
+    outcome: str  # new, attach, error
+    name: str = ''
+    client_id: int | None = None  # the existing client a row attaches to (also set after commit)
+    client_name: str = ''  # that client's name when the actor may see it
+    earlier_row: int | None = None  # the earlier row of this file whose client the row attaches to
+    responsible_id: int | None = None
+    channel_id: int | None = None
+    project: str = ''
+    agency: str = ''
+    realtor: str = ''
+    stage_id: int | None = None
+    reason_id: int | None = None
+    touch_type: str = TouchType.request
+    tags: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def notes(self) -> list[str]:
+        return [text for text in (self.row.values.get('note'), self.row.values.get('note2')) if text]
+
+
+@dataclass
+class ImportPlan:
+    file: ImportFile
+    rows: list[PlannedRow]
+    new_projects: list[str]
+    new_tags: list[str]
+    new_agencies: list[str]
+    new_realtors: list[str]
+    committed: bool = False
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for r in self.rows if r.outcome == outcome)
+
+    def summary(self, locale: str) -> dict:
+        """What the CLI's --json prints and the API returns."""
+        return {
+            'committed': self.committed,
+            'rows': len(self.rows),
+            'new_clients': self.count('new'),
+            'attached': self.count('attach'),
+            'errors': self.count('error'),
+            'unknown_columns': self.file.unknown_columns,
+            'created': {
+                'projects': self.new_projects,
+                'tags': self.new_tags,
+                'agencies': self.new_agencies,
+                'realtors': self.new_realtors,
+            },
+            'error_list': [
+                {'row': r.row.number, 'column': p.column, 'message': p.message(locale)}
+                for r in self.rows
+                for p in r.problems
+                if p.error
+            ],
+        }
+
+
+# reading the file
+
+
+def _open_sheet(data: bytes):
+    if len(data) > MAX_BYTES:
+        raise InvalidInput('import.error.too_large', limit=MAX_BYTES // (1024 * 1024))
+    if not data or not zipfile.is_zipfile(io.BytesIO(data)):
+        raise InvalidInput('import.error.not_xlsx')
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        return workbook, workbook.worksheets[0]
+    except Exception as exc:  # openpyxl raises many kinds on a broken file; all mean the same to the user
+        raise InvalidInput('import.error.corrupt') from exc
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ''
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.strftime('%d.%m.%Y %H:%M:%S')
+    return ' '.join(str(value).split()) if not isinstance(value, str) else value.strip()
+
+
+def _phone_texts(value) -> list[str]:
+    """A phone cell: text in any spelling, or a number (often a float) Excel made of it; several per cell."""
+    if isinstance(value, bool) or value is None:
+        return []
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not value.is_integer():
+            return [str(value)]
+        return [str(int(value))]
+    return [part.strip() for part in _LIST_SPLIT.split(str(value)) if part.strip()]
+
+
+def _parse_date(value) -> datetime | None:
+    """A wall-clock date from a date cell, a serial number or text like 01.01.2000 12:34:00; None if unreadable."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime.combine(value, time())
+    if isinstance(value, int | float) and not isinstance(value, bool) and 1 < value < 2958466:
+        return datetime(1899, 12, 30) + timedelta(days=float(value))
+    text = str(value).strip()
+    for pattern in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+    return None
+
+
+def _custom_fields(session) -> list[CustomField]:
+    return list(session.exec(select(CustomField).order_by(CustomField.position, CustomField.id)))
+
+
+def _map_columns(header: tuple, custom: dict[str, CustomField]):
+    columns: dict[str, int] = {}
+    written: dict[str, str] = {}
+    custom_columns: dict[str, int] = {}
+    unknown: list[str] = []
+    for index, cell in enumerate(header):
+        text = _cell_text(cell)
+        if not text:
+            continue
+        key = _HEADERS.get(_header_key(text))
+        field_ = custom.get(_header_key(text))
+        if key and key not in columns:
+            columns[key], written[key] = index, text
+        elif field_ is not None and str(field_.id) not in custom_columns:
+            custom_columns[str(field_.id)] = index
+        else:
+            unknown.append(text)
+    return columns, written, custom_columns, unknown
+
+
+def read_import_file(session, data: bytes) -> ImportFile:
+    """Parse an uploaded XLSX: the first sheet, the first non-empty row is the header. Refuses, with one clear
+    message, a file that is not an XLSX, is broken, too large, has no phone column or no data rows."""
+    workbook, sheet = _open_sheet(data)
+    custom = {_header_key(f.name): f for f in _custom_fields(session)}
+    try:
+        lines = enumerate(sheet.iter_rows(values_only=True), start=1)
+        header = next((line for _, line in lines if any(_cell_text(v) for v in line)), None)
+        if header is None:
+            raise InvalidInput('import.error.no_rows')
+        columns, written, custom_columns, unknown = _map_columns(header, custom)
+        if not {'phone', 'phone2', 'phones'} & set(columns):
+            raise InvalidInput('import.error.no_phone_column')
+        rows = []
+        for number, line in lines:
+            if not any(_cell_text(v) for v in line):
+                continue
+            if len(rows) >= MAX_ROWS:
+                raise InvalidInput('import.error.too_many_rows', limit=MAX_ROWS)
+            rows.append(_read_row(number, line, columns, custom_columns, custom))
+    except DomainError:
+        raise
+    except Exception as exc:  # a truncated or malformed sheet fails only while its rows are read
+        raise InvalidInput('import.error.corrupt') from exc
+    finally:
+        workbook.close()
+    if not rows:
+        raise InvalidInput('import.error.no_rows')
+    by_id = {str(f.id): f.name for f in custom.values()}
+    return ImportFile(
+        rows=rows,
+        columns=written,
+        unknown_columns=unknown,
+        custom_columns={fid: by_id[fid] for fid in custom_columns},
+    )
+
+
+def _read_row(number: int, line: tuple, columns: dict, custom_columns: dict, custom: dict) -> ImportRow:
+    def cell(key: str):
+        index = columns.get(key)
+        return line[index] if index is not None and index < len(line) else None
+
+    problems: list[Problem] = []
+    values = {key: _cell_text(cell(key)) for key in columns if key not in ('phone', 'phone2', 'phones')}
+    phones: list[Phone] = []
+    for key in ('phone', 'phone2', 'phones'):
+        for text in _phone_texts(cell(key)):
+            try:
+                phone = normalize_phone(text)
+            except DomainError as exc:
+                problems.append(Problem(key, exc.key, exc.params))
+                continue
+            if phone.number not in {p.number for p in phones}:
+                phones.append(phone)
+    if not phones:
+        if not problems:
+            problems.append(Problem('phone', 'import.problem.no_phone', error=True))
+        for problem in problems:
+            problem.error = True
+    created_at = None
+    raw_date = cell('created_at')
+    if raw_date not in (None, ''):
+        created_at = _parse_date(raw_date)
+        if created_at is None:
+            problems.append(Problem('created_at', 'import.problem.bad_date', {'value': _cell_text(raw_date)}))
+    custom_values = {}
+    fields_by_id = {str(f.id): f for f in custom.values()}
+    for field_id, index in custom_columns.items():
+        value = line[index] if index < len(line) else None
+        if value in (None, ''):
+            continue
+        field_ = fields_by_id[field_id]
+        if field_.kind == 'date':
+            parsed = _parse_date(value)
+            value = parsed.date().isoformat() if parsed else value
+        elif field_.kind == 'bool':
+            value = fold(_cell_text(value)) in ('да', 'yes', 'true', '1', 'истина')
+        elif field_.kind != 'number':
+            value = _cell_text(value)
+        custom_values[field_id] = value
+    return ImportRow(number, values, phones, created_at, custom_values, problems)
+
+
+# planning against the database
+
+
+class _Lookup:
+    """The database's reference data by folded name, plus what this import will create."""
+
+    def __init__(self, session) -> None:
+        self.channels = list(session.exec(select(Channel).where(Channel.active).order_by(Channel.position)))
+        self.channel_by_name = {fold(c.name): c for c in self.channels}
+        projects = list(session.exec(select(Project)))
+        self.projects = {fold(p.name): p.name for p in projects} | {fold(p.abbreviation): p.name for p in projects}
+        self.tags = {fold(t.name): t.name for t in session.exec(select(Tag))}
+        self.agencies = {fold(a.name): a.name for a in session.exec(select(Agency))}
+        agency_names = {a.id: a.name for a in session.exec(select(Agency))}
+        self.realtors = {(fold(agency_names[r.agency_id]), fold(r.name)): r.name for r in session.exec(select(Realtor))}
+        users = list(session.exec(select(User)))
+        self.users = {fold(u.login): u for u in users} | {fold(u.name): u for u in users}
+        stages = list(session.exec(select(Stage).where(Stage.board == Board.clients).order_by(Stage.position)))
+        self.stages = {fold(s.name): s for s in stages}
+        self.first_stage = next(s for s in stages if s.kind == StageKind.working)
+        self.reasons = {
+            (r.stage_id, fold(r.name)): r for r in session.exec(select(ClosingReason).where(ClosingReason.active))
+        }
+        self.touch = {fold(translate(f'touch.{t}', loc)): t for t in TouchType for loc in LOCALES}
+        self.new_projects: dict[str, str] = {}
+        self.new_tags: dict[str, str] = {}
+        self.new_agencies: dict[str, str] = {}
+        self.new_realtors: dict[tuple[str, str], str] = {}
+
+    def known_or_new(self, text: str, known: dict, new: dict) -> str:
+        """The existing spelling of a name, or the name as written, remembered as one to create."""
+        folded = fold(text)
+        if folded in known:
+            return known[folded]
+        return new.setdefault(folded, text)
+
+
+def _existing_owners(session, numbers: list[str]) -> dict[str, Client]:
+    owners = {}
+    for start in range(0, len(numbers), CHUNK):
+        chunk = numbers[start : start + CHUNK]
+        rows = session.exec(select(ClientPhone.number, Client).join(Client).where(ClientPhone.number.in_(chunk)))
+        owners.update({number: client for number, client in rows})
+    return owners
+
+
+def plan_import(session, *, actor: Actor, file: ImportFile) -> ImportPlan:
+    """Resolve every row against the database as it is now: which become clients, which attach, which fail."""
+    ensure_may_import(actor)
+    lookup = _Lookup(session)
+    owners = _existing_owners(session, sorted({p.number for r in file.rows for p in r.phones}))
+    claimed: dict[str, PlannedRow] = {}  # phone → the earlier row of this file that has it
+    planned = []
+    for row in file.rows:
+        plan = _plan_row(row, actor, lookup)
+        planned.append(plan)
+        if plan.outcome == 'error':
+            continue
+        known = next((owners[p.number] for p in row.phones if p.number in owners), None)
+        earlier = next((claimed[p.number] for p in row.phones if p.number in claimed), None)
+        if known is not None:
+            plan.outcome, plan.client_id = 'attach', known.id
+            plan.client_name = known.name if can_see_clients_of(actor, known.responsible_id) else ''
+        elif earlier is not None:
+            plan.outcome, plan.earlier_row = 'attach', earlier.row.number
+            plan.client_name = earlier.name
+        for phone in row.phones:
+            claimed.setdefault(phone.number, plan)
+    return ImportPlan(
+        file=file,
+        rows=planned,
+        new_projects=sorted(lookup.new_projects.values()),
+        new_tags=sorted(lookup.new_tags.values()),
+        new_agencies=sorted(lookup.new_agencies.values()),
+        new_realtors=sorted(f'{name} ({agency})' for (agency, _), name in lookup.new_realtors.items()),
+    )
+
+
+def _plan_row(row: ImportRow, actor: Actor, lookup: _Lookup) -> PlannedRow:
+    values = row.values
+    plan = PlannedRow(row=row, outcome='new', problems=list(row.problems))
+    if any(p.error for p in row.problems):
+        plan.outcome = 'error'
+        return plan
+    plan.name = ' '.join(values.get('name', '').split()) or row.phones[0].number
+    if not values.get('name'):
+        plan.problems.append(Problem('name', 'import.problem.no_name'))
+    channel = lookup.channel_by_name.get(fold(values.get('channel', '')))
+    plan.channel_id = (channel or lookup.channels[0]).id
+    if channel is None and values.get('channel'):
+        plan.problems.append(
+            Problem(
+                'channel',
+                'import.problem.unknown_channel',
+                {'value': values['channel'], 'used': lookup.channels[0].name},
+            )
+        )
+    plan.responsible_id = _responsible(values.get('responsible', ''), actor, lookup, plan.problems)
+    if values.get('project'):
+        plan.project = lookup.known_or_new(values['project'], lookup.projects, lookup.new_projects)
+    plan.tags = list(
+        dict.fromkeys(
+            lookup.known_or_new(t.strip(), lookup.tags, lookup.new_tags)
+            for t in _LIST_SPLIT.split(values.get('tags', ''))
+            if t.strip()
+        )
+    )
+    if values.get('agency'):
+        plan.agency = lookup.known_or_new(values['agency'], lookup.agencies, lookup.new_agencies)
+    if values.get('realtor'):
+        if plan.agency:
+            key = (fold(plan.agency), fold(values['realtor']))
+            plan.realtor = lookup.realtors.get(key) or lookup.new_realtors.setdefault(key, values['realtor'])
+        else:
+            plan.problems.append(
+                Problem('realtor', 'import.problem.realtor_without_agency', {'value': values['realtor']})
+            )
+    _stage(plan, values, lookup)
+    touch = values.get('touch_type')
+    plan.touch_type = lookup.touch.get(fold(touch or ''), TouchType.request)
+    return plan
+
+
+def _responsible(text: str, actor: Actor, lookup: _Lookup, problems: list[Problem]) -> int:
+    if not text:
+        return actor.id
+    user = lookup.users.get(fold(text))
+    if user is None or not user.active:
+        problems.append(
+            Problem('responsible', 'import.problem.unknown_responsible', {'value': text, 'used': actor.name})
+        )
+        return actor.id
+    if user.id != actor.id and not acts_on_all_clients(actor):
+        problems.append(Problem('responsible', 'import.problem.only_self', {'value': text}))
+        return actor.id
+    return user.id
+
+
+def _stage(plan: PlannedRow, values: dict, lookup: _Lookup) -> None:
+    plan.stage_id = lookup.first_stage.id
+    text = values.get('stage')
+    if not text:
+        return
+    stage = lookup.stages.get(fold(text))
+    if stage is None:
+        plan.problems.append(
+            Problem('stage', 'import.problem.unknown_stage', {'value': text, 'used': lookup.first_stage.name})
+        )
+        return
+    if stage.needs_reason:
+        reason = lookup.reasons.get((stage.id, fold(values.get('closing_reason', ''))))
+        if reason is None:
+            plan.problems.append(
+                Problem('stage', 'import.problem.stage_needs_reason', {'value': text, 'used': lookup.first_stage.name})
+            )
+            return
+        plan.reason_id = reason.id
+    plan.stage_id = stage.id
+
+
+# writing
+
+
+def _created_references(session, plan: ImportPlan) -> tuple[dict, dict, dict, dict]:
+    """Projects, tags, agencies and realtors by name, creating the ones the plan named new."""
+    for name in plan.new_projects:
+        session.add(Project(name=name[:200], abbreviation=_abbreviation(name)))
+    for name in plan.new_tags:
+        session.add(Tag(name=name[:100]))
+    for name in plan.new_agencies:
+        session.add(Agency(name=name[:200]))
+    session.flush()
+    projects = {p.name: p.id for p in session.exec(select(Project))}
+    tags = {t.name: t.id for t in session.exec(select(Tag))}
+    agencies = {a.name: a.id for a in session.exec(select(Agency))}
+    realtors = {(r.agency_id, r.name): r.id for r in session.exec(select(Realtor))}
+    for row in plan.rows:
+        if row.realtor and (agencies[row.agency], row.realtor) not in realtors:
+            realtor = Realtor(agency_id=agencies[row.agency], name=row.realtor[:200])
+            session.add(realtor)
+            session.flush()
+            realtors[(realtor.agency_id, realtor.name)] = realtor.id
+    return projects, tags, agencies, realtors
+
+
+def _abbreviation(name: str) -> str:
+    words = [w for w in re.split(r'\W+', name) if w]
+    letters = ''.join(w[0] for w in words).upper() if len(words) > 1 else name[:4].upper()
+    return letters[:16] or '—'
+
+
+def commit_import(session, *, actor: Actor, file: ImportFile, progress: Progress | None = None) -> ImportPlan:
+    """Plan again inside the write transaction (the database may have changed since the preview) and write
+    every good row. All or nothing: an error or a killed process leaves the database as it was."""
+    plan = plan_import(session, actor=actor, file=file)
+    good = [r for r in plan.rows if r.outcome != 'error']
+    projects, tags, agencies, realtors = _created_references(session, plan)
+    now = utcnow()
+    client_ids: dict[int, int] = {}  # row number → client id
+    done = 0
+    try:
+        for start in range(0, len(good), CHUNK):
+            chunk = good[start : start + CHUNK]
+            _write_new(
+                session,
+                actor,
+                [r for r in chunk if r.outcome == 'new'],
+                now,
+                client_ids,
+                projects,
+                agencies,
+                realtors,
+                tags,
+            )
+            _write_requests(session, actor, chunk, now, client_ids, projects)
+            done += len(chunk)
+            if progress:
+                progress(done, len(good))
+    except IntegrityError:
+        # a phone taken by someone else after the plan was made (PostgreSQL allows concurrent writers)
+        raise Conflict('import.error.phone_taken_meanwhile') from None
+    if good:
+        queue_event(session, ClientsChanged(actor_id=actor.id, what='imported', count=len(good)))
+    plan.committed = True
+    return plan
+
+
+def _write_new(session, actor, rows, now, client_ids, projects, agencies, realtors, tags) -> None:
+    if not rows:
+        return
+    records = []
+    for r in rows:
+        when = from_local_naive(r.row.created_at) if r.row.created_at else now
+        agency_id = agencies.get(r.agency)
+        records.append(
+            {
+                'name': r.name[:300],
+                'name_folded': fold(r.name[:300]),
+                'email': r.row.values.get('email', '')[:200],
+                'situation': r.row.values.get('situation', ''),
+                'project_id': projects.get(r.project),
+                'channel_id': r.channel_id,
+                'agency_id': agency_id,
+                'realtor_id': realtors.get((agency_id, r.realtor)),
+                'responsible_id': r.responsible_id,
+                'creator_id': actor.id,
+                'creation_method': CreationMethod.import_,
+                'touch_type': r.touch_type,
+                'created_at': when,
+                'stage_id': r.stage_id,
+                'closing_reason_id': r.reason_id,
+                'stage_changed_at': when,
+                'last_activity_at': when,
+                'last_comment_at': when if r.notes else None,
+                'custom': _custom(session, r),
+                'version': 1,
+            }
+        )
+    ids = session.execute(insert(Client).returning(Client.id, sort_by_parameter_order=True), records).scalars().all()
+    phones, feed, links = [], [], []
+    created_text = translate('feed.imported', 'ru')
+    for r, client_id, record in zip(rows, ids, records, strict=True):
+        client_ids[r.row.number] = client_id
+        r.client_id = client_id
+        when = record['created_at']
+        phones += [
+            {'client_id': client_id, 'number': p.number, 'extension': p.extension, 'position': i}
+            for i, p in enumerate(r.row.phones)
+        ]
+        feed.append(
+            _feed(client_id, FeedKind.created, actor.id, when, created_text, {'key': 'feed.imported', 'params': {}})
+        )
+        feed += [_feed(client_id, FeedKind.comment, actor.id, when, note, {}) for note in r.notes]
+        links += [{'client_id': client_id, 'tag_id': tags[name]} for name in r.tags]
+    session.execute(insert(ClientPhone), phones)
+    session.execute(insert(FeedEntry), feed)
+    if links:
+        session.execute(insert(ClientTag), links)
+
+
+def _custom(session, row: PlannedRow) -> dict:
+    if not row.row.custom:
+        return {}
+    try:
+        return clean_custom_values(session, row.row.custom)
+    except InvalidInput:
+        # a value the field cannot hold: keep what converts, report the rest in the plan's row
+        kept = {}
+        for key, value in row.row.custom.items():
+            try:
+                kept.update(clean_custom_values(session, {key: value}))
+            except InvalidInput as exc:
+                row.problems.append(Problem(f'{CUSTOM_PREFIX}{key}', exc.key, exc.params))
+        return kept
+
+
+def _feed(client_id: int, kind: str, author_id: int, when: datetime, text: str, data: dict) -> dict:
+    return {
+        'client_id': client_id,
+        'kind': kind,
+        'author_id': author_id,
+        'created_at': when,
+        'text': text,
+        'data': data,
+    }
+
+
+def _write_requests(session, actor, rows, now, client_ids, projects) -> None:
+    """Every good row is a request (lead reports count them); an attaching row also touches its client."""
+    requests, feed, touched, commented = [], [], set(), {}
+    channels = dict(session.exec(select(Channel.id, Channel.name)).all())
+    for r in rows:
+        if r.earlier_row is not None:
+            r.client_id = client_ids[r.earlier_row]
+        client_ids.setdefault(r.row.number, r.client_id)
+        client_id = r.client_id
+        when = from_local_naive(r.row.created_at) if r.row.created_at else now
+        requests.append(
+            {
+                'client_id': client_id,
+                'channel_id': r.channel_id,
+                'project_id': projects.get(r.project),
+                'touch_type': r.touch_type,
+                'source': CreationMethod.import_,
+                'name': r.row.values.get('name', '')[:300],
+                'phone': ', '.join(p.number for p in r.row.phones)[:64],
+                'comment': '\n'.join(r.notes),
+                'created_at': when,
+                'created_by_id': actor.id,
+            }
+        )
+        if r.outcome == 'attach':
+            channel = channels[r.channel_id]
+            feed.append(
+                _feed(
+                    client_id,
+                    FeedKind.request,
+                    actor.id,
+                    now,
+                    translate('feed.request', 'ru', channel=channel),
+                    {'key': 'feed.request', 'params': {'channel': channel}},
+                )
+            )
+            feed += [_feed(client_id, FeedKind.comment, actor.id, when, note, {}) for note in r.notes]
+            touched.add(client_id)
+            if r.notes:
+                commented[client_id] = max(when, commented.get(client_id, when))
+    session.execute(insert(Request), requests)
+    if feed:
+        session.execute(insert(FeedEntry), feed)
+    if touched:
+        session.connection().execute(
+            update(Client.__table__)
+            .where(Client.__table__.c.id == bindparam('cid'))
+            .values(version=Client.__table__.c.version + 1, last_activity_at=now),
+            [{'cid': cid} for cid in touched],
+        )
+    table = Client.__table__
+    for client_id, when in commented.items():
+        latest = case(
+            (or_(table.c.last_comment_at.is_(None), table.c.last_comment_at < when), when),
+            else_=table.c.last_comment_at,
+        )
+        session.connection().execute(update(table).where(table.c.id == client_id).values(last_comment_at=latest))
+
+
+# files for the user
+
+
+def write_template(target, locale: str) -> None:
+    """The template: the header row the import reads, and one example row."""
+    example = {
+        'name': 'Иванов Иван Иванович',
+        'phone': '+7 (917) 123-45-78',
+        'phone2': '89991259999',
+        'email': 'ivanov@example.ru',
+        'created_at': datetime(2025, 1, 15, 12, 30),
+        'channel': 'Сайт',
+        'project': 'ЖК Северный',
+        'responsible': 'manager1',
+        'stage': 'Не разобрано',
+        'situation': 'Ищет двушку до 8 млн, ипотека',
+        'tags': 'Ипотека, Горячий',
+        'agency': '',
+        'realtor': '',
+        'note': 'Звонил 15.01, просил перезвонить вечером',
+        'note2': '',
+    }
+    headers = [_template_header(k, locale) for k in TEMPLATE_COLUMNS]
+    with SheetWriter(target, sheet_name='Клиенты', headers=headers, widths=[22] * len(headers)) as sheet:
+        sheet.write_row([example[k] for k in TEMPLATE_COLUMNS])
+
+
+def _template_header(key: str, locale: str) -> str:
+    label = translate(f'import.column.{key}', locale)
+    return label if label != f'import.column.{key}' else translate(f'export.field.{key}', locale)
+
+
+def write_report(target, plan: ImportPlan, locale: str) -> None:
+    """Every row with its outcome and messages, for the user to fix and load the rest again."""
+    headers = [
+        translate(k, locale)
+        for k in (
+            'import.report.row',
+            'export.field.name',
+            'export.field.phones',
+            'import.report.outcome',
+            'import.report.messages',
+        )
+    ]
+    with SheetWriter(
+        target, sheet_name=translate('import.report.sheet', locale), headers=headers, widths=[8, 30, 30, 22, 80]
+    ) as sheet:
+        for r in plan.rows:
+            sheet.write_row(
+                [
+                    r.row.number,
+                    r.name or r.row.values.get('name', ''),
+                    ', '.join(p.number for p in r.row.phones),
+                    outcome_text(r, locale),
+                    '; '.join(p.message(locale) for p in r.problems),
+                ]
+            )
+
+
+def outcome_text(row: PlannedRow, locale: str) -> str:
+    if row.outcome == 'attach':
+        if row.earlier_row is not None:
+            return translate('import.outcome.attach_row', locale, row=row.earlier_row)
+        return translate(
+            'import.outcome.attach', locale, client=row.client_name or translate('import.hidden_client', locale)
+        )
+    return translate(f'import.outcome.{row.outcome}', locale)
