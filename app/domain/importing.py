@@ -400,7 +400,7 @@ class _Lookup:
         self.new_projects: dict[str, str] = {}
         self.new_tags: dict[str, str] = {}
         self.new_agencies: dict[str, str] = {}
-        self.new_realtors: dict[tuple[str, str], str] = {}
+        self.new_realtors: dict[tuple[str, str], tuple[str, str]] = {}
 
     def known_or_new(self, text: str, known: dict, new: dict) -> str:
         """The existing spelling of a name, or the name as written, remembered as one to create."""
@@ -447,7 +447,7 @@ def plan_import(session, *, actor: Actor, file: ImportFile) -> ImportPlan:
         new_projects=sorted(lookup.new_projects.values()),
         new_tags=sorted(lookup.new_tags.values()),
         new_agencies=sorted(lookup.new_agencies.values()),
-        new_realtors=sorted(f'{name} ({agency})' for (agency, _), name in lookup.new_realtors.items()),
+        new_realtors=sorted(f'{name} ({agency})' for agency, name in lookup.new_realtors.values()),
     )
 
 
@@ -485,7 +485,9 @@ def _plan_row(row: ImportRow, actor: Actor, lookup: _Lookup) -> PlannedRow:
     if values.get('realtor'):
         if plan.agency:
             key = (fold(plan.agency), fold(values['realtor']))
-            plan.realtor = lookup.realtors.get(key) or lookup.new_realtors.setdefault(key, values['realtor'])
+            plan.realtor = (
+                lookup.realtors.get(key) or lookup.new_realtors.setdefault(key, (plan.agency, values['realtor']))[1]
+            )
         else:
             plan.problems.append(
                 Problem('realtor', 'import.problem.realtor_without_agency', {'value': values['realtor']})

@@ -1,0 +1,388 @@
+"""Import from Excel (SPEC §3 «Загрузка из Excel»): columns by header in any order and language, every row
+previewed with its problems, good rows written in one transaction, a known phone never a second client."""
+
+import io
+import zipfile
+from datetime import datetime
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import func
+from sqlmodel import select
+
+from app.domain import admin_lists, importing
+from app.domain.account_time import to_local_naive
+from app.domain.errors import InvalidInput, PermissionDenied
+from app.domain.models import (
+    Agency,
+    Client,
+    ClientPhone,
+    ClientTag,
+    ExportSchema,
+    FeedEntry,
+    Project,
+    Realtor,
+    Request,
+    Stage,
+    Tag,
+)
+from tests.factories import make_client, make_user
+
+
+def xlsx(rows: list[list], *, title='Лист1') -> bytes:
+    """A workbook as the tests' users would make it in Excel: cells keep their Python types."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def preview(db, actor, data):
+    with db.read() as session:
+        return importing.plan_import(session, actor=actor, file=importing.read_import_file(session, data))
+
+
+def commit(db, actor, data, progress=None):
+    with db.read() as session:
+        file = importing.read_import_file(session, data)
+    with db.write() as session:
+        return importing.commit_import(session, actor=actor, file=file, progress=progress)
+
+
+def count(db, model) -> int:
+    with db.read() as session:
+        return session.exec(select(func.count()).select_from(model)).one()
+
+
+@pytest.fixture
+def head(db):
+    return make_user(db, 'olga', role='head', name='Ольга Петрова')
+
+
+def test_columns_are_recognised_by_header_in_any_order_language_case_and_spacing(db, head):
+    data = xlsx(
+        [
+            ['  PHONE ', 'ф и о', 'Канал привлечения', 'Непонятная колонка', 'e-mail', 'Примечание 2'],
+            ['+79171234578', 'Пётр', 'Сайт', 'x', 'p@example.ru', 'второе'],
+        ]
+    )
+    with db.read() as session:
+        file = importing.read_import_file(session, data)
+    assert set(file.columns) == {'phone', 'name', 'channel', 'email', 'note2'}
+    assert file.unknown_columns == ['Непонятная колонка']
+
+
+@pytest.mark.parametrize(
+    'cell',
+    ['+79171234578', '89171234578', '+7(917) 123-45-78', '8 917 123 45 78', 79171234578, 79171234578.0, 9171234578],
+)
+def test_phones_in_every_common_form_including_numeric_cells(db, head, cell):
+    plan = preview(db, head, xlsx([['Телефон', 'Имя'], [cell, 'Пётр']]))
+    assert plan.rows[0].outcome == 'new'
+    assert [p.number for p in plan.rows[0].row.phones] == ['+79171234578']
+
+
+@pytest.mark.parametrize(
+    ('cell', 'expected'),
+    [
+        ('01.01.2000 12:34:00', datetime(2000, 1, 1, 12, 34)),
+        ('01.01.2000', datetime(2000, 1, 1)),
+        (datetime(2001, 2, 3, 4, 5), datetime(2001, 2, 3, 4, 5)),
+    ],
+)
+def test_creation_dates_in_text_or_real_excel_dates_are_kept(db, head, cell, expected):
+    commit(db, head, xlsx([['Телефон', 'Дата создания'], ['+79171234578', cell]]))
+    with db.read() as session:
+        client = session.exec(select(Client)).one()
+    assert to_local_naive(client.created_at) == expected
+
+
+def test_unknowns_fall_back_or_are_created_and_are_flagged_but_never_fail_the_row(db, head):
+    data = xlsx(
+        [
+            ['Телефон', 'ФИО', 'Канал', 'Ответственный', 'Проект', 'Метки', 'Агентство', 'Риэлтор', 'Дата создания'],
+            [
+                '+79171234578',
+                'Пётр',
+                'Голубиная почта',
+                'nobody',
+                'ЖК Новый',
+                'VIP, Ипотека',
+                'АН Дом',
+                'Семён',
+                'вчера',
+            ],
+        ]
+    )
+    plan = preview(db, head, data)
+    row = plan.rows[0]
+    assert row.outcome == 'new'
+    messages = ' | '.join(p.message('ru') for p in row.problems)
+    assert 'Канал «Голубиная почта» не найден: будет «Сайт»' in messages
+    assert 'Ответственный «nobody» не найден' in messages
+    assert 'Дата «вчера» не распознана' in messages
+    assert plan.new_projects == ['ЖК Новый'] and plan.new_tags == ['VIP', 'Ипотека']
+    assert plan.new_agencies == ['АН Дом'] and plan.new_realtors == ['Семён (АН Дом)']
+    assert count(db, Project) == 0, 'the preview writes nothing'
+
+    commit(db, head, data)
+    with db.read() as session:
+        client = session.exec(select(Client)).one()
+        assert client.responsible_id == head.id
+        assert session.get(Project, client.project_id).name == 'ЖК Новый'
+        assert session.get(Realtor, client.realtor_id).agency_id == client.agency_id
+        assert session.get(Agency, client.agency_id).name == 'АН Дом'
+        assert sorted(session.get(Tag, link.tag_id).name for link in session.exec(select(ClientTag))) == [
+            'VIP',
+            'Ипотека',
+        ]
+        assert client.creation_method == 'import'
+
+
+def test_a_phone_known_in_the_database_or_earlier_in_the_file_attaches_a_request_instead(db, head):
+    anna = make_user(db, 'anna', name='Анна')
+    existing = make_client(db, anna, name='Уже есть', phone='+79170000001')
+    data = xlsx(
+        [
+            ['ФИО', 'Телефон', 'Примечание'],
+            ['Повтор из базы', '8 (917) 000-00-01', 'снова звонил'],
+            ['Новый', 79170000002.0, 'первая заметка'],
+            ['Новый ещё раз', '+7 917 000 00 02', ''],
+            ['Третий', '+79170000003', ''],
+        ]
+    )
+    plan = preview(db, head, data)
+    assert [r.outcome for r in plan.rows] == ['attach', 'new', 'attach', 'new']
+    assert plan.rows[0].client_id == existing.id and plan.rows[2].earlier_row == 3
+
+    done = commit(db, head, data)
+
+    assert done.summary('ru') | {'error_list': []} == done.summary('ru')
+    assert (done.count('new'), done.count('attach'), done.count('error')) == (2, 2, 0)
+    with db.read() as session:
+        assert session.exec(select(func.count()).select_from(Client)).one() == 3
+        by_phone = dict(session.exec(select(ClientPhone.number, ClientPhone.client_id)).all())
+        assert session.exec(select(func.count()).where(Request.client_id == existing.id)).one() == 1
+        assert session.exec(select(func.count()).where(Request.client_id == by_phone['+79170000002'])).one() == 2
+        notes = session.exec(
+            select(FeedEntry.text).where(FeedEntry.client_id == existing.id, FeedEntry.kind == 'comment')
+        ).all()
+        assert notes == ['снова звонил']
+        assert session.get(Client, existing.id).last_comment_at is not None
+
+
+def test_notes_become_comments_dated_at_the_clients_creation(db, head):
+    commit(
+        db,
+        head,
+        xlsx(
+            [
+                ['Телефон', 'Дата создания', 'Примечание', 'Примечание 2'],
+                ['+79171234578', '05.03.2021 10:00', 'раз', 'два'],
+            ]
+        ),
+    )
+    with db.read() as session:
+        client = session.exec(select(Client)).one()
+        comments = session.exec(select(FeedEntry).where(FeedEntry.kind == 'comment').order_by(FeedEntry.id)).all()
+    assert [c.text for c in comments] == ['раз', 'два']
+    assert all(c.created_at == client.created_at for c in comments)
+    assert client.last_comment_at == client.created_at
+
+
+def test_rows_with_errors_are_skipped_and_listed_the_rest_load(db, head):
+    data = xlsx([['Имя', 'Телефон'], ['Без телефона', None], ['Кривой', '12'], ['Хороший', '+79171234578']])
+    plan = commit(db, head, data)
+    summary = plan.summary('ru')
+    assert (summary['rows'], summary['new_clients'], summary['errors']) == (3, 1, 2)
+    assert [(e['row'], e['column']) for e in summary['error_list']] == [(2, 'phone'), (3, 'phone')]
+    assert (
+        'не может существовать' in summary['error_list'][1]['message']
+        or 'не похоже' in summary['error_list'][1]['message']
+    )
+    assert count(db, Client) == 1
+
+
+def test_stage_by_name_and_a_closing_stage_needs_its_reason(db, head):
+    data = xlsx(
+        [
+            ['Телефон', 'Этап', 'Причина закрытия'],
+            ['+79170000001', 'Назначение встречи', ''],
+            ['+79170000002', 'Не лид (корзина)', 'Спам'],
+            ['+79170000003', 'Бронь не поставлена', ''],
+            ['+79170000004', 'Марс', ''],
+        ]
+    )
+    commit(db, head, data)
+    with db.read() as session:
+        stage_of = dict(
+            session.exec(
+                select(ClientPhone.number, Stage.name).join(Client, Client.id == ClientPhone.client_id).join(Stage)
+            ).all()
+        )
+    assert stage_of == {
+        '+79170000001': 'Назначение встречи',
+        '+79170000002': 'Не лид (корзина)',
+        '+79170000003': 'Не разобрано',
+        '+79170000004': 'Не разобрано',
+    }
+
+
+def test_custom_fields_are_read_by_their_names(db, head):
+    admin = make_user(db, 'admin', role='admin')
+    with db.write() as session:
+        budget = admin_lists.add_custom_field(session, actor=admin, name='Бюджет', kind='number')
+    commit(db, head, xlsx([['Телефон', 'бюджет'], ['+79171234578', 8500000]]))
+    with db.read() as session:
+        assert session.exec(select(Client)).one().custom == {str(budget): 8500000}
+
+
+def test_a_manager_who_may_not_act_on_others_loads_only_for_themselves(db):
+    anna = make_user(db, 'anna', can_import=True)
+    make_user(db, 'boris', name='Борис')
+    plan = preview(db, anna, xlsx([['Телефон', 'Ответственный'], ['+79171234578', 'Борис']]))
+    assert plan.rows[0].responsible_id == anna.id
+    assert any('только на себя' in p.message('ru') for p in plan.rows[0].problems)
+
+
+def test_importing_needs_the_import_switch(db):
+    anna = make_user(db, 'anna', can_import=False)
+    with pytest.raises(PermissionDenied):
+        preview(db, anna, xlsx([['Телефон'], ['+79171234578']]))
+
+
+def _truncated() -> bytes:
+    data = xlsx([['Телефон'], *[[f'+7917{n:07d}'] for n in range(300)]])
+    return data[: len(data) // 2]
+
+
+def _zip_without_workbook() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, 'w') as archive:
+        archive.writestr('hello.txt', 'not a workbook')
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ('data', 'message'),
+    [
+        (b'', 'не файл Excel'),
+        (b'name;phone\nPetr;+79171234578\n', 'не файл Excel'),
+        (b'%PDF-1.4 not a spreadsheet', 'не файл Excel'),
+        (_zip_without_workbook(), 'повреждён'),
+        (_truncated(), None),
+        (xlsx([]), 'нет строк'),
+        (xlsx([['Телефон', 'Имя']]), 'нет строк'),
+        (xlsx([['Имя', 'Email'], ['Пётр', 'p@example.ru']]), 'нет столбца «Телефон»'),
+    ],
+    ids=['empty', 'csv', 'pdf', 'zip-not-xlsx', 'truncated', 'no-rows-at-all', 'header-only', 'no-phone-column'],
+)
+def test_a_broken_or_wrong_file_is_refused_with_one_clear_message_and_writes_nothing(db, head, data, message):
+    with pytest.raises(InvalidInput) as refused:
+        commit(db, head, data)
+    text = refused.value.message('ru')
+    assert message is None and ('повреждён' in text or 'не файл Excel' in text) or message in text
+    assert count(db, Client) == 0
+
+
+def test_a_too_large_file_is_refused_before_it_is_read(db, head, monkeypatch):
+    monkeypatch.setattr(importing, 'MAX_BYTES', 1000)
+    with pytest.raises(InvalidInput) as refused:
+        preview(db, head, xlsx([['Телефон'], *[[f'+7917{n:07d}'] for n in range(200)]]))
+    assert 'больше' in refused.value.message('ru')
+
+
+def test_an_import_that_fails_half_way_leaves_the_database_as_it_was(db, head):
+    data = xlsx([['Телефон', 'Метки'], *[[f'+7917{n:07d}', 'Новая'] for n in range(1200)]])
+
+    def crash(done, total):
+        if done > 600:
+            raise RuntimeError('process killed')
+
+    with pytest.raises(RuntimeError):
+        commit(db, head, data, progress=crash)
+    assert (count(db, Client), count(db, Tag), count(db, FeedEntry), count(db, Request)) == (0, 0, 0, 0)
+
+
+def test_template_and_report_are_real_spreadsheets_the_import_reads(db, head):
+    template = io.BytesIO()
+    importing.write_template(template, 'ru')
+    plan = preview(db, head, template.getvalue())
+    assert [r.outcome for r in plan.rows] == ['new']
+    assert plan.file.unknown_columns == []
+
+    report = io.BytesIO()
+    importing.write_report(report, commit(db, head, xlsx([['Телефон'], ['+79171234578'], ['нет']])), 'ru')
+    rows = list(load_workbook(io.BytesIO(report.getvalue())).active.iter_rows(values_only=True))
+    assert rows[0] == ('Строка', 'ФИО', 'Телефоны', 'Результат', 'Замечания')
+    assert rows[1][:4] == (2, '+79171234578', '+79171234578', 'Новый клиент')
+    assert rows[2][0] == 3 and rows[2][3] == 'Ошибка — пропущена' and rows[2][4]
+
+
+def test_imported_clients_are_announced_once_for_everyone(db, head):
+    from app.domain.events import ClientsChanged, bus
+
+    heard = []
+    unsubscribe = bus.subscribe(heard.append)
+    try:
+        commit(db, head, xlsx([['Телефон'], ['+79170000001'], ['+79170000002']]))
+    finally:
+        unsubscribe()
+    assert [e for e in heard if isinstance(e, ClientsChanged)] == [
+        ClientsChanged(actor_id=head.id, what='imported', count=2)
+    ]
+
+
+def test_an_export_reads_back_into_an_empty_database(db, head):
+    """Round trip: the default schema's file, imported into an empty base, gives the same clients."""
+    from app.domain import exporting
+    from app.domain.filters import ClientFilter
+
+    anna = make_user(db, 'anna', name='Анна Смирнова')
+    admin = make_user(db, 'admin', role='admin')
+    with db.write() as session:
+        tag_id = admin_lists.add_tag(session, actor=admin, name='VIP')
+        project_id = admin_lists.add_project(session, actor=admin, name='ЖК Северный', abbreviation='СЕВ')
+    make_client(
+        db, anna, name='Пётр Иванов', phone='+79171234578', situation='Двушка', tag_ids=[tag_id], project_id=project_id
+    )
+    make_client(db, head, name='Мария', phone='+79171234579', email='m@example.ru')
+    out = io.BytesIO()
+    with db.read() as session:
+        schema_id = session.exec(select(ExportSchema.id)).first()
+        exporting.export_clients(session, actor=head, schema_id=schema_id, flt=ClientFilter(), target=out)
+        before = _clients_as_rows(session)
+
+    with db.engine.begin() as connection:
+        for table in ('feedentry', 'request', 'clienttag', 'clientphone', 'client'):
+            connection.exec_driver_sql(f'DELETE FROM {table}')
+    commit(db, head, out.getvalue())
+
+    with db.read() as session:
+        assert _clients_as_rows(session) == before
+
+
+def _clients_as_rows(session):
+    rows = []
+    for client in session.exec(select(Client).order_by(Client.name)):
+        phones = session.exec(select(ClientPhone.number).where(ClientPhone.client_id == client.id)).all()
+        tags = session.exec(select(Tag.name).join(ClientTag).where(ClientTag.client_id == client.id)).all()
+        rows.append(
+            (
+                client.name,
+                tuple(phones),
+                client.email,
+                client.situation,
+                client.responsible_id,
+                client.project_id,
+                client.stage_id,
+                client.channel_id,
+                tuple(tags),
+                client.created_at.replace(microsecond=0, second=0),
+            )
+        )
+    return rows
