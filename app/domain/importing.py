@@ -808,3 +808,9 @@ def outcome_text(row: PlannedRow, locale: str) -> str:
             'import.outcome.attach', locale, client=row.client_name or translate('import.hidden_client', locale)
         )
     return translate(f'import.outcome.{row.outcome}', locale)
+
+
+def preview_import(session, *, actor: Actor, data: bytes) -> ImportPlan:
+    """Read and plan an uploaded file; the permission is checked before the file is even opened."""
+    ensure_may_import(actor)
+    return plan_import(session, actor=actor, file=read_import_file(session, data))

@@ -110,13 +110,21 @@ def ensure_may_bulk(actor: Actor) -> None:
         raise PermissionDenied()
 
 
+def may_export(actor: Actor) -> bool:
+    return actor.active and (actor.is_head_or_admin or actor.can_export)
+
+
 def ensure_may_export(actor: Actor) -> None:
-    if not (actor.active and (actor.is_head_or_admin or actor.can_export)):
+    if not may_export(actor):
         raise PermissionDenied()
 
 
+def may_import(actor: Actor) -> bool:
+    return actor.active and (actor.is_head_or_admin or actor.can_import)
+
+
 def ensure_may_import(actor: Actor) -> None:
-    if not (actor.active and (actor.is_head_or_admin or actor.can_import)):
+    if not may_import(actor):
         raise PermissionDenied()
 
 

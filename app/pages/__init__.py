@@ -2,9 +2,10 @@
 
 
 def register() -> None:
-    from . import board, login, settings, table
+    from . import board, import_page, login, settings, table
 
     login.register()
     board.register()
     table.register()
+    import_page.register()
     settings.register()

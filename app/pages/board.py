@@ -82,6 +82,7 @@ class Board(Screen):
                 self.filter, stages=self.stage_list, choices=self.choices, with_stages=False, on_change=self.save_filter
             )
             ui.space()
+            self.build_transfer_buttons()
             ui.button(tr('board.new_client'), icon='add', on_click=self.new_client).props('unelevated no-caps').mark(
                 'new-client'
             )

@@ -1,20 +1,27 @@
 """What every clients screen of a tab shares: the header, the client window, the user's filter, and
 following the changes of everyone (task counter, an open client window, logout in another tab)."""
 
+import tempfile
+import time
+import uuid
 from datetime import datetime
+from pathlib import Path
 
 from nicegui import app, background_tasks, run, ui
 
 from app.components.client_form import ask_new_client
 from app.components.client_window import ClientWindow
+from app.components.export_dialog import run_export_dialog
 from app.components.header import AppHeader
 from app.components.locale import remember_locale, tr
+from app.components.progress import WorkerProgress
 from app.components.view_settings_dialog import edit_view_settings
-from app.domain import clients, deals, feed, filters, reference, tasks, users, view_settings
+from app.domain import clients, deals, export_schemas, exporting, feed, filters, reference, tasks, users, view_settings
 from app.domain.db import get_database
 from app.domain.events import AccountChanged, ClientChanged, ClientsChanged, SessionEnded, UserSettingsChanged
+from app.domain.export_schemas import SchemaView
 from app.domain.filters import ClientFilter
-from app.domain.permissions import Actor, acts_on_all_clients
+from app.domain.permissions import Actor, acts_on_all_clients, may_export, may_import
 from app.domain.views import ClientCard as CardData
 from app.domain.views import ClientDetail, FormChoices, StageView, TaskView
 from app.live import hub
@@ -30,6 +37,20 @@ def load_screen_data(actor: Actor) -> tuple[list[StageView], FormChoices, Client
             reference.form_choices(session),
             filters.load_filter(session, actor=actor),
         )
+
+
+_EXPORT_DIR = Path(tempfile.gettempdir()) / 'voronka-exports'
+_EXPORT_KEEP_SECONDS = 3600
+
+
+def _export_path() -> Path:
+    """A fresh file for one export; files of earlier exports are removed after an hour (the browser has fetched
+    them long since, or never will)."""
+    _EXPORT_DIR.mkdir(exist_ok=True)
+    for old in _EXPORT_DIR.glob('*.xlsx'):
+        if time.time() - old.stat().st_mtime > _EXPORT_KEEP_SECONDS:
+            old.unlink(missing_ok=True)
+    return _EXPORT_DIR / f'{uuid.uuid4().hex}.xlsx'
 
 
 def _end_session(key: str | None) -> None:
@@ -284,6 +305,34 @@ class Screen:
         await run.io_bound(_end_session, self.key)
         app.storage.user.pop(SESSION_KEY, None)
         ui.navigate.to('/login')
+
+    def build_transfer_buttons(self) -> None:
+        """«Экспорт» and «Загрузка из Excel», for the users whose switches allow them."""
+        if may_import(self.actor):
+            ui.button(tr('import.button'), icon='upload_file', on_click=lambda: ui.navigate.to('/import')).props(
+                'flat no-caps'
+            ).mark('import-link')
+        if may_export(self.actor):
+            ui.button(tr('export.button'), icon='download', on_click=self.export).props('outline no-caps').mark(
+                'export'
+            )
+
+    async def export(self) -> None:
+        schemas = await self.read(export_schemas.export_schemas)
+        if schemas is not None:
+            await run_export_dialog(schemas, self._export_file, filter_note=tr('export.filter_note'))
+
+    async def _export_file(self, schema: SchemaView, progress: WorkerProgress) -> bool:
+        path = _export_path()
+        count = await self.read(
+            exporting.export_clients, schema_id=schema.id, flt=self.filter, target=path, progress=progress
+        )
+        if count is None:
+            return False
+        with self.client:
+            ui.download.file(path, exporting.export_file_name(schema.name, self.actor.locale))
+            ui.notify(tr('export.done', count=count), type='positive')
+        return True
 
     async def new_client(self) -> None:
         await ask_new_client(

@@ -85,6 +85,7 @@ class ClientTable(Screen):
                     on_change=self.choose_columns,
                 )
                 chooser.props('outlined dense options-dense').classes('w-56').mark('column-chooser')
+                self.build_transfer_buttons()
                 ui.button(tr('board.new_client'), icon='add', on_click=self.new_client).props('unelevated no-caps')
             with ui.row().classes('w-full items-center gap-2 vk-bulk-bar') as self.bulk_bar:
                 self.selected_label = ui.label('').classes('text-weight-medium').mark('selected-count')

@@ -1,0 +1,180 @@
+"""The import preview: counts, what will be created, every row with its outcome and problems, and «Загрузить»."""
+
+from collections.abc import Awaitable, Callable
+
+from nicegui import ui
+
+from app.domain.account_time import from_local_naive
+from app.domain.importing import ImportPlan, outcome_text
+
+from .locale import current_locale, format_datetime, tr
+from .progress import ProgressLine, WorkerProgress
+
+ROWS_PER_PAGE = 50
+
+
+def _rows(plan: ImportPlan, names: dict[int, str], stages: dict[int, str], locale: str) -> list[dict]:
+    rows = []
+    for r in plan.rows:
+        created = r.row.created_at
+        rows.append(
+            {
+                'number': r.row.number,
+                'name': r.name or r.row.values.get('name', ''),
+                'phones': ', '.join(p.number for p in r.row.phones),
+                'created': format_datetime(from_local_naive(created)) if created else '',
+                'responsible': names.get(r.responsible_id, ''),
+                'stage': stages.get(r.stage_id, ''),
+                'outcome': r.outcome,
+                'outcome_text': outcome_text(r, locale),
+                'problems': '; '.join(p.message(locale) for p in r.problems),
+                'warn': bool(r.problems) and r.outcome != 'error',
+            }
+        )
+    return rows
+
+
+class ImportPreview:
+    """Built once on the page; `show(plan)` fills it for a freshly read or a loaded file."""
+
+    def __init__(
+        self,
+        *,
+        names: dict[int, str],
+        stages: dict[int, str],
+        on_commit: Callable[[], Awaitable[None]],
+        on_report: Callable[[], None],
+    ) -> None:
+        self.names = names
+        self.stages = stages
+        with ui.column().classes('w-full gap-2') as self.box:
+            self.title = ui.label('').classes('text-subtitle1 text-weight-medium').mark('import-file')
+            with ui.row().classes('items-center gap-2') as self.counts:
+                self.total = ui.chip('', icon='table_rows').props('outline').mark('import-total')
+                self.new = ui.chip('', icon='person_add', color='positive').props('outline').mark('import-new')
+                self.attach = ui.chip('', icon='call_merge', color='primary').props('outline').mark('import-attach')
+                self.errors = ui.chip('', icon='error_outline', color='negative').props('outline').mark('import-errors')
+            self.notes = ui.column().classes('gap-0 text-body2')
+            with ui.row().classes('w-full items-center gap-3'):
+                self.only_problems = ui.checkbox(tr('import.only_problems'), on_change=self._filter).mark(
+                    'import-only-problems'
+                )
+                ui.space()
+                self.report = ui.button(tr('import.report'), icon='summarize', on_click=on_report).props('flat no-caps')
+                self.report.mark('import-report')
+                self.load = ui.button(tr('import.load'), icon='cloud_upload', on_click=on_commit).props(
+                    'unelevated no-caps'
+                )
+                self.load.mark('import-load')
+            self.progress = ProgressLine('import.progress', mark='import-progress')
+            self.table = (
+                ui.table(
+                    columns=[
+                        {'name': 'number', 'label': tr('import.report.row'), 'field': 'number', 'align': 'right'},
+                        {'name': 'name', 'label': tr('export.field.name'), 'field': 'name', 'align': 'left'},
+                        {'name': 'phones', 'label': tr('export.field.phones'), 'field': 'phones', 'align': 'left'},
+                        {
+                            'name': 'created',
+                            'label': tr('export.field.created_at'),
+                            'field': 'created',
+                            'align': 'left',
+                        },
+                        {
+                            'name': 'responsible',
+                            'label': tr('export.field.responsible'),
+                            'field': 'responsible',
+                            'align': 'left',
+                        },
+                        {'name': 'stage', 'label': tr('export.field.stage'), 'field': 'stage', 'align': 'left'},
+                        {
+                            'name': 'outcome',
+                            'label': tr('import.report.outcome'),
+                            'field': 'outcome_text',
+                            'align': 'left',
+                        },
+                        {
+                            'name': 'problems',
+                            'label': tr('import.report.messages'),
+                            'field': 'problems',
+                            'align': 'left',
+                        },
+                    ],
+                    rows=[],
+                    row_key='number',
+                    pagination=ROWS_PER_PAGE,
+                )
+                .props('dense flat bordered wrap-cells')
+                .classes('w-full vk-import-table')
+            )
+            self.table.add_slot(
+                'body-cell-outcome',
+                "<q-td :props=\"props\"><q-badge :color=\"{new: 'positive', attach: 'primary', error: 'negative'}"
+                '[props.row.outcome]" :label="props.value" class="vk-import-outcome"/></q-td>',
+            )
+            self.table.add_slot(
+                'body-cell-problems',
+                "<q-td :props=\"props\" :class=\"props.row.outcome === 'error' ? 'text-negative' : "
+                "(props.row.warn ? 'text-orange-9' : '')\">{{ props.value }}</q-td>",
+            )
+            self.table.mark('import-table')
+        self.box.set_visibility(False)
+        self.all_rows: list[dict] = []
+
+    def show_reading(self, file_name: str) -> None:
+        self.box.set_visibility(True)
+        self.title.set_text(tr('import.reading', file=file_name))
+        self.counts.set_visibility(False)
+        self.table.set_visibility(False)
+        self.load.disable()
+        self.report.disable()
+
+    def show_loading(self) -> WorkerProgress:
+        self.load.disable()
+        self.report.disable()
+        return self.progress.start()
+
+    def show(self, plan: ImportPlan | None) -> None:
+        self.progress.stop()
+        if plan is None:  # the file was refused: the message is already on screen
+            self.box.set_visibility(False)
+            return
+        locale = current_locale()
+        self.box.set_visibility(True)
+        self.counts.set_visibility(True)
+        self.table.set_visibility(True)
+        self.progress.box.set_visibility(plan.committed)
+        good = plan.count('new') + plan.count('attach')
+        title = 'import.committed' if plan.committed else 'import.preview_title'
+        self.title.set_text(tr(title, rows=len(plan.rows)))
+        self.total.set_text(tr('import.count.rows', count=len(plan.rows)))
+        self.new.set_text(tr('import.count.new', count=plan.count('new')))
+        self.attach.set_text(tr('import.count.attach', count=plan.count('attach')))
+        self.errors.set_text(tr('import.count.errors', count=plan.count('error')))
+        self.notes.clear()
+        with self.notes:
+            recognised = ', '.join(plan.file.columns.values()) + ''.join(
+                f', {name}' for name in plan.file.custom_columns.values()
+            )
+            ui.label(tr('import.columns', columns=recognised))
+            if plan.file.unknown_columns:
+                ui.label(tr('import.unknown_columns', columns=', '.join(plan.file.unknown_columns))).classes(
+                    'text-orange-9'
+                ).mark('import-unknown')
+            for key, names in (
+                ('projects', plan.new_projects),
+                ('tags', plan.new_tags),
+                ('agencies', plan.new_agencies),
+                ('realtors', plan.new_realtors),
+            ):
+                if names:
+                    ui.label(tr(f'import.new_{key}', names=', '.join(names))).mark(f'import-new-{key}')
+        self.all_rows = _rows(plan, self.names, self.stages, locale)
+        self._filter()
+        self.report.enable()
+        self.load.set_visibility(not plan.committed)
+        self.load.set_enabled(good > 0)
+
+    def _filter(self) -> None:
+        only = self.only_problems.value
+        self.table.rows = [r for r in self.all_rows if r['problems']] if only else self.all_rows
+        self.table.update()
