@@ -45,12 +45,87 @@ TEXTS: dict[str, dict[str, str]] = {
     'export.field.first_request_at': {'ru': 'Первое обращение', 'en': 'First request'},
     'export.field.last_request_at': {'ru': 'Последнее обращение', 'en': 'Last request'},
     'export.field.last_activity_at': {'ru': 'Последняя активность', 'en': 'Last activity'},
+    'settings.tab.export': {'ru': 'Схемы экспорта', 'en': 'Export schemas'},
+    'export.schemas.hint': {
+        'ru': 'Схема задаёт, какие столбцы и в каком порядке попадут в файл Excel. Схемы общие для всего аккаунта.',
+        'en': 'A schema sets which columns go into the Excel file, and in what order. Schemas are account-wide.',
+    },
+    'export.schemas.new': {'ru': 'Новая схема', 'en': 'New schema'},
+    'export.schemas.edit_title': {'ru': 'Схема «{name}»', 'en': 'Schema “{name}”'},
+    'export.schemas.name': {'ru': 'Название схемы', 'en': 'Schema name'},
+    'export.schemas.fields': {'ru': 'Столбцы по порядку', 'en': 'Columns in order'},
+    'export.schemas.no_fields': {'ru': 'Поля ещё не выбраны', 'en': 'No fields chosen yet'},
+    'export.schemas.add_field': {'ru': 'Добавить поле (начните вводить)', 'en': 'Add a field (start typing)'},
+    'export.schemas.none': {'ru': 'Схем пока нет', 'en': 'No schemas yet'},
+    'export.schemas.delete_question': {
+        'ru': 'Удалить схему «{name}»? Выгрузки по ней станут недоступны.',
+        'en': 'Delete the schema “{name}”? It will no longer be offered for exports.',
+    },
+    'export.schemas.saved': {'ru': 'Схема сохранена', 'en': 'Schema saved'},
+    'export.schemas.deleted': {'ru': 'Схема удалена', 'en': 'Schema deleted'},
     'error.schema_name_taken': {
         'ru': 'Схема «{name}» уже есть: выберите другое название',
         'en': 'A schema named “{name}” exists already: choose another name',
     },
     'error.schema_empty': {'ru': 'Добавьте в схему хотя бы одно поле', 'en': 'Add at least one field to the schema'},
     'error.schema_unknown_field': {'ru': 'Неизвестное поле «{field}»', 'en': 'Unknown field “{field}”'},
+    # export and import screens
+    'progress.starting': {'ru': 'Подготовка…', 'en': 'Preparing…'},
+    'export.button': {'ru': 'Экспорт', 'en': 'Export'},
+    'export.title': {'ru': 'Экспорт клиентов в Excel', 'en': 'Export clients to Excel'},
+    'export.filter_note': {
+        'ru': 'Выгружаются все доступные вам клиенты, которые подходят под текущий фильтр',
+        'en': 'Every client you may see that matches the current filter is exported',
+    },
+    'export.no_schemas': {
+        'ru': 'Схем экспорта нет: их создаёт администратор в Настройках',
+        'en': 'There are no export schemas: an admin creates them in Settings',
+    },
+    'export.download': {'ru': 'Скачать XLSX', 'en': 'Download XLSX'},
+    'export.progress': {'ru': 'Выгружено {done} из {total}', 'en': '{done} of {total} exported'},
+    'export.done': {'ru': 'Выгружено клиентов: {count}', 'en': 'Clients exported: {count}'},
+    'nav.import': {'ru': 'Загрузка из Excel', 'en': 'Import from Excel'},
+    'import.button': {'ru': 'Загрузка из Excel', 'en': 'Import from Excel'},
+    'import.title': {'ru': 'Загрузка клиентов из Excel', 'en': 'Import clients from Excel'},
+    'import.template': {'ru': 'Скачать шаблон', 'en': 'Download the template'},
+    'import.template_file': {'ru': 'Шаблон загрузки клиентов.xlsx', 'en': 'Client import template.xlsx'},
+    'import.report_file': {'ru': 'Отчёт о загрузке.xlsx', 'en': 'Import report.xlsx'},
+    'import.hint': {
+        'ru': 'Файл .xlsx до {limit} МБ. Столбцы узнаются по заголовкам в любом порядке: ФИО, Телефон, Телефон 2, '
+        'Email, Дата создания, Канал привлечения, Проект, Ответственный, Этап, Ситуация, Метки, Агентство, Риэлтор, '
+        'Примечание, Примечание 2. Ничего не записывается, пока вы не нажмёте «Загрузить».',
+        'en': 'An .xlsx file up to {limit} MB. Columns are recognised by their headers in any order: Name, Phone, '
+        'Phone 2, Email, Created, Channel, Project, Responsible, Stage, Situation, Tags, Agency, Realtor, Note, '
+        'Note 2. Nothing is written until you press “Load”.',
+    },
+    'import.choose': {'ru': 'Выберите или перетащите файл Excel', 'en': 'Choose or drop an Excel file'},
+    'import.reading': {'ru': 'Читаем «{file}»…', 'en': 'Reading “{file}”…'},
+    'import.preview_title': {
+        'ru': 'Предпросмотр: {rows} строк. Проверьте и нажмите «Загрузить»',
+        'en': 'Preview: {rows} rows. Check them and press “Load”',
+    },
+    'import.committed': {'ru': 'Загрузка завершена: {rows} строк', 'en': 'Import finished: {rows} rows'},
+    'import.count.rows': {'ru': 'Строк: {count}', 'en': 'Rows: {count}'},
+    'import.count.new': {'ru': 'Новых клиентов: {count}', 'en': 'New clients: {count}'},
+    'import.count.attach': {'ru': 'Обращений к существующим: {count}', 'en': 'Requests to existing: {count}'},
+    'import.count.errors': {'ru': 'С ошибками: {count}', 'en': 'With errors: {count}'},
+    'import.columns': {'ru': 'Распознаны столбцы: {columns}', 'en': 'Columns recognised: {columns}'},
+    'import.unknown_columns': {
+        'ru': 'Не распознаны и пропущены: {columns}',
+        'en': 'Not recognised and ignored: {columns}',
+    },
+    'import.new_projects': {'ru': 'Будут созданы проекты: {names}', 'en': 'Projects to create: {names}'},
+    'import.new_tags': {'ru': 'Будут созданы метки: {names}', 'en': 'Tags to create: {names}'},
+    'import.new_agencies': {'ru': 'Будут созданы агентства: {names}', 'en': 'Agencies to create: {names}'},
+    'import.new_realtors': {'ru': 'Будут созданы риэлторы: {names}', 'en': 'Realtors to create: {names}'},
+    'import.only_problems': {'ru': 'Только строки с замечаниями', 'en': 'Only rows with messages'},
+    'import.report': {'ru': 'Скачать отчёт', 'en': 'Download the report'},
+    'import.load': {'ru': 'Загрузить', 'en': 'Load'},
+    'import.progress': {'ru': 'Записано {done} из {total}', 'en': '{done} of {total} written'},
+    'import.done': {
+        'ru': 'Загружено. Новых клиентов: {new}, обращений к существующим: {attached}, пропущено с ошибками: {errors}',
+        'en': 'Loaded. New clients: {new}, requests to existing clients: {attached}, skipped with errors: {errors}',
+    },
     # import
     'feed.imported': {'ru': 'Клиент загружен из Excel', 'en': 'Client imported from Excel'},
     'import.error.too_large': {
