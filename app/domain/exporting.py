@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from sqlalchemy import func
 from sqlmodel import select
@@ -37,6 +37,7 @@ from .models import (
     Tag,
     Task,
     User,
+    as_utc,
     utcnow,
 )
 from .permissions import Actor, ensure_may_export
@@ -73,6 +74,8 @@ class _References:
         self.realtors = {r.id: r for r in session.exec(select(Realtor))}
         self.tags = {t.id: t.name for t in session.exec(select(Tag))}
         self.yes, self.no = translate('export.yes', locale), translate('export.no', locale)
+        self.own_word = translate('filter.source.own', locale)
+        self.agency_word = translate('filter.source.agency', locale)
 
     def word(self, prefix: str, value: str) -> str:
         return translate(f'{prefix}.{value}', self.locale) if value else ''
@@ -142,69 +145,101 @@ def _load_batch(session, ids: list[int], loaders: set[str]) -> dict[str, dict]:
     return facts
 
 
-def _value(key: str, client: Client, refs: _References, facts: dict, now: datetime):
-    """One cell: names instead of ids, local wall-clock dates, numbers as numbers."""
-    cid = client.id
-    match key:
-        case 'id':
-            return cid
-        case 'name' | 'email' | 'situation':
-            return getattr(client, key)
-        case 'phone' | 'phone2':
-            phones = facts['phones'].get(cid, [])
-            index = 0 if key == 'phone' else 1
+def _getter(key: str, refs: _References, now: datetime) -> Callable[[Any, dict], Any]:
+    """How one column reads a client row and its batch facts: names instead of ids, local wall-clock dates,
+    numbers as numbers. Chosen once per column, so the 3.5 million cells of a large export run no dispatch."""
+    local, users, word = to_local_naive, refs.users, refs.word
+
+    def user_field(column: str, attribute: str):
+        def read(c, f):
+            user = users.get(getattr(c, column))
+            return getattr(user, attribute) if user else ''
+
+        return read
+
+    def fact(loader: str, index: int, default):
+        return lambda c, f: f[loader].get(c.id, default)[index]
+
+    def phone(index: int):
+        def read(c, f):
+            phones = f['phones'].get(c.id, ())
             return phones[index] if len(phones) > index else None
-        case 'phones':
-            return ', '.join(facts['phones'].get(cid, []))
-        case 'stage':
-            return refs.stages.get(client.stage_id, '')
-        case 'closing_reason':
-            return refs.reasons.get(client.closing_reason_id, '')
-        case 'responsible' | 'creator':
-            user = refs.users.get(client.responsible_id if key == 'responsible' else client.creator_id)
-            return user.name if user else ''
-        case 'responsible_login':
-            user = refs.users.get(client.responsible_id)
-            return user.login if user else ''
-        case 'created_at' | 'stage_changed_at' | 'last_comment_at' | 'last_activity_at':
-            return to_local_naive(getattr(client, key))
-        case 'next_task_at':
-            return to_local_naive(client.next_due_at)
-        case 'creation_method':
-            return refs.word('method', client.creation_method)
-        case 'touch_type':
-            return refs.word('touch', client.touch_type)
-        case 'channel':
-            return refs.channels.get(client.channel_id, '')
-        case 'source_type':
-            return refs.word('filter.source', 'agency' if client.agency_id else 'own')
-        case 'project' | 'project_abbreviation':
-            project = refs.projects.get(client.project_id)
-            return (project.name if key == 'project' else project.abbreviation) if project else ''
-        case 'agency':
-            return refs.agencies.get(client.agency_id, '')
-        case 'realtor' | 'realtor_phone':
-            realtor = refs.realtors.get(client.realtor_id)
-            return (realtor.name if key == 'realtor' else realtor.phone) if realtor else ''
-        case 'tags':
-            return ', '.join(sorted(refs.tags.get(t, '') for t in facts['tags'].get(cid, [])))
-        case 'deals_count' | 'deals_sum':
-            count, total = facts['deals'].get(cid, (0, 0))
-            return count if key == 'deals_count' else total
-        case 'open_tasks' | 'next_task':
-            count, title = facts['tasks'].get(cid, (0, ''))
-            return count if key == 'open_tasks' else title
-        case 'overdue':
-            return refs.flag(client.next_due_at is not None and client.next_due_at < now)
-        case 'last_comment' | 'comments_count':
-            count, text = facts['comments'].get(cid, (0, ''))
-            return count if key == 'comments_count' else text
-        case 'requests_count':
-            return facts['requests'].get(cid, (0, None, None))[0]
-        case 'first_request_at' | 'last_request_at':
-            _, first, last = facts['requests'].get(cid, (0, None, None))
-            return to_local_naive(first if key == 'first_request_at' else last)
-    raise KeyError(key)
+
+        return read
+
+    def project(attribute: str):
+        def read(c, f):
+            found = refs.projects.get(c.project_id)
+            return getattr(found, attribute) if found else ''
+
+        return read
+
+    def realtor(attribute: str):
+        def read(c, f):
+            found = refs.realtors.get(c.realtor_id)
+            return getattr(found, attribute) if found else ''
+
+        return read
+
+    getters = {
+        'id': lambda c, f: c.id,
+        'name': lambda c, f: c.name,
+        'email': lambda c, f: c.email,
+        'situation': lambda c, f: c.situation,
+        'phone': phone(0),
+        'phone2': phone(1),
+        'phones': lambda c, f: ', '.join(f['phones'].get(c.id, ())),
+        'stage': lambda c, f: refs.stages.get(c.stage_id, ''),
+        'closing_reason': lambda c, f: refs.reasons.get(c.closing_reason_id, ''),
+        'responsible': user_field('responsible_id', 'name'),
+        'responsible_login': user_field('responsible_id', 'login'),
+        'creator': user_field('creator_id', 'name'),
+        'created_at': lambda c, f: local(c.created_at),
+        'stage_changed_at': lambda c, f: local(c.stage_changed_at),
+        'last_comment_at': lambda c, f: local(c.last_comment_at),
+        'last_activity_at': lambda c, f: local(c.last_activity_at),
+        'next_task_at': lambda c, f: local(c.next_due_at),
+        'creation_method': lambda c, f: word('method', c.creation_method),
+        'touch_type': lambda c, f: word('touch', c.touch_type),
+        'channel': lambda c, f: refs.channels.get(c.channel_id, ''),
+        'source_type': lambda c, f: refs.agency_word if c.agency_id else refs.own_word,
+        'project': project('name'),
+        'project_abbreviation': project('abbreviation'),
+        'agency': lambda c, f: refs.agencies.get(c.agency_id, ''),
+        'realtor': realtor('name'),
+        'realtor_phone': realtor('phone'),
+        'tags': lambda c, f: ', '.join(sorted(refs.tags.get(t, '') for t in f['tags'].get(c.id, ()))),
+        'deals_count': fact('deals', 0, (0, 0)),
+        'deals_sum': fact('deals', 1, (0, 0)),
+        'open_tasks': fact('tasks', 0, (0, '')),
+        'next_task': fact('tasks', 1, (0, '')),
+        'overdue': lambda c, f: refs.flag(c.next_due_at is not None and as_utc(c.next_due_at) < now),
+        'last_comment': fact('comments', 1, (0, '')),
+        'comments_count': fact('comments', 0, (0, '')),
+        'requests_count': fact('requests', 0, (0, None, None)),
+        'first_request_at': lambda c, f: local(f['requests'].get(c.id, (0, None, None))[1]),
+        'last_request_at': lambda c, f: local(f['requests'].get(c.id, (0, None, None))[2]),
+    }
+    return getters[key]
+
+
+def _custom_getter(key: str, kind: str, refs: _References) -> Callable[[Any, dict], Any]:
+    field_id = key.removeprefix(CUSTOM_PREFIX)
+
+    def read(c, f):
+        value = c.custom.get(field_id)
+        if value is None:
+            return None
+        if kind == 'bool':
+            return refs.flag(value)
+        if kind == 'date':
+            try:
+                return datetime.fromisoformat(str(value)).date()
+            except ValueError:
+                return str(value)
+        return value
+
+    return read
 
 
 def _schema_columns(session, schema: ExportSchema) -> list[ExportField]:
@@ -232,45 +267,29 @@ def export_clients(
     custom_names = {f'{CUSTOM_PREFIX}{f.id}': f.name for f in session.exec(select(CustomField))}
     refs = _References(session, actor.locale)
     loaders = {c.loader for c in columns if c.loader}
-    keys = [c.key for c in columns]
-    custom_kinds = {c.key: c.kind for c in columns if c.key.startswith(CUSTOM_PREFIX)}
-    ids = matching_client_ids(session, actor, flt)
     now = utcnow()
-    headers = [field_label(k, actor.locale, custom_names) for k in keys]
+    getters = [
+        _custom_getter(c.key, c.kind, refs) if c.key.startswith(CUSTOM_PREFIX) else _getter(c.key, refs, now)
+        for c in columns
+    ]
+    ids = matching_client_ids(session, actor, flt)
+    headers = [field_label(c.key, actor.locale, custom_names) for c in columns]
+    table = Client.__table__
     with SheetWriter(target, sheet_name=schema.name, headers=headers, widths=[c.width for c in columns]) as sheet:
         for start in range(0, len(ids), BATCH):
             chunk = ids[start : start + BATCH]
-            clients = {c.id: c for c in session.exec(select(Client).where(Client.id.in_(chunk)))}
+            # plain rows, not ORM objects: a third of the export's time went to building and reading those
+            rows = session.connection().execute(select(table).where(table.c.id.in_(chunk)))
+            clients = {row.id: row for row in rows}
             facts = _load_batch(session, chunk, loaders)
             for client_id in chunk:
                 client = clients.get(client_id)
                 if client is None:  # deleted between the two reads of a non-snapshot database
                     continue
-                sheet.write_row(
-                    [
-                        _custom_cell(custom_kinds[k], client, k, refs)
-                        if k in custom_kinds
-                        else _value(k, client, refs, facts, now)
-                        for k in keys
-                    ]
-                )
+                sheet.write_row([read(client, facts) for read in getters])
             if progress:
                 progress(min(start + BATCH, len(ids)), len(ids))
         written = sheet.rows_written
     if progress and not ids:
         progress(0, 0)
     return written
-
-
-def _custom_cell(kind: str, client: Client, key: str, refs: _References):
-    value = client.custom.get(key.removeprefix(CUSTOM_PREFIX))
-    if value is None:
-        return None
-    if kind == 'bool':
-        return refs.flag(value)
-    if kind == 'date':
-        try:
-            return datetime.fromisoformat(str(value)).date()
-        except ValueError:
-            return str(value)
-    return value

@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, case, insert, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from app.i18n import LOCALES, translate
+from app.i18n import LOCALES, TEXTS, translate
 
 from .account_time import from_local_naive
 from .admin_lists import clean_custom_values
@@ -110,7 +110,7 @@ def _header_key(text: str) -> str:
 def _header_index() -> dict[str, str]:
     index = {}
     for key, spellings in ALIASES.items():
-        labels = [translate(f'export.field.{key}', locale) for locale in LOCALES]
+        labels = [translate(f'export.field.{key}', locale) for locale in LOCALES if f'export.field.{key}' in TEXTS]
         for spelling in (*spellings, *labels):
             index.setdefault(_header_key(spelling), key)
     return index
@@ -402,8 +402,10 @@ class _Lookup:
         self.new_agencies: dict[str, str] = {}
         self.new_realtors: dict[tuple[str, str], tuple[str, str]] = {}
 
-    def known_or_new(self, text: str, known: dict, new: dict) -> str:
-        """The existing spelling of a name, or the name as written, remembered as one to create."""
+    def known_or_new(self, text: str, known: dict, new: dict, limit: int) -> str:
+        """The existing spelling of a name, or the name as written (cut to what the list holds), remembered as
+        one to create."""
+        text = ' '.join(text.split())[:limit]
         folded = fold(text)
         if folded in known:
             return known[folded]
@@ -472,22 +474,21 @@ def _plan_row(row: ImportRow, actor: Actor, lookup: _Lookup) -> PlannedRow:
         )
     plan.responsible_id = _responsible(values.get('responsible', ''), actor, lookup, plan.problems)
     if values.get('project'):
-        plan.project = lookup.known_or_new(values['project'], lookup.projects, lookup.new_projects)
+        plan.project = lookup.known_or_new(values['project'], lookup.projects, lookup.new_projects, 200)
     plan.tags = list(
         dict.fromkeys(
-            lookup.known_or_new(t.strip(), lookup.tags, lookup.new_tags)
+            lookup.known_or_new(t, lookup.tags, lookup.new_tags, 100)
             for t in _LIST_SPLIT.split(values.get('tags', ''))
             if t.strip()
         )
     )
     if values.get('agency'):
-        plan.agency = lookup.known_or_new(values['agency'], lookup.agencies, lookup.new_agencies)
+        plan.agency = lookup.known_or_new(values['agency'], lookup.agencies, lookup.new_agencies, 200)
     if values.get('realtor'):
         if plan.agency:
-            key = (fold(plan.agency), fold(values['realtor']))
-            plan.realtor = (
-                lookup.realtors.get(key) or lookup.new_realtors.setdefault(key, (plan.agency, values['realtor']))[1]
-            )
+            name = ' '.join(values['realtor'].split())[:200]
+            key = (fold(plan.agency), fold(name))
+            plan.realtor = lookup.realtors.get(key) or lookup.new_realtors.setdefault(key, (plan.agency, name))[1]
         else:
             plan.problems.append(
                 Problem('realtor', 'import.problem.realtor_without_agency', {'value': values['realtor']})
@@ -541,11 +542,11 @@ def _stage(plan: PlannedRow, values: dict, lookup: _Lookup) -> None:
 def _created_references(session, plan: ImportPlan) -> tuple[dict, dict, dict, dict]:
     """Projects, tags, agencies and realtors by name, creating the ones the plan named new."""
     for name in plan.new_projects:
-        session.add(Project(name=name[:200], abbreviation=_abbreviation(name)))
+        session.add(Project(name=name, abbreviation=_abbreviation(name)))
     for name in plan.new_tags:
-        session.add(Tag(name=name[:100]))
+        session.add(Tag(name=name))
     for name in plan.new_agencies:
-        session.add(Agency(name=name[:200]))
+        session.add(Agency(name=name))
     session.flush()
     projects = {p.name: p.id for p in session.exec(select(Project))}
     tags = {t.name: t.id for t in session.exec(select(Tag))}
@@ -553,7 +554,7 @@ def _created_references(session, plan: ImportPlan) -> tuple[dict, dict, dict, di
     realtors = {(r.agency_id, r.name): r.id for r in session.exec(select(Realtor))}
     for row in plan.rows:
         if row.realtor and (agencies[row.agency], row.realtor) not in realtors:
-            realtor = Realtor(agency_id=agencies[row.agency], name=row.realtor[:200])
+            realtor = Realtor(agency_id=agencies[row.agency], name=row.realtor)
             session.add(realtor)
             session.flush()
             realtors[(realtor.agency_id, realtor.name)] = realtor.id

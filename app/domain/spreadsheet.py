@@ -76,7 +76,13 @@ def column_letter(index: int) -> str:
 
 
 def _text(value: str) -> str:
-    return escape(_ILLEGAL.sub('', value[:_CELL_LIMIT]))
+    if len(value) > _CELL_LIMIT:
+        value = value[:_CELL_LIMIT]
+    if _ILLEGAL.search(value):
+        value = _ILLEGAL.sub('', value)
+    if '&' in value or '<' in value or '>' in value:
+        value = escape(value)
+    return value
 
 
 def _cell(ref: str, value) -> str:
@@ -89,7 +95,7 @@ def _cell(ref: str, value) -> str:
     if isinstance(value, int | float):
         return f'<c r="{ref}"><v>{value!r}</v></c>'
     if isinstance(value, datetime):
-        serial = (value.replace(tzinfo=None) - _EPOCH).total_seconds() / 86400
+        serial = ((value.replace(tzinfo=None) if value.tzinfo else value) - _EPOCH).total_seconds() / 86400
         return f'<c r="{ref}" s="{STYLE_DATETIME}"><v>{serial:.8f}</v></c>'
     if isinstance(value, date):
         return f'<c r="{ref}" s="{STYLE_DATE}"><v>{(value - _EPOCH.date()).days}</v></c>'

@@ -386,3 +386,14 @@ def _clients_as_rows(session):
             )
         )
     return rows
+
+
+def test_over_long_names_are_cut_to_what_the_lists_hold_and_still_load(db, head):
+    long = 'Очень длинное название ' * 12
+    data = xlsx([['Телефон', 'Метки', 'Проект', 'Агентство', 'Риэлтор'], ['+79171234578', long, long, long, long]])
+    commit(db, head, data)
+    with db.read() as session:
+        client = session.exec(select(Client)).one()
+        assert session.get(Tag, session.exec(select(ClientTag.tag_id)).one()).name == long.strip()[:100]
+        assert session.get(Project, client.project_id).name == long.strip()[:200]
+        assert session.get(Realtor, client.realtor_id).agency_id == client.agency_id
