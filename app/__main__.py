@@ -1,13 +1,16 @@
-"""`python -m app`: serve the CRM (the default), or manage users, tokens and demo data."""
+"""`python -m app`: serve the CRM (the default), manage users, tokens and demo data, export and import clients."""
 
 import argparse
 import getpass
+import json
 import os
 import sys
+from datetime import date, datetime
+from pathlib import Path
 
 from app.config import load_settings
 from app.domain import users
-from app.domain.errors import DomainError
+from app.domain.errors import DomainError, InvalidInput, NotFound
 from app.setup import prepare_database
 
 
@@ -101,6 +104,184 @@ def cmd_demo(args) -> None:
     print(_demo_logins_text(logins, 'python -m app'))
 
 
+def _actor(session, login: str):
+    """The user a command acts as: their permissions and visibility apply, as on the screens."""
+    from app.domain.permissions import Actor
+
+    try:
+        user = users.user_by_login(session, login)
+    except NotFound:
+        raise SystemExit(f'Нет пользователя с логином «{login}»') from None
+    if not user.active:
+        raise SystemExit(f'Пользователь {user.login} деактивирован')
+    return Actor.of(user)
+
+
+def _progress(verb: str):
+    def report(done: int, total: int) -> None:
+        print(f'{verb} {done} из {total}', file=sys.stderr, flush=True)
+
+    return report
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'ожидается дата ГГГГ-ММ-ДД, а не «{text}»') from None
+
+
+def _ids_by_name(given: list[str] | None, items: list[tuple[int, str, list[str]]], unknown: str) -> list[int]:
+    """Names as typed (any case) to ids; `items` are (id, shown name, spellings). An unknown name stops the
+    command and lists the names there are."""
+    from app.domain.text import fold
+
+    index: dict[str, int] = {}
+    for item_id, _, spellings in items:
+        index.setdefault(fold(spellings[0]), item_id)
+    for item_id, _, spellings in items:  # aliases (a project's abbreviation) never shadow another item's name
+        for alias in spellings[1:]:
+            if alias:
+                index.setdefault(fold(alias), item_id)
+    ids = []
+    for name in given or []:
+        found = index.get(fold(name))
+        if found is None:
+            known = ', '.join(shown for _, shown, _ in items) or '—'
+            raise SystemExit(f'{unknown} «{name}». Есть: {known}')
+        ids.append(found)
+    return list(dict.fromkeys(ids))
+
+
+def _export_filter(session, args):
+    """The client filter of the command line: --filter JSON as the base, then the named options over it."""
+    from pydantic import ValidationError
+
+    from app.domain import reference
+    from app.domain.account_time import from_local_naive
+    from app.domain.filters import ClientFilter
+
+    try:
+        flt = ClientFilter.model_validate_json(args.filter) if args.filter else ClientFilter()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = '.'.join(str(part) for part in error['loc'])
+        raise SystemExit(f'Неверный --filter: {where + ": " if where else ""}{error["msg"]}') from None
+    changes: dict = {}
+    if args.search is not None:
+        changes['search'] = args.search
+    if args.all_stages:
+        changes['all_stages'] = True
+    if args.stage:
+        stages = [(s.id, s.name, [s.name]) for s in reference.stage_views(session)]
+        changes['stage_ids'] = _ids_by_name(args.stage, stages, 'Неизвестный этап')
+    if args.responsible:
+        people = [(u.id, u.login, [u.login, u.name]) for u in reference.user_views(session)]
+        changes['responsible_ids'] = _ids_by_name(args.responsible, people, 'Нет пользователя')
+    if args.project:
+        projects = [(p.id, p.name, [p.name, p.abbreviation]) for p in reference.projects(session)]
+        changes['project_ids'] = _ids_by_name(args.project, projects, 'Неизвестный проект')
+    if args.tag:
+        tags = [(t.id, t.name, [t.name]) for t in reference.tags(session)]
+        changes['tag_ids'] = _ids_by_name(args.tag, tags, 'Неизвестная метка')
+    if args.created_from:
+        changes['created_from'] = from_local_naive(datetime.combine(args.created_from, datetime.min.time()))
+    if args.created_to:
+        # the filter takes the end to the minute and includes that whole minute
+        changes['created_to'] = from_local_naive(datetime.combine(args.created_to, datetime.max.time()))
+    return flt.model_copy(update=changes)
+
+
+def cmd_export(args) -> None:
+    """Clients the user may see that the filter matches, into an XLSX by a named export schema."""
+    from app.domain import exporting
+    from app.domain.export_schemas import export_schemas
+    from app.domain.text import fold
+
+    out = Path(args.out)
+    database = prepare_database(load_settings())
+    with database.read() as session:
+        actor = _actor(session, args.as_login)
+        schemas = export_schemas(session, actor=actor)
+        schema = next((s for s in schemas if fold(s.name) == fold(args.schema)), None)
+        if schema is None:
+            known = ', '.join(f'«{s.name}»' for s in schemas) or '—'
+            raise SystemExit(f'Нет схемы выгрузки «{args.schema}». Есть: {known}')
+        flt = _export_filter(session, args)
+        # written beside the target and renamed at the end: a failed export never leaves half a file
+        partial = out.with_name(f'.{out.name}.{os.getpid()}.part')
+        try:
+            rows = exporting.export_clients(
+                session, actor=actor, schema_id=schema.id, flt=flt, target=partial, progress=_progress('выгружено')
+            )
+            os.replace(partial, out)
+        except OSError as exc:
+            raise SystemExit(f'Не удалось записать {out}: {exc.strerror}') from None
+        finally:
+            partial.unlink(missing_ok=True)
+    print(f'Выгружено клиентов: {rows} → {out}')
+
+
+def _column_name(key: str) -> str:
+    from app.i18n import translate
+
+    for text_key in (f'import.column.{key}', f'export.field.{key}'):
+        text = translate(text_key, 'ru')
+        if text != text_key:
+            return text
+    return key
+
+
+def _import_summary_text(summary: dict, shown_errors: int = 20) -> str:
+    """The import's outcome for a person at a terminal."""
+    committed = summary['committed']
+    lines = [
+        'Загрузка завершена.'
+        if committed
+        else 'Предпросмотр: ничего не записано (чтобы загрузить, добавьте --commit).',
+        f'Строк с клиентами: {summary["rows"]}',
+        f'{"Создано" if committed else "Будет создано"} клиентов: {summary["new_clients"]}',
+        f'Обращений к уже известным клиентам: {summary["attached"]}',
+        f'Строк с ошибками (пропущены): {summary["errors"]}',
+    ]
+    if summary['unknown_columns']:
+        lines.append('Неизвестные столбцы (не загружаются): ' + ', '.join(summary['unknown_columns']))
+    created = summary['created']
+    titles = (('projects', 'проекты'), ('tags', 'метки'), ('agencies', 'агентства'), ('realtors', 'риэлторы'))
+    parts = [f'{title}: {", ".join(created[key])}' for key, title in titles if created[key]]
+    if parts:
+        lines.append(('Созданы справочники — ' if committed else 'Будут созданы справочники — ') + '; '.join(parts))
+    errors = summary['error_list']
+    if errors:
+        lines.append('Ошибки:')
+        lines += [f'  строка {e["row"]}, {_column_name(e["column"])}: {e["message"]}' for e in errors[:shown_errors]]
+        if len(errors) > shown_errors:
+            lines.append(f'  … и ещё {len(errors) - shown_errors}')
+    return '\n'.join(lines)
+
+
+def cmd_import(args) -> None:
+    """Preview an XLSX of clients, or with --commit write every good row in one transaction."""
+    from app.domain import importing
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise SystemExit(f'Файл не найден: {path}')
+    if path.stat().st_size > importing.MAX_BYTES:
+        raise InvalidInput('import.error.too_large', limit=importing.MAX_BYTES // (1024 * 1024))
+    data = path.read_bytes()
+    database = prepare_database(load_settings())
+    with database.read() as session:  # the file is read outside the write lock: the app stays responsive
+        actor = _actor(session, args.as_login)
+        plan = importing.plan_import(session, actor=actor, file=importing.read_import_file(session, data))
+    if args.commit:
+        with database.write() as session:
+            plan = importing.commit_import(session, actor=actor, file=plan.file, progress=_progress('записано'))
+        database.optimize()
+    summary = plan.summary('ru')
+    print(json.dumps(summary, ensure_ascii=False, indent=2) if args.json else _import_summary_text(summary))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog='python -m app',
@@ -142,6 +323,32 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument('--clients', type=int, default=300)
     demo.add_argument('--managers', type=int, default=6)
     demo.set_defaults(handler=cmd_demo)
+
+    export = commands.add_parser(
+        'export', help='выгрузить клиентов в XLSX по схеме выгрузки (с правами указанного пользователя)'
+    )
+    export.add_argument('--schema', required=True, help='название схемы выгрузки, например «Основная»')
+    export.add_argument('--as', dest='as_login', required=True, metavar='LOGIN', help='от имени этого пользователя')
+    export.add_argument('--out', required=True, metavar='FILE.xlsx', help='куда записать файл')
+    export.add_argument('--search', metavar='TEXT', help='часть имени или 4+ цифры телефона')
+    export.add_argument('--stage', action='append', metavar='NAME', help='этап (можно несколько раз)')
+    export.add_argument(
+        '--responsible', action='append', metavar='LOGIN', help='ответственный: логин или имя (можно несколько раз)'
+    )
+    export.add_argument('--project', action='append', metavar='NAME', help='проект или его сокращение')
+    export.add_argument('--tag', action='append', metavar='NAME', help='метка (клиенты с любой из меток)')
+    export.add_argument('--created-from', type=_day, metavar='YYYY-MM-DD', help='созданы с этого дня')
+    export.add_argument('--created-to', type=_day, metavar='YYYY-MM-DD', help='созданы по этот день включительно')
+    export.add_argument('--all-stages', action='store_true', help='и закрытые этапы (без --stage: только рабочие)')
+    export.add_argument('--filter', metavar='JSON', help='фильтр целиком, как в API (ClientFilter); опции выше поверх')
+    export.set_defaults(handler=cmd_export)
+
+    load = commands.add_parser('import', help='загрузить клиентов из XLSX (без --commit — только предпросмотр)')
+    load.add_argument('file', metavar='FILE.xlsx')
+    load.add_argument('--as', dest='as_login', required=True, metavar='LOGIN', help='от имени этого пользователя')
+    load.add_argument('--commit', action='store_true', help='записать хорошие строки (одной транзакцией)')
+    load.add_argument('--json', action='store_true', help='итог в JSON')
+    load.set_defaults(handler=cmd_import)
     return parser
 
 

@@ -1,11 +1,14 @@
 """The command line on a fresh data directory, as an admin uses it."""
 
+import json
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
 
 import pytest
+from openpyxl import Workbook, load_workbook
 
 from tests.servers import app_env, free_port
 
@@ -24,7 +27,7 @@ def run_cli(data_dir, *args, stdin: str = '') -> subprocess.CompletedProcess:
 def test_help_lists_every_command(tmp_path):
     result = run_cli(tmp_path, '--help')
     assert result.returncode == 0
-    for command in ('serve', 'user', 'token', 'demo'):
+    for command in ('serve', 'user', 'token', 'demo', 'export', 'import'):
         assert command in result.stdout
 
 
@@ -91,3 +94,97 @@ def test_first_start_prints_url_and_demo_logins_and_serves_the_api(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def _xlsx(path, rows: list[list]):
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    return path
+
+
+IMPORT_ROWS = [
+    ['ФИО', 'Телефон', 'Метки', 'Непонятно'],
+    ['Иван Новый', '8 912 111-22-33', 'Горячий', 'x'],
+    ['Иван Тот Же', '+7 912 111 22 33', '', ''],
+    ['Мария Вторая', '89120000002', 'Горячий', ''],
+    ['Без Телефона', '', '', ''],
+]
+
+
+@pytest.fixture
+def admin_dir(tmp_path):
+    """A fresh data directory with one admin, and an import file beside it."""
+    added = run_cli(tmp_path, 'user', 'add', 'olga', '--role', 'admin', '--name', 'Ольга', stdin='long-password\n')
+    assert added.returncode == 0, added.stderr
+    _xlsx(tmp_path / 'clients.xlsx', IMPORT_ROWS)
+    return tmp_path
+
+
+def _clients_in(data_dir) -> int:
+    with sqlite3.connect(data_dir / 'voronka.db') as connection:
+        return connection.execute('SELECT count(*) FROM client').fetchone()[0]
+
+
+def test_import_preview_as_json_counts_rows_and_writes_nothing(admin_dir):
+    result = run_cli(admin_dir, 'import', str(admin_dir / 'clients.xlsx'), '--as', 'olga', '--json')
+
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary['committed'] is False
+    assert (summary['rows'], summary['new_clients'], summary['attached'], summary['errors']) == (4, 2, 1, 1)
+    assert summary['unknown_columns'] == ['Непонятно']
+    assert summary['created']['tags'] == ['Горячий']
+    assert summary['error_list'][0]['row'] == 5
+    assert _clients_in(admin_dir) == 0
+
+
+def test_import_commit_creates_clients_and_says_so_in_russian(admin_dir):
+    result = run_cli(admin_dir, 'import', str(admin_dir / 'clients.xlsx'), '--as', 'olga', '--commit')
+
+    assert result.returncode == 0, result.stderr
+    assert 'записано 3 из 3' in result.stderr
+    assert 'Создано клиентов: 2' in result.stdout
+    assert 'строка 5' in result.stdout
+    assert 'Непонятно' in result.stdout
+    assert _clients_in(admin_dir) == 2
+
+
+def test_export_writes_the_filtered_clients_into_an_xlsx(admin_dir):
+    run_cli(admin_dir, 'import', str(admin_dir / 'clients.xlsx'), '--as', 'olga', '--commit')
+    out = admin_dir / 'выгрузка.xlsx'
+
+    result = run_cli(
+        admin_dir, 'export', '--schema', 'основная', '--as', 'olga', '--out', str(out), '--search', 'Мария'
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert f'Выгружено клиентов: 1 → {out}' in result.stdout
+    assert 'выгружено 1 из 1' in result.stderr
+    sheet = load_workbook(out).active
+    assert sheet['A1'].value == 'ФИО'
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == ['Мария Вторая']
+    every = run_cli(admin_dir, 'export', '--schema', 'Основная', '--as', 'olga', '--out', str(out), '--tag', 'горячий')
+    assert 'Выгружено клиентов: 2' in every.stdout, every.stderr
+
+
+def test_export_refuses_an_unknown_schema_or_name_without_writing_a_file(admin_dir):
+    out = admin_dir / 'out.xlsx'
+    schema = run_cli(admin_dir, 'export', '--schema', 'Нет такой', '--as', 'olga', '--out', str(out))
+    assert schema.returncode != 0
+    assert 'Нет схемы выгрузки «Нет такой». Есть: «Основная»' in schema.stderr
+    stage = run_cli(admin_dir, 'export', '--schema', 'Основная', '--as', 'olga', '--out', str(out), '--stage', 'Луна')
+    assert stage.returncode != 0
+    assert 'Неизвестный этап «Луна»' in stage.stderr
+    assert 'Traceback' not in schema.stderr + stage.stderr
+    assert not out.exists()
+
+
+def test_import_refuses_a_file_that_is_not_xlsx(admin_dir):
+    text = admin_dir / 'clients.csv'
+    text.write_text('ФИО;Телефон\n')
+    result = run_cli(admin_dir, 'import', str(text), '--as', 'olga')
+    assert result.returncode != 0
+    assert 'Это не файл Excel (.xlsx)' in result.stderr
+    assert 'Traceback' not in result.stderr

@@ -1,15 +1,22 @@
 """The JSON API under /api/v1: thin routes over the same domain services and permissions as the UI."""
 
+import io
+import os
+import re
+import tempfile
 from datetime import datetime
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Query, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
+from starlette.background import BackgroundTask
 
-from app.domain import bulk, clients, deals, feed, leads, reference, tasks, users
+from app.domain import bulk, clients, deals, export_schemas, exporting, feed, importing, leads, reference, tasks, users
 from app.domain.bulk import BulkResult, Selection
 from app.domain.db import get_database
 from app.domain.errors import (
@@ -21,8 +28,10 @@ from app.domain.errors import (
     NotFound,
     PermissionDenied,
 )
+from app.domain.export_schemas import SchemaView
 from app.domain.filters import ClientFilter
 from app.domain.models import Board, TaskType, TouchType
+from app.domain.permissions import ensure_may_import
 from app.domain.views import ClientDetail, ClientPage, LeadResult, StageView, TaskView, UserView
 from app.i18n import DEFAULT_LOCALE, LOCALES
 
@@ -41,6 +50,7 @@ STATUS_BY_ERROR = (
     (InvalidInput, status.HTTP_422_UNPROCESSABLE_CONTENT),
     (LoginRefused, status.HTTP_401_UNAUTHORIZED),
 )
+STATUS_BY_KEY = {'import.error.too_large': status.HTTP_413_CONTENT_TOO_LARGE}
 
 
 def _locale(request: Request) -> str:
@@ -55,7 +65,9 @@ def _locale(request: Request) -> str:
 
 @api.exception_handler(DomainError)
 async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
-    code = next((code for kind, code in STATUS_BY_ERROR if isinstance(exc, kind)), status.HTTP_400_BAD_REQUEST)
+    code = STATUS_BY_KEY.get(exc.key) or next(
+        (code for kind, code in STATUS_BY_ERROR if isinstance(exc, kind)), status.HTTP_400_BAD_REQUEST
+    )
     body = {'detail': exc.message(_locale(request)), 'code': exc.key}
     if isinstance(exc, DuplicatePhone):
         body['client_id'] = exc.client_id
@@ -215,9 +227,7 @@ def post_lead(lead: LeadIn, token: Token) -> LeadResult:
     return _write(leads.receive_lead, token, **lead.model_dump())
 
 
-@api.get('/clients', response_model=ClientPage, tags=['clients'])
-def get_clients(
-    token: Token,
+def client_filter(
     stage_id: Annotated[list[int] | None, Query(description='stages; none given means the working stages')] = None,
     all_stages: Annotated[bool, Query(description='include the closing stages when no stage_id is given')] = False,
     responsible_id: Annotated[list[int] | None, Query()] = None,
@@ -236,13 +246,9 @@ def get_clients(
     deals_sum_max: float | None = None,
     q: Annotated[str | None, Query(description='any part of the name, or 4+ consecutive phone digits')] = None,
     scope: Literal['all', 'own'] = 'all',
-    sort: Literal['created_at', 'name', 'last_activity_at', 'stage_changed_at'] = 'created_at',
-    descending: bool = True,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> ClientPage:
-    """Clients the caller may see matching the same filters as the screens, with the exact total."""
-    flt = ClientFilter(
+) -> ClientFilter:
+    """The screens' client filter from query parameters: one spelling for the list and the export."""
+    return ClientFilter(
         stage_ids=stage_id or [],
         all_stages=all_stages,
         responsible_ids=responsible_id or [],
@@ -262,6 +268,21 @@ def get_clients(
         search=q or '',
         own_only=scope == 'own',
     )
+
+
+Filter = Annotated[ClientFilter, Depends(client_filter)]
+
+
+@api.get('/clients', response_model=ClientPage, tags=['clients'])
+def get_clients(
+    token: Token,
+    flt: Filter,
+    sort: Literal['created_at', 'name', 'last_activity_at', 'stage_changed_at'] = 'created_at',
+    descending: bool = True,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ClientPage:
+    """Clients the caller may see matching the same filters as the screens, with the exact total."""
     return _read(clients.list_clients, token, flt=flt, sort=sort, descending=descending, limit=limit, offset=offset)
 
 
@@ -389,3 +410,136 @@ def get_projects(token: Token) -> list[RefOut]:
         for p in _read(reference.projects, token, as_actor=False)
         if p.active
     ]
+
+
+XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+XLSX_RESPONSE = {200: {'content': {XLSX: {'schema': {'type': 'string', 'format': 'binary'}}}}}
+
+
+def _attachment(file_name: str) -> dict[str, str]:
+    """Content-Disposition for a Cyrillic file name: RFC 5987 `filename*`, with an ASCII `filename` fallback."""
+    fallback = re.sub(r'[^A-Za-z0-9._-]+', '_', file_name).strip('_.') or 'export.xlsx'
+    if not fallback.endswith('.xlsx'):
+        fallback += '.xlsx'
+    return {'Content-Disposition': f'attachment; filename="{fallback}"; filename*=UTF-8\'\'{quote(file_name)}'}
+
+
+@api.get('/export/schemas', response_model=list[SchemaView], tags=['export'])
+def get_export_schemas(token: Token) -> list[SchemaView]:
+    """The export schemas (named column lists) to pass as `schema_id`; needs the export permission."""
+    return _read(export_schemas.export_schemas, token)
+
+
+def _export_into(session, *, actor, schema_id: int, flt: ClientFilter, path: str) -> str:
+    """Write the export into `path` inside one read session; returns the file name the user should see."""
+    schema = next((s for s in export_schemas.export_schemas(session, actor=actor) if s.id == schema_id), None)
+    if schema is None:
+        raise NotFound()
+    exporting.export_clients(session, actor=actor, schema_id=schema_id, flt=flt, target=path)
+    return exporting.export_file_name(schema.name, actor.locale)
+
+
+@api.get('/export', response_class=FileResponse, responses=XLSX_RESPONSE, tags=['export'])
+def export(token: Token, flt: Filter, schema_id: int) -> FileResponse:
+    """Every client the caller may see that the filter matches (the same parameters as `GET /clients`), as XLSX
+    by the schema's columns. Needs the export permission."""
+    handle, path = tempfile.mkstemp(prefix='voronka-export-', suffix='.xlsx')
+    os.close(handle)
+    try:
+        file_name = _read(_export_into, token, schema_id=schema_id, flt=flt, path=path)
+    except BaseException:
+        os.unlink(path)
+        raise
+    return FileResponse(
+        path, media_type=XLSX, headers=_attachment(file_name), background=BackgroundTask(os.unlink, path)
+    )
+
+
+@api.get('/import/template', response_class=Response, responses=XLSX_RESPONSE, tags=['import'])
+def import_template(token: Token) -> Response:
+    """An empty import file: the header row the import reads and one example row."""
+
+    def template(session, *, actor) -> bytes:
+        buffer = io.BytesIO()
+        importing.write_template(buffer, actor.locale)
+        return buffer.getvalue()
+
+    content = _read(template, token)
+    return Response(content, media_type=XLSX, headers=_attachment('import-template.xlsx'))
+
+
+class ImportRowError(BaseModel):
+    row: int
+    column: str
+    message: str
+
+
+class ImportCreated(BaseModel):
+    projects: list[str]
+    tags: list[str]
+    agencies: list[str]
+    realtors: list[str]
+
+
+class ImportSummary(BaseModel):
+    committed: bool = Field(description='false for a preview: nothing was written')
+    rows: int
+    new_clients: int
+    attached: int = Field(description='rows whose phone is a known client: they become that client’s requests')
+    errors: int = Field(description='rows skipped; the others are written')
+    unknown_columns: list[str]
+    created: ImportCreated = Field(description='references the import creates (or created)')
+    error_list: list[ImportRowError]
+
+
+async def _body(request: Request) -> bytes:
+    """The request body, refused as soon as it is known to be over the import limit (never read in full)."""
+    too_large = InvalidInput('import.error.too_large', limit=importing.MAX_BYTES // (1024 * 1024))
+    try:
+        declared = int(request.headers.get('content-length', '0'))
+    except ValueError:
+        declared = 0
+    if declared > importing.MAX_BYTES:
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > importing.MAX_BYTES:
+            raise too_large
+        chunks.append(chunk)
+    return b''.join(chunks)
+
+
+def _may_import(session, *, actor) -> None:
+    ensure_may_import(actor)
+
+
+def _import(session, *, actor, data: bytes, commit: bool) -> importing.ImportPlan:
+    file = importing.read_import_file(session, data)
+    if commit:
+        return importing.commit_import(session, actor=actor, file=file)
+    return importing.plan_import(session, actor=actor, file=file)
+
+
+@api.post(
+    '/import',
+    response_model=ImportSummary,
+    tags=['import'],
+    openapi_extra={
+        'requestBody': {
+            'required': True,
+            'content': {
+                XLSX: {'schema': {'type': 'string', 'format': 'binary'}},
+                'application/octet-stream': {'schema': {'type': 'string', 'format': 'binary'}},
+            },
+        }
+    },
+)
+async def import_clients(request: Request, token: Token, commit: bool = False) -> dict:
+    """Clients from an XLSX sent as the raw body: a preview by default, or with `commit=true` every good row
+    written in one transaction. Needs the import permission; 413 over the size limit, 422 for an unreadable file."""
+    # refuse a caller without the permission before taking in megabytes from them
+    await run_in_threadpool(_read, _may_import, token)
+    data = await _body(request)
+    plan = await run_in_threadpool(_run, commit, token, _import, {'data': data, 'commit': commit})
+    return plan.summary(_locale(request))
