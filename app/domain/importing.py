@@ -634,7 +634,10 @@ def _write_new(session, actor, rows, now, client_ids, projects, agencies, realto
                 'version': 1,
             }
         )
-    ids = session.execute(insert(Client).returning(Client.id, sort_by_parameter_order=True), records).scalars().all()
+    # Core statements on the tables: the ORM's bulk path cost more than the rows themselves
+    connection = session.connection()
+    table = Client.__table__
+    ids = connection.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), records).scalars().all()
     phones, feed, links = [], [], []
     created_text = translate('feed.imported', 'ru')
     for r, client_id, record in zip(rows, ids, records, strict=True):
@@ -650,10 +653,10 @@ def _write_new(session, actor, rows, now, client_ids, projects, agencies, realto
         )
         feed += [_feed(client_id, FeedKind.comment, actor.id, when, note, {}) for note in r.notes]
         links += [{'client_id': client_id, 'tag_id': tags[name]} for name in r.tags]
-    session.execute(insert(ClientPhone), phones)
-    session.execute(insert(FeedEntry), feed)
+    connection.execute(insert(ClientPhone.__table__), phones)
+    connection.execute(insert(FeedEntry.__table__), feed)
     if links:
-        session.execute(insert(ClientTag), links)
+        connection.execute(insert(ClientTag.__table__), links)
 
 
 def _custom(session, row: PlannedRow) -> dict:
@@ -723,9 +726,9 @@ def _write_requests(session, actor, rows, now, client_ids, projects) -> None:
             touched.add(client_id)
             if r.notes:
                 commented[client_id] = max(when, commented.get(client_id, when))
-    session.execute(insert(Request), requests)
+    session.connection().execute(insert(Request.__table__), requests)
     if feed:
-        session.execute(insert(FeedEntry), feed)
+        session.connection().execute(insert(FeedEntry.__table__), feed)
     if touched:
         session.connection().execute(
             update(Client.__table__)
