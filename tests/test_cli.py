@@ -188,3 +188,30 @@ def test_import_refuses_a_file_that_is_not_xlsx(admin_dir):
     assert result.returncode != 0
     assert 'Это не файл Excel (.xlsx)' in result.stderr
     assert 'Traceback' not in result.stderr
+
+
+def test_an_import_killed_half_way_leaves_the_database_exactly_as_before(admin_dir):
+    rows = [['ФИО', 'Телефон', 'Метки', 'Примечание']]
+    rows += [[f'Клиент {n}', f'+7912{n:07d}', 'Из файла', 'заметка'] for n in range(3000)]
+    big = _xlsx(admin_dir / 'big.xlsx', rows)
+    process = subprocess.Popen(
+        [sys.executable, '-m', 'app', 'import', str(big), '--as', 'olga', '--commit'],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=app_env(admin_dir),
+    )
+    try:
+        line = process.stderr.readline()
+        assert line.startswith('записано 500 из 3000'), line  # rows are being written, not yet committed
+        process.kill()
+    finally:
+        process.wait(timeout=30)
+    with sqlite3.connect(admin_dir / 'voronka.db') as connection:
+        counts = [
+            connection.execute(f'SELECT count(*) FROM {table}').fetchone()[0] for table in TABLES_AN_IMPORT_WRITES
+        ]
+    assert counts == [0] * len(TABLES_AN_IMPORT_WRITES)
+
+
+TABLES_AN_IMPORT_WRITES = ('client', 'clientphone', 'feedentry', 'request', 'tag', 'clienttag')
