@@ -167,7 +167,8 @@ class ImportPreview:
                 ('realtors', plan.new_realtors),
             ):
                 if names:
-                    ui.label(tr(f'import.new_{key}', names=', '.join(names))).mark(f'import-new-{key}')
+                    prefix = 'made' if plan.committed else 'new'
+                    ui.label(tr(f'import.{prefix}_{key}', names=', '.join(names))).mark(f'import-new-{key}')
         self.all_rows = _rows(plan, self.names, self.stages, locale)
         self._filter()
         self.report.enable()

@@ -1,4 +1,5 @@
-"""/settings — the admin's account setup: users, stages and transitions, reference lists, API tokens, audit log.
+"""/settings — the admin's account setup: users, stages and transitions, reference lists, export schemas, API tokens,
+audit log.
 Each area builds its own tab; every change goes through the domain, which refuses non-admins."""
 
 import logging
@@ -164,12 +165,13 @@ async def build_audit(screen: SettingsScreen) -> None:
 
 def _areas() -> list[tuple[str, Callable]]:
     """The tabs in order; each area module contributes its builder."""
-    from . import settings_lists, settings_stages, settings_users
+    from . import settings_export, settings_lists, settings_stages, settings_users
 
     return [
         ('users', settings_users.build_users),
         ('stages', settings_stages.build_stages),
         ('lists', settings_lists.build_lists),
+        ('export', settings_export.build_export),
         ('tokens', build_tokens),
         ('audit', build_audit),
     ]

@@ -29,7 +29,7 @@ def _button(icon: str, tip: str, on_click, marker: str, **props) -> ui.button:
     return button
 
 
-def _reorder_and_remove(move, remove, *, index: int, count: int, marker: str, remove_action: str) -> None:
+def reorder_and_remove(move, remove, *, index: int, count: int, marker: str, remove_action: str) -> None:
     """Up, down and remove for an item of an ordered list; `marker` has a {} for the action's name."""
     _button('arrow_upward', 'lists.up', lambda: move(index - 1), marker.format('up'), disable=index == 0)
     _button('arrow_downward', 'lists.down', lambda: move(index + 1), marker.format('down'), disable=index == count - 1)
@@ -78,7 +78,7 @@ def _channels(channels, call) -> None:
                         lambda c=channel: call(admin_lists.make_default_channel, channel_id=c.id),
                         f'channel-make-default-{channel.id}',
                     )
-                _reorder_and_remove(
+                reorder_and_remove(
                     lambda position, c=channel: call(admin_lists.move_channel, channel_id=c.id, position=position),
                     lambda c=channel: call(admin_lists.remove_channel, channel_id=c.id),
                     index=index,
@@ -232,7 +232,7 @@ def _custom_fields(fields, call) -> None:
                     ),
                     f'field-save-{field.id}',
                 )
-                _reorder_and_remove(
+                reorder_and_remove(
                     lambda position, f=field: call(admin_lists.move_custom_field, field_id=f.id, position=position),
                     lambda f=field: call(admin_lists.delete_custom_field, field_id=f.id),
                     index=index,

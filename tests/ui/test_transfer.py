@@ -77,7 +77,7 @@ async def test_an_upload_is_previewed_row_by_row_then_loaded_and_colleagues_see_
     )
     await _upload(importer, data)
 
-    await importer.should_see('Предпросмотр: 3 строк. Проверьте и нажмите «Загрузить»')
+    await importer.should_see('Предпросмотр, строк: 3. Проверьте и нажмите «Загрузить»')
     await importer.should_see('Новых клиентов: 1')
     await importer.should_see('Обращений к существующим: 1')
     await importer.should_see('С ошибками: 1')
@@ -86,7 +86,7 @@ async def test_an_upload_is_previewed_row_by_row_then_loaded_and_colleagues_see_
         assert len(session.exec(select(Client)).all()) == 1, 'the preview writes nothing'
 
     importer.find(marker='import-load').click()
-    await importer.should_see('Загрузка завершена: 3 строк', retries=100)
+    await importer.should_see('Загрузка завершена, строк: 3', retries=100)
     with db.read() as session:
         created = session.exec(select(Client).where(Client.name == 'Сергей Кузнецов')).one()
     await eventually(lambda: column_of(colleague, created.id) is not None)
