@@ -14,6 +14,7 @@ async def run_export_dialog(
     schemas: list[SchemaView], export: Callable[[SchemaView, WorkerProgress], Awaitable[bool]], *, filter_note: str
 ) -> None:
     """`export(schema, progress)` writes and downloads the file, returning False if it was refused."""
+    schemas = [s for s in schemas if s.fields]  # one whose every field was deleted has nothing to export
     with ui.dialog() as dialog, ui.card().classes('vk-export-dialog'):
         ui.label(tr('export.title')).classes('text-h6')
         ui.label(filter_note).classes('text-caption text-grey-8')

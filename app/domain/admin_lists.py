@@ -1,6 +1,7 @@
 """The admin's reference lists: sales channels, projects, tags, agencies with realtors, custom client fields.
 Every change is refused for non-admins, checked, and written to the audit log (area 'lists')."""
 
+import math
 from datetime import date
 
 from pydantic import BaseModel
@@ -411,7 +412,9 @@ def clean_custom_values(session, values: dict) -> dict:
 def _convert(field: CustomField, value):
     try:
         if field.kind == 'number':
-            number = float(str(value).replace(',', '.').replace(' ', ''))
+            number = float(str(value).replace(',', '.').replace(' ', '').replace('\xa0', ''))
+            if not math.isfinite(number):
+                raise ValueError
             return int(number) if number.is_integer() else number
         if field.kind == 'date':
             return date.fromisoformat(str(value)).isoformat()

@@ -39,18 +39,14 @@ def _valid_keys(session) -> set[str]:
 
 
 def export_schemas(session, *, actor: Actor) -> list[SchemaView]:
-    """The schemas to pick from; a custom field deleted since is simply left out."""
+    """The schemas; a custom field deleted since is simply left out (a schema left with none cannot export)."""
     ensure_may_export(actor)
     labels = dict(available_fields(_custom_fields(session), actor.locale))
-    return [
-        SchemaView(
-            id=s.id,
-            name=s.name,
-            fields=[k for k in s.fields if k in labels],
-            labels=[labels[k] for k in s.fields if k in labels],
-        )
-        for s in session.exec(select(ExportSchema).order_by(ExportSchema.position, ExportSchema.id))
-    ]
+    views = []
+    for schema in session.exec(select(ExportSchema).order_by(ExportSchema.position, ExportSchema.id)):
+        fields = [k for k in schema.fields if k in labels]
+        views.append(SchemaView(id=schema.id, name=schema.name, fields=fields, labels=[labels[k] for k in fields]))
+    return views
 
 
 def _checked(session, name: str | None, fields: list[str], schema_id: int | None = None) -> tuple[str, list[str]]:

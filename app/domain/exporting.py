@@ -15,7 +15,7 @@ from sqlmodel import select
 from app.i18n import translate
 
 from .account_time import to_local_naive
-from .errors import NotFound
+from .errors import InvalidInput, NotFound
 from .export_fields import CUSTOM_PREFIX, STANDARD_BY_KEY, ExportField, custom_export_field, field_label
 from .filters import ClientFilter, filtered_query
 from .models import (
@@ -264,6 +264,8 @@ def export_clients(
     if schema is None:
         raise NotFound()
     columns = _schema_columns(session, schema)
+    if not columns:  # every field of it was a custom field since deleted
+        raise InvalidInput('error.schema_empty')
     custom_names = {f'{CUSTOM_PREFIX}{f.id}': f.name for f in session.exec(select(CustomField))}
     refs = _References(session, actor.locale)
     loaders = {c.loader for c in columns if c.loader}

@@ -169,6 +169,8 @@ class PlannedRow:
     reason_id: int | None = None
     touch_type: str = TouchType.request
     tags: list[str] = field(default_factory=list)
+    custom: dict = field(default_factory=dict)
+    new_phones: list[Phone] = field(default_factory=list)  # an attaching row's numbers its client gets too
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -250,7 +252,13 @@ def _phone_texts(value) -> list[str]:
 
 
 def _parse_date(value) -> datetime | None:
-    """A wall-clock date from a date cell, a serial number or text like 01.01.2000 12:34:00; None if unreadable."""
+    """A wall-clock date from a date cell, a serial number or text like 01.01.2000 12:34:00; None if unreadable
+    or outside 1900–2100 (1C and others write 01.01.0001 for "no date")."""
+    moment = _any_date(value)
+    return moment if moment is not None and 1900 <= moment.year <= 2100 else None
+
+
+def _any_date(value) -> datetime | None:
     if isinstance(value, datetime):
         return value
     if isinstance(value, date):
@@ -270,46 +278,75 @@ def _custom_fields(session) -> list[CustomField]:
     return list(session.exec(select(CustomField).order_by(CustomField.position, CustomField.id)))
 
 
-def _map_columns(header: tuple, custom: dict[str, CustomField]):
-    columns: dict[str, int] = {}
-    written: dict[str, str] = {}
-    custom_columns: dict[str, int] = {}
-    unknown: list[str] = []
+_PHONE_KEYS = ('phone', 'phone2', 'phones')
+_PHONE_PREFIXES = ('телефон', 'тел', 'phone', 'мобильн', 'mobile')
+_HEADER_SEARCH_ROWS = 20  # a title or a note above the header is common in files exported from other systems
+
+
+@dataclass
+class _Columns:
+    keys: dict[str, int]  # column key → index
+    written: dict[str, str]  # column key → the header as written
+    custom: dict[str, int]  # custom field id → index
+    extra_phones: list[int]  # further phone columns («Телефон 3», a second «Телефон», «Рабочий телефон»)
+    unknown: list[str]
+
+    @property
+    def has_phone(self) -> bool:
+        return bool(set(_PHONE_KEYS) & set(self.keys) or self.extra_phones)
+
+
+def _map_columns(header: tuple, custom: dict[str, CustomField]) -> _Columns:
+    found = _Columns({}, {}, {}, [], [])
     for index, cell in enumerate(header):
         text = _cell_text(cell)
         if not text:
             continue
-        key = _HEADERS.get(_header_key(text))
-        field_ = custom.get(_header_key(text))
-        if key and key not in columns:
-            columns[key], written[key] = index, text
-        elif field_ is not None and str(field_.id) not in custom_columns:
-            custom_columns[str(field_.id)] = index
+        folded = _header_key(text)
+        key = _HEADERS.get(folded)
+        field_ = custom.get(folded)
+        if key and key not in found.keys:
+            found.keys[key], found.written[key] = index, text
+        elif field_ is not None and str(field_.id) not in found.custom:
+            found.custom[str(field_.id)] = index
+        elif key in _PHONE_KEYS or any(prefix in folded for prefix in _PHONE_PREFIXES):
+            found.extra_phones.append(index)
+            found.written[f'phone@{index}'] = text
         else:
-            unknown.append(text)
-    return columns, written, custom_columns, unknown
+            found.unknown.append(text)
+    return found
+
+
+def _find_header(lines, custom: dict[str, CustomField]) -> _Columns:
+    """The header is the first row, among the first few non-empty ones, that names a phone column."""
+    seen = 0
+    for _, line in lines:
+        if not any(_cell_text(v) for v in line):
+            continue
+        columns = _map_columns(line, custom)
+        if columns.has_phone:
+            return columns
+        seen += 1
+        if seen >= _HEADER_SEARCH_ROWS:
+            break
+    raise InvalidInput('import.error.no_phone_column' if seen else 'import.error.no_rows')
 
 
 def read_import_file(session, data: bytes) -> ImportFile:
-    """Parse an uploaded XLSX: the first sheet, the first non-empty row is the header. Refuses, with one clear
-    message, a file that is not an XLSX, is broken, too large, has no phone column or no data rows."""
+    """Parse an uploaded XLSX: the first sheet; the header is the first row naming a phone column. Refuses, with
+    one clear message, a file that is not an XLSX, is broken, too large, has no phone column or no data rows."""
     workbook, sheet = _open_sheet(data)
     custom = {_header_key(f.name): f for f in _custom_fields(session)}
     try:
         lines = enumerate(sheet.iter_rows(values_only=True), start=1)
-        header = next((line for _, line in lines if any(_cell_text(v) for v in line)), None)
-        if header is None:
-            raise InvalidInput('import.error.no_rows')
-        columns, written, custom_columns, unknown = _map_columns(header, custom)
-        if not {'phone', 'phone2', 'phones'} & set(columns):
-            raise InvalidInput('import.error.no_phone_column')
+        columns = _find_header(lines, custom)
         rows = []
         for number, line in lines:
             if not any(_cell_text(v) for v in line):
                 continue
             if len(rows) >= MAX_ROWS:
                 raise InvalidInput('import.error.too_many_rows', limit=MAX_ROWS)
-            rows.append(_read_row(number, line, columns, custom_columns, custom))
+            rows.append(_read_row(number, line, columns, custom))
     except DomainError:
         raise
     except Exception as exc:  # a truncated or malformed sheet fails only while its rows are read
@@ -321,22 +358,25 @@ def read_import_file(session, data: bytes) -> ImportFile:
     by_id = {str(f.id): f.name for f in custom.values()}
     return ImportFile(
         rows=rows,
-        columns=written,
-        unknown_columns=unknown,
-        custom_columns={fid: by_id[fid] for fid in custom_columns},
+        columns=columns.written,
+        unknown_columns=columns.unknown,
+        custom_columns={fid: by_id[fid] for fid in columns.custom},
     )
 
 
-def _read_row(number: int, line: tuple, columns: dict, custom_columns: dict, custom: dict) -> ImportRow:
-    def cell(key: str):
-        index = columns.get(key)
+def _read_row(number: int, line: tuple, columns: _Columns, custom: dict) -> ImportRow:
+    def at(index: int | None):
         return line[index] if index is not None and index < len(line) else None
 
+    def cell(key: str):
+        return at(columns.keys.get(key))
+
     problems: list[Problem] = []
-    values = {key: _cell_text(cell(key)) for key in columns if key not in ('phone', 'phone2', 'phones')}
+    values = {key: _cell_text(cell(key)) for key in columns.keys if key not in _PHONE_KEYS}
     phones: list[Phone] = []
-    for key in ('phone', 'phone2', 'phones'):
-        for text in _phone_texts(cell(key)):
+    sources = [(key, cell(key)) for key in _PHONE_KEYS] + [('phone', at(index)) for index in columns.extra_phones]
+    for key, raw in sources:
+        for text in _phone_texts(raw):
             try:
                 phone = normalize_phone(text)
             except DomainError as exc:
@@ -357,7 +397,7 @@ def _read_row(number: int, line: tuple, columns: dict, custom_columns: dict, cus
             problems.append(Problem('created_at', 'import.problem.bad_date', {'value': _cell_text(raw_date)}))
     custom_values = {}
     fields_by_id = {str(f.id): f for f in custom.values()}
-    for field_id, index in custom_columns.items():
+    for field_id, index in columns.custom.items():
         value = line[index] if index < len(line) else None
         if value in (None, ''):
             continue
@@ -441,8 +481,11 @@ def plan_import(session, *, actor: Actor, file: ImportFile) -> ImportPlan:
         elif earlier is not None:
             plan.outcome, plan.earlier_row = 'attach', earlier.row.number
             plan.client_name = earlier.name
+        if plan.outcome == 'attach':  # its other numbers join the client it attaches to, if nobody has them
+            plan.new_phones = [p for p in row.phones if p.number not in owners and p.number not in claimed]
         for phone in row.phones:
             claimed.setdefault(phone.number, plan)
+        plan.custom = _checked_custom(session, plan)
     return ImportPlan(
         file=file,
         rows=planned,
@@ -630,7 +673,7 @@ def _write_new(session, actor, rows, now, client_ids, projects, agencies, realto
                 'stage_changed_at': when,
                 'last_activity_at': when,
                 'last_comment_at': when if r.notes else None,
-                'custom': _custom(session, r),
+                'custom': r.custom,
                 'version': 1,
             }
         )
@@ -659,20 +702,15 @@ def _write_new(session, actor, rows, now, client_ids, projects, agencies, realto
         connection.execute(insert(ClientTag.__table__), links)
 
 
-def _custom(session, row: PlannedRow) -> dict:
-    if not row.row.custom:
-        return {}
-    try:
-        return clean_custom_values(session, row.row.custom)
-    except InvalidInput:
-        # a value the field cannot hold: keep what converts, report the rest in the plan's row
-        kept = {}
-        for key, value in row.row.custom.items():
-            try:
-                kept.update(clean_custom_values(session, {key: value}))
-            except InvalidInput as exc:
-                row.problems.append(Problem(f'{CUSTOM_PREFIX}{key}', exc.key, exc.params))
-        return kept
+def _checked_custom(session, row: PlannedRow) -> dict:
+    """Custom values as their fields hold them; one a field cannot hold is left out and reported in the preview."""
+    kept = {}
+    for key, value in row.row.custom.items():
+        try:
+            kept.update(clean_custom_values(session, {key: value}))
+        except InvalidInput as exc:
+            row.problems.append(Problem(f'{CUSTOM_PREFIX}{key}', exc.key, exc.params))
+    return kept
 
 
 def _feed(client_id: int, kind: str, author_id: int, when: datetime, text: str, data: dict) -> dict:
@@ -688,7 +726,7 @@ def _feed(client_id: int, kind: str, author_id: int, when: datetime, text: str, 
 
 def _write_requests(session, actor, rows, now, client_ids, projects) -> None:
     """Every good row is a request (lead reports count them); an attaching row also touches its client."""
-    requests, feed, touched, commented = [], [], set(), {}
+    requests, feed, touched, commented, phones = [], [], set(), {}, []
     channels = dict(session.exec(select(Channel.id, Channel.name)).all())
     for r in rows:
         if r.earlier_row is not None:
@@ -711,6 +749,11 @@ def _write_requests(session, actor, rows, now, client_ids, projects) -> None:
             }
         )
         if r.outcome == 'attach':
+            phones += [
+                # after the client's own numbers
+                {'client_id': client_id, 'number': p.number, 'extension': p.extension, 'position': 100 + i}
+                for i, p in enumerate(r.new_phones)
+            ]
             channel = channels[r.channel_id]
             feed.append(
                 _feed(
@@ -727,6 +770,8 @@ def _write_requests(session, actor, rows, now, client_ids, projects) -> None:
             if r.notes:
                 commented[client_id] = max(when, commented.get(client_id, when))
     session.connection().execute(insert(Request.__table__), requests)
+    if phones:
+        session.connection().execute(insert(ClientPhone.__table__), phones)
     if feed:
         session.connection().execute(insert(FeedEntry.__table__), feed)
     if touched:

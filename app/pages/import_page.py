@@ -28,6 +28,7 @@ class ImportScreen(Screen):
     active_nav = 'nav.import'
 
     plan: ImportPlan | None = None
+    committing = False
 
     def build(self) -> None:
         self.build_frame()
@@ -78,10 +79,15 @@ class ImportScreen(Screen):
         self.preview.show(plan)
 
     async def commit(self) -> None:
-        if self.plan is None:
+        # a second click can arrive before the browser shows the button disabled: it must not load the file twice
+        if self.plan is None or self.plan.committed or self.committing:
             return
+        self.committing = True
         progress = self.preview.show_loading()
-        plan = await self.call(importing.commit_import, file=self.plan.file, progress=progress)
+        try:
+            plan = await self.call(importing.commit_import, file=self.plan.file, progress=progress)
+        finally:
+            self.committing = False
         if plan is None:  # refused: nothing was written; the preview stays for another try
             self.preview.show(self.plan)
             return

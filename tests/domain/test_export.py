@@ -153,3 +153,19 @@ def test_schema_rules(db, admin):
     assert 'уже есть' in taken.value.message('ru')
     with db.read() as session:
         assert [s.name for s in export_schemas.export_schemas(session, actor=manager)] == ['Основная']
+
+
+def test_the_file_is_a_plain_zip_with_a_valid_sheet_name_and_no_broken_numbers(db, admin):
+    import zipfile
+
+    anna = make_user(db, 'anna')
+    make_client(db, anna, phone='+79171234578')
+    schema_id = _schema(db, admin, ['name'], name='Клиенты "горячие" [март]')
+    out = io.BytesIO()
+    with db.read() as session:
+        exporting.export_clients(session, actor=admin, schema_id=schema_id, flt=ClientFilter(), target=out)
+    with zipfile.ZipFile(io.BytesIO(out.getvalue())) as archive:
+        assert archive.testzip() is None
+        info = archive.getinfo('xl/worksheets/sheet1.xml')
+        assert info.extract_version < 45, 'no zip64 marks on a small entry: Excel calls those damaged'
+    assert load_workbook(io.BytesIO(out.getvalue())).sheetnames == ['Клиенты "горячие"  март']

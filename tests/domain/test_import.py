@@ -397,3 +397,45 @@ def test_over_long_names_are_cut_to_what_the_lists_hold_and_still_load(db, head)
         assert session.get(Tag, session.exec(select(ClientTag.tag_id)).one()).name == long.strip()[:100]
         assert session.get(Project, client.project_id).name == long.strip()[:200]
         assert session.get(Realtor, client.realtor_id).agency_id == client.agency_id
+
+
+def test_a_title_above_the_header_and_extra_phone_columns_are_understood(db, head):
+    data = xlsx(
+        [
+            ['Выгрузка клиентов за март'],
+            [],
+            ['ФИО', 'Телефон', 'Телефон', 'Рабочий телефон'],
+            ['Пётр', '+79171234578', '+79171234579', ''],
+            ['Тот же по второму номеру', '+79171234579', '', ''],
+            ['Тот же по рабочему', '', '', '+7 917 123 45 78'],
+        ]
+    )
+    plan = preview(db, head, data)
+    assert [(r.row.number, r.outcome) for r in plan.rows] == [(4, 'new'), (5, 'attach'), (6, 'attach')]
+    assert plan.file.unknown_columns == []
+
+
+def test_an_attaching_rows_new_numbers_join_its_client_so_a_later_file_cannot_duplicate_it(db, head):
+    anna = make_user(db, 'anna')
+    existing = make_client(db, anna, name='Уже есть', phone='+79170000001')
+    commit(db, head, xlsx([['ФИО', 'Телефон', 'Телефон 2'], ['Повтор', '+79170000001', '+79170000002']]))
+    later = preview(db, head, xlsx([['ФИО', 'Телефон'], ['По второму номеру', '+79170000002']]))
+    assert later.rows[0].outcome == 'attach' and later.rows[0].client_id == existing.id
+    assert count(db, Client) == 1
+
+
+def test_a_no_date_placeholder_from_1c_is_flagged_not_a_crash(db, head):
+    plan = commit(db, head, xlsx([['Телефон', 'Дата создания'], ['+79171234578', '01.01.0001 0:00:00']]))
+    assert plan.count('new') == 1
+    assert 'не распознана' in plan.rows[0].problems[0].message('ru')
+
+
+def test_a_custom_value_its_field_cannot_hold_is_shown_in_the_preview(db, head):
+    admin = make_user(db, 'admin', role='admin')
+    with db.write() as session:
+        admin_lists.add_custom_field(session, actor=admin, name='Тип', kind='list', options=['Квартира', 'Офис'])
+        admin_lists.add_custom_field(session, actor=admin, name='Бюджет', kind='number')
+    plan = preview(db, head, xlsx([['Телефон', 'Тип', 'Бюджет'], ['+79171234578', 'Дача', '12\xa0500']]))
+    row = plan.rows[0]
+    assert list(row.custom.values()) == [12500]
+    assert any('Дача' in p.message('ru') for p in row.problems)
