@@ -214,4 +214,4 @@ def test_an_import_killed_half_way_leaves_the_database_exactly_as_before(admin_d
     assert counts == [0] * len(TABLES_AN_IMPORT_WRITES)
 
 
-TABLES_AN_IMPORT_WRITES = ('client', 'clientphone', 'feedentry', 'request', 'tag', 'clienttag')
+TABLES_AN_IMPORT_WRITES = ('client', 'clientphone', 'feedentry', 'request', 'tag', 'clienttag', 'stagechange')

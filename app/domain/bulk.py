@@ -13,6 +13,7 @@ from app.i18n import translate
 from .errors import InvalidInput
 from .events import ClientsChanged, queue_event
 from .filters import ClientFilter, filtered_query
+from .history import record_arrivals
 from .models import (
     Client,
     ClientTag,
@@ -183,6 +184,20 @@ def bulk_move(
             .values(stage_id=target.id, closing_reason_id=reason.id if reason else None, stage_changed_at=now)
             .execution_options(synchronize_session=False)
         )
+    record_arrivals(
+        session,
+        [
+            {
+                'client_id': row[0],
+                'from_stage_id': row[2],
+                'to_stage_id': target.id,
+                'reason_id': reason.id if reason else None,
+            }
+            for row in movable
+        ],
+        at=now,
+        actor_id=actor.id,
+    )
     key = 'feed.stage_reason' if reason else 'feed.stage'
     extra = {'reason': reason.name} if reason else {}
     entries = [

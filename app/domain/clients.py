@@ -15,6 +15,7 @@ from .errors import DuplicatePhone, InvalidInput, PermissionDenied, StaleUpdate
 from .events import ClientChanged, queue_event
 from .feed import lock_client, touch_client, write_fields_entry, write_system_entry
 from .filters import ClientFilter, filtered_query
+from .history import record_arrival, record_arrivals
 from .models import (
     Agency,
     Board,
@@ -135,6 +136,7 @@ def insert_client(
     if not name:
         raise InvalidInput('error.name_required')
     when = created_at or utcnow()
+    creator = actor.id if actor else None
     stage = first_working_stage(session)
     row = {
         'name': name,
@@ -168,6 +170,7 @@ def insert_client(
                 for position, p in enumerate(phones)
             ],
         )
+    record_arrivals(session, [{'client_id': client_id, 'to_stage_id': stage.id}], at=when, actor_id=creator, first=True)
     session.execute(
         insert(FeedEntry),
         {
@@ -392,6 +395,15 @@ def apply_stage(
         actor_id=actor.id if actor else None,
         key=key,
         **params,
+    )
+    record_arrival(
+        session,
+        client_id=client.id,
+        from_stage_id=previous,
+        to_stage_id=target.id,
+        reason_id=reason.id if reason else None,
+        actor_id=actor.id if actor else None,
+        at=client.stage_changed_at,
     )
     touch_client(session, client, actor, 'moved', previous_stage_id=previous)
 

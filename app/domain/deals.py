@@ -6,6 +6,7 @@ from .cards import build_detail
 from .clients import apply_stage, load_for_change
 from .errors import InvalidInput
 from .feed import touch_client, write_system_entry
+from .history import record_arrival
 from .models import Board, Deal, FeedKind, Project, Stage, StageKind
 from .permissions import Actor
 from .reference import ensure_exists, first_working_stage, stage_of_kind, transition_allowed
@@ -47,6 +48,7 @@ def book_client(
     )
     session.add(deal)
     session.flush()
+    record_arrival(session, client_id=client.id, deal_id=deal.id, to_stage_id=deal.stage_id, actor_id=actor.id)
     label = ' '.join(part for part in (project.abbreviation if project else '', deal.unit) if part) or '—'
     write_system_entry(
         session,

@@ -30,6 +30,7 @@ from .models import (
     Request,
     Role,
     Stage,
+    StageChange,
     StageKind,
     Tag,
     Task,
@@ -296,7 +297,7 @@ def create_demo_data(session, *, clients: int, seed: int = 1) -> None:
                 writer.add_client()
             rows = writer.take_rows()
             # parents before children, for the foreign keys
-            for model in (Client, ClientPhone, ClientTag, Request, Task, Deal, FeedEntry):
+            for model in (Client, ClientPhone, ClientTag, Request, Task, Deal, FeedEntry, StageChange):
                 _bulk_insert(session, model, rows[model])
         refresh_next_due(session, id_from=first_client_id, id_to=writer.ids[Client] - 1)
     finally:
@@ -395,7 +396,7 @@ class _DemoWriter:
         self.now = utcnow()
         self.midnight = self.now.replace(hour=0, minute=0, second=0, microsecond=0)
         self.created_text = translate('feed.created', 'ru')
-        self.rows = {model: [] for model in (*_WITH_IDS, ClientTag)}
+        self.rows = {model: [] for model in (*_WITH_IDS, ClientTag, StageChange)}
         self._load_people(session)
         self._load_reference(session)
         self._load_stages(session)
@@ -556,6 +557,7 @@ class _DemoWriter:
                     client_id, FeedKind.request, self.integration_author, at, 'feed.request', channel=channel_name
                 )
                 last_activity = max(last_activity, at)
+        self._add_journey(client_id, stage_id, kind, reason, created, stage_changed, responsible)
         if not first_stage:
             position = next((i for i, (sid, _) in enumerate(self.working) if sid == stage_id), len(self.working))
             source = rng.choice(self.working[: max(1, position)])[1]
@@ -644,6 +646,34 @@ class _DemoWriter:
             latest = max(latest, set_at)
         return latest
 
+    def _add_journey(self, client_id, stage_id, kind, reason, created, stage_changed, responsible) -> None:
+        """The stages a client went through to where it is now: the stage history the funnel report reads."""
+        rng = self.rng
+        working = [sid for sid, _ in self.working]
+        if kind == StageKind.working:
+            path = working[: working.index(stage_id) + 1]
+        else:
+            depth = len(working) if kind == StageKind.success else rng.randint(1, len(working))
+            path = working[:depth] + [stage_id]
+        moments = [created] + sorted(self._between(created, stage_changed) for _ in path[1:-1])
+        if len(path) > 1:
+            moments.append(stage_changed)
+        for index, (target, at) in enumerate(zip(path, moments, strict=True)):
+            last = index == len(path) - 1
+            self.rows[StageChange].append(
+                dict(
+                    board=Board.clients,
+                    client_id=client_id,
+                    deal_id=None,
+                    from_stage_id=path[index - 1] if index else None,
+                    to_stage_id=target,
+                    reason_id=reason[0] if last and reason else None,
+                    actor_id=responsible,
+                    at=at,
+                    seconds=None if last else int((moments[index + 1] - at).total_seconds()),
+                )
+            )
+
     def _add_deals(self, client_id: int, project, responsible: int, booked_at: datetime) -> None:
         """A booked client has a deal; a returning buyer now and then has two."""
         rng = self.rng
@@ -653,18 +683,42 @@ class _DemoWriter:
             project_id, abbreviation = project or (rng.choice(self.projects) if self.projects else (None, ''))
             unit = f'корп. {rng.randint(1, 5)}, кв. {rng.randint(1, 420)}'
             amount = float(rng.randint(450, 2400) * 10_000)
+            deal_id = self._next_id(Deal)
+            stage_id = rng.choices(self.deal_stages, cum_weights=self.deal_stage_cum)[0]
+            moved_at = booked_at if stage_id == self.deal_stages[0] else self._between(booked_at, self.now)
+            for target, at, source in (
+                (self.deal_stages[0], booked_at, None),
+                (stage_id, moved_at, self.deal_stages[0]),
+            ):
+                if source is not None and target == source:
+                    break
+                self.rows[StageChange].append(
+                    dict(
+                        board=Board.deals,
+                        client_id=client_id,
+                        deal_id=deal_id,
+                        from_stage_id=source,
+                        to_stage_id=target,
+                        reason_id=None,
+                        actor_id=responsible,
+                        at=at,
+                        seconds=int((moved_at - at).total_seconds()) if source is None and target != stage_id else None,
+                    )
+                )
             self.rows[Deal].append(
                 dict(
-                    id=self._next_id(Deal),
+                    id=deal_id,
                     client_id=client_id,
                     project_id=project_id,
                     unit=unit,
                     amount=amount,
-                    stage_id=rng.choices(self.deal_stages, cum_weights=self.deal_stage_cum)[0],
+                    stage_id=stage_id,
                     closing_reason_id=None,
                     responsible_id=responsible,
                     creator_id=responsible,
                     created_at=booked_at,
+                    stage_changed_at=moved_at,
+                    unit_id=None,
                     version=1,
                 )
             )

@@ -28,6 +28,7 @@ from .admin_lists import clean_custom_values
 from .errors import Conflict, DomainError, InvalidInput
 from .events import ClientsChanged, queue_event
 from .export_fields import CUSTOM_PREFIX
+from .history import record_arrivals
 from .models import (
     Agency,
     Board,
@@ -698,6 +699,15 @@ def _write_new(session, actor, rows, now, client_ids, projects, agencies, realto
         links += [{'client_id': client_id, 'tag_id': tags[name]} for name in r.tags]
     connection.execute(insert(ClientPhone.__table__), phones)
     connection.execute(insert(FeedEntry.__table__), feed)
+    record_arrivals(
+        session,
+        [
+            {'client_id': client_id, 'to_stage_id': r.stage_id, 'reason_id': r.reason_id, 'at': record['created_at']}
+            for r, client_id, record in zip(rows, ids, records, strict=True)
+        ],
+        actor_id=actor.id,
+        first=True,
+    )
     if links:
         connection.execute(insert(ClientTag.__table__), links)
 

@@ -272,12 +272,30 @@ class Request(SQLModel, table=True):
     created_by_id: int | None = Field(default=None, foreign_key='user.id')
 
 
+class UnitStatus(StrEnum):
+    free = 'free'
+    booked = 'booked'
+    sold = 'sold'
+
+
+class PropertyUnit(SQLModel, table=True):
+    """A property object of a project (a flat, a parking place): booking takes a free one, payment sells it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int | None = Field(default=None, foreign_key='project.id', index=True)
+    label: str = Field(max_length=100)
+    area: float | None = None
+    price: float | None = None
+    status: str = Field(default=UnitStatus.free, max_length=16, index=True)
+
+
 class Deal(SQLModel, table=True):
     """One client and one property object, moving on the deals kanban."""
 
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key='client.id', index=True)
     project_id: int | None = Field(default=None, foreign_key='project.id')
+    unit_id: int | None = Field(default=None, foreign_key='propertyunit.id', index=True)
     unit: str = Field(default='', max_length=100)
     amount: float = 0
     stage_id: int = Field(foreign_key='stage.id', index=True)
@@ -285,7 +303,28 @@ class Deal(SQLModel, table=True):
     responsible_id: int = Field(foreign_key='user.id')
     creator_id: int | None = Field(default=None, foreign_key='user.id')
     created_at: datetime = Field(default_factory=utcnow)
+    stage_changed_at: datetime = Field(default_factory=utcnow)
     version: int = 1
+
+
+class StageChange(SQLModel, table=True):
+    """One arrival of a client (or a deal) in a stage: the funnel counts these, and `seconds` (filled when it
+    leaves) is how long it stayed. A client's creation is its arrival in the first stage."""
+
+    __table_args__ = (
+        Index('ix_stagechange_client_at', 'client_id', 'at'),
+        Index('ix_stagechange_board_at', 'board', 'at'),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    board: str = Field(default=Board.clients, max_length=16)
+    client_id: int = Field(foreign_key='client.id')
+    deal_id: int | None = Field(default=None, foreign_key='deal.id', index=True)
+    from_stage_id: int | None = Field(default=None, foreign_key='stage.id')
+    to_stage_id: int = Field(foreign_key='stage.id')
+    reason_id: int | None = Field(default=None, foreign_key='closingreason.id')
+    actor_id: int | None = Field(default=None, foreign_key='user.id')
+    at: datetime = Field(default_factory=utcnow)
+    seconds: int | None = None  # time spent in to_stage, set when the client or deal moves on
 
 
 class Task(SQLModel, table=True):
@@ -310,11 +349,13 @@ class Task(SQLModel, table=True):
 
 
 class FeedEntry(SQLModel, table=True):
-    """A line of a client's feed: a comment, or a system record of a change."""
+    """A line of a client's feed: a comment, or a system record of a change. Entries with a deal_id are that
+    deal's feed as well."""
 
     __table_args__ = (Index('ix_feed_client_created', 'client_id', 'created_at'),)
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key='client.id')
+    deal_id: int | None = Field(default=None, foreign_key='deal.id', index=True)
     kind: str = Field(max_length=16)
     author_id: int | None = Field(default=None, foreign_key='user.id')
     created_at: datetime = Field(default_factory=utcnow)

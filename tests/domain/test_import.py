@@ -358,7 +358,7 @@ def test_an_export_reads_back_into_an_empty_database(db, head):
         before = _clients_as_rows(session)
 
     with db.engine.begin() as connection:
-        for table in ('feedentry', 'request', 'clienttag', 'clientphone', 'client'):
+        for table in ('stagechange', 'feedentry', 'request', 'clienttag', 'clientphone', 'client'):
             connection.exec_driver_sql(f'DELETE FROM {table}')
     commit(db, head, out.getvalue())
 
