@@ -2,10 +2,10 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, false
+from sqlalchemy import Select, false, true
 
 from .errors import NotFound, PermissionDenied
-from .models import Client, Role, User
+from .models import Client, Deal, Role, User
 
 
 @dataclass(frozen=True)
@@ -55,13 +55,19 @@ def acts_on_all_clients(actor: Actor) -> bool:
     return actor.active and (actor.is_head_or_admin or actor.can_act_on_others)
 
 
-def restrict_to_visible(actor: Actor, query: Select) -> Select:
-    """The one visibility rule: lists, counts, search and single reads all pass through it."""
+def visibility_condition(actor: Actor):
+    """The one visibility rule as a condition on Client: lists, counts, search, reports and single reads."""
     if not actor.active:
-        return query.where(false())
+        return false()
     if sees_all_clients(actor):
+        return true()
+    return Client.responsible_id == actor.id
+
+
+def restrict_to_visible(actor: Actor, query: Select) -> Select:
+    if actor.active and sees_all_clients(actor):
         return query
-    return query.where(Client.responsible_id == actor.id)
+    return query.where(visibility_condition(actor))
 
 
 def can_see_clients_of(actor: Actor, responsible_id: int) -> bool:
@@ -95,6 +101,29 @@ def ensure_can_act(actor: Actor, client: Client | None, responsible_name: str = 
     return client
 
 
+def restrict_deals_to_visible(actor: Actor, query: Select) -> Select:
+    """The clients' visibility rule applied to deals, by the deal's own responsible."""
+    if not actor.active:
+        return query.where(false())
+    if sees_all_clients(actor):
+        return query
+    return query.where(Deal.responsible_id == actor.id)
+
+
+def ensure_can_see_deal(actor: Actor, deal: Deal | None) -> Deal:
+    """A deal the actor may not see is reported as not found, like a client."""
+    if deal is None or not can_see_clients_of(actor, deal.responsible_id):
+        raise NotFound()
+    return deal
+
+
+def ensure_can_act_on_deal(actor: Actor, deal: Deal | None, client_name: str = '', responsible_name: str = '') -> Deal:
+    ensure_can_see_deal(actor, deal)
+    if not can_act_on_clients_of(actor, deal.responsible_id):
+        raise PermissionDenied('error.forbidden_deal', client=client_name, responsible=responsible_name)
+    return deal
+
+
 def ensure_active(actor: Actor) -> None:
     if not actor.active:
         raise PermissionDenied()
@@ -125,9 +154,4 @@ def may_import(actor: Actor) -> bool:
 
 def ensure_may_import(actor: Actor) -> None:
     if not may_import(actor):
-        raise PermissionDenied()
-
-
-def ensure_may_see_reports(actor: Actor) -> None:
-    if not (actor.active and actor.is_head_or_admin):
         raise PermissionDenied()

@@ -1,0 +1,363 @@
+"""Reports (SPEC §3 «Отчёты»): the sales funnel, the lead report and the deals report, each for a period and
+for all or chosen managers, always over the clients the reader may see.
+
+The funnel follows the clients created in the period (a cohort): how many of them reached each working stage
+and the success stage, the conversion between neighbouring stages, the median time a stay in each stage
+lasted, and why the closed ones were closed. A client who skipped a stage is counted as having passed it,
+as in any funnel. Everything comes from the stage history (StageChange) in a few grouped queries.
+"""
+
+import statistics
+from collections import Counter, defaultdict
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+
+from pydantic import BaseModel
+from sqlalchemy import case, func
+from sqlmodel import select
+
+from app.i18n import translate
+
+from .account_time import ACCOUNT_TZ, to_local_naive
+from .errors import InvalidInput
+from .models import (
+    Board,
+    Channel,
+    Client,
+    ClosingReason,
+    Deal,
+    Request,
+    Stage,
+    StageChange,
+    StageKind,
+    User,
+)
+from .permissions import Actor, ensure_active, visibility_condition
+
+Bucket = Literal['day', 'week', 'month']
+MAX_DAYS = 3 * 366
+
+
+class ReportScope(BaseModel):
+    """What a report covers: days in the account's time zone, both ends included; no managers means all."""
+
+    date_from: date
+    date_to: date
+    responsible_ids: list[int] = []
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        if self.date_to < self.date_from:
+            raise InvalidInput('report.error.period')
+        if (self.date_to - self.date_from).days > MAX_DAYS:
+            raise InvalidInput('report.error.period_long', days=MAX_DAYS)
+        start = datetime.combine(self.date_from, time(), ACCOUNT_TZ)
+        end = datetime.combine(self.date_to + timedelta(days=1), time(), ACCOUNT_TZ)
+        return start, end
+
+
+class FunnelStage(BaseModel):
+    stage_id: int
+    name: str
+    kind: str
+    color: str
+    reached: int
+    share: float  # of the cohort
+    to_next: float | None  # conversion into the next funnel stage
+    median_hours: float | None  # median length of a finished stay in this stage
+    stays: int  # finished stays the median is taken over
+
+
+class ReasonCount(BaseModel):
+    stage: str
+    reason: str
+    count: int
+
+
+class FunnelReport(BaseModel):
+    scope: ReportScope
+    cohort: int
+    stages: list[FunnelStage]
+    overall: float | None  # from the first stage to the success stage
+    closed: list[ReasonCount]
+    still_working: int
+
+
+def _scoped(actor: Actor, scope: ReportScope, responsible_column) -> list:
+    """Conditions for the report's rows: the client visible to the actor, of the chosen managers (by the given
+    responsible column: a client's, or a deal's own)."""
+    conditions = [visibility_condition(actor)]
+    if scope.responsible_ids:
+        conditions.append(responsible_column.in_(scope.responsible_ids))
+    return conditions
+
+
+def _funnel_stages(session) -> list[Stage]:
+    stages = list(session.exec(select(Stage).where(Stage.board == Board.clients).order_by(Stage.position, Stage.id)))
+    return [s for s in stages if s.kind == StageKind.working] + [s for s in stages if s.kind == StageKind.success]
+
+
+def funnel_report(session, *, actor: Actor, scope: ReportScope) -> FunnelReport:
+    ensure_active(actor)
+    start, end = scope.bounds()
+    stages = list(session.exec(select(Stage).where(Stage.board == Board.clients)))
+    funnel = _funnel_stages(session)
+    index_of = {s.id: i for i, s in enumerate(funnel)}
+    in_cohort = [Client.created_at >= start, Client.created_at < end, *_scoped(actor, scope, Client.responsible_id)]
+    # the furthest funnel stage each client of the cohort reached, then how many reached at least each one
+    furthest = (
+        select(
+            StageChange.client_id,
+            func.max(case(*[(StageChange.to_stage_id == sid, i) for sid, i in index_of.items()], else_=-1)).label('i'),
+        )
+        .join(Client, Client.id == StageChange.client_id)
+        .where(StageChange.board == Board.clients, *in_cohort)
+        .group_by(StageChange.client_id)
+        .subquery()
+    )
+    per_index = dict(session.execute(select(furthest.c.i, func.count()).group_by(furthest.c.i)).all())
+    cohort = session.execute(select(func.count()).select_from(Client).where(*in_cohort)).scalar_one()
+    reached, running = [], 0
+    for i in reversed(range(len(funnel))):
+        running += per_index.get(i, 0)
+        reached.append(running)
+    reached.reverse()
+    # clients without any history row (none should exist) still count as having arrived in the first stage
+    if funnel:
+        reached = [max(r, cohort) if i == 0 else r for i, r in enumerate(reached)]
+    medians = _median_stays(session, in_cohort, [s.id for s in funnel])
+    rows = []
+    for i, stage in enumerate(funnel):
+        following = reached[i + 1] if i + 1 < len(funnel) else None
+        hours, stays = medians.get(stage.id, (None, 0))
+        rows.append(
+            FunnelStage(
+                stage_id=stage.id,
+                name=stage.name,
+                kind=stage.kind,
+                color=stage.color,
+                reached=reached[i],
+                share=reached[i] / cohort if cohort else 0.0,
+                to_next=(following / reached[i] if reached[i] else 0.0) if following is not None else None,
+                median_hours=hours,
+                stays=stays,
+            )
+        )
+    closed = _closed_reasons(session, in_cohort, {s.id: s for s in stages})
+    working_ids = [s.id for s in stages if s.kind == StageKind.working]
+    still = session.execute(
+        select(func.count()).select_from(Client).where(*in_cohort, Client.stage_id.in_(working_ids))
+    ).scalar_one()
+    overall = reached[-1] / reached[0] if funnel and reached[0] and funnel[-1].kind == StageKind.success else None
+    return FunnelReport(scope=scope, cohort=cohort, stages=rows, overall=overall, closed=closed, still_working=still)
+
+
+def _median_stays(session, in_cohort: list, stage_ids: list[int]) -> dict[int, tuple[float, int]]:
+    """Per stage, the median length in hours of the finished stays of the cohort's clients, and how many."""
+    rows = session.execute(
+        select(StageChange.to_stage_id, StageChange.seconds)
+        .join(Client, Client.id == StageChange.client_id)
+        .where(
+            StageChange.board == Board.clients,
+            StageChange.seconds.is_not(None),
+            StageChange.to_stage_id.in_(stage_ids),
+            *in_cohort,
+        )
+    )
+    by_stage: dict[int, list[int]] = defaultdict(list)
+    for stage_id, seconds in rows:
+        by_stage[stage_id].append(seconds)
+    return {sid: (statistics.median(values) / 3600, len(values)) for sid, values in by_stage.items()}
+
+
+def _closed_reasons(session, in_cohort: list, stages: dict[int, Stage]) -> list[ReasonCount]:
+    closing = [sid for sid, s in stages.items() if s.kind in (StageKind.failure, StageKind.trash)]
+    rows = session.execute(
+        select(Client.stage_id, ClosingReason.name, func.count())
+        .outerjoin(ClosingReason, ClosingReason.id == Client.closing_reason_id)
+        .where(*in_cohort, Client.stage_id.in_(closing))
+        .group_by(Client.stage_id, ClosingReason.name)
+    ).all()
+    found = [ReasonCount(stage=stages[sid].name, reason=name or '—', count=count) for sid, name, count in rows if count]
+    position = {s.name: s.position for s in stages.values()}
+    return sorted(found, key=lambda r: (position.get(r.stage, 0), -r.count, r.reason))
+
+
+# leads
+
+
+class LeadRow(BaseModel):
+    bucket: date
+    channel: str
+    requests: int
+    new_clients: int
+    returning: int
+
+
+class LeadReport(BaseModel):
+    scope: ReportScope
+    bucket: Bucket
+    rows: list[LeadRow]
+    channels: list[str]
+    buckets: list[date]
+    total: int
+    new_clients: int
+
+
+def bucket_start(day: date, bucket: Bucket) -> date:
+    if bucket == 'week':
+        return day - timedelta(days=day.weekday())
+    if bucket == 'month':
+        return day.replace(day=1)
+    return day
+
+
+def _buckets(scope: ReportScope, bucket: Bucket) -> list[date]:
+    found, day = [], bucket_start(scope.date_from, bucket)
+    while day <= scope.date_to:
+        found.append(day)
+        day = (day.replace(day=28) + timedelta(days=4)).replace(day=1) if bucket == 'month' else day
+        if bucket == 'week':
+            day += timedelta(days=7)
+        elif bucket == 'day':
+            day += timedelta(days=1)
+    return found
+
+
+def lead_report(session, *, actor: Actor, scope: ReportScope, bucket: Bucket = 'day') -> LeadReport:
+    """Requests (every incoming contact, not clients) per channel and per day, week or month; a request is
+    «new» when it is its client's first one, «returning» otherwise."""
+    ensure_active(actor)
+    start, end = scope.bounds()
+    first = select(Request.client_id, func.min(Request.id).label('first_id')).group_by(Request.client_id).subquery()
+    rows = session.execute(
+        select(Request.created_at, Request.channel_id, Request.id == first.c.first_id)
+        .join(Client, Client.id == Request.client_id)
+        .join(first, first.c.client_id == Request.client_id)
+        .where(Request.created_at >= start, Request.created_at < end, *_scoped(actor, scope, Client.responsible_id))
+    )
+    channels = dict(session.execute(select(Channel.id, Channel.name)).all())
+    counts: Counter = Counter()
+    new: Counter = Counter()
+    for created_at, channel_id, is_first in rows:
+        key = (bucket_start(to_local_naive(created_at).date(), bucket), channels.get(channel_id, '—'))
+        counts[key] += 1
+        new[key] += bool(is_first)
+    result = [
+        LeadRow(
+            bucket=day, channel=channel, requests=n, new_clients=new[(day, channel)], returning=n - new[(day, channel)]
+        )
+        for (day, channel), n in sorted(counts.items())
+    ]
+    used = sorted({r.channel for r in result}, key=lambda name: -sum(r.requests for r in result if r.channel == name))
+    return LeadReport(
+        scope=scope,
+        bucket=bucket,
+        rows=result,
+        channels=used,
+        buckets=_buckets(scope, bucket),
+        total=sum(counts.values()),
+        new_clients=sum(new.values()),
+    )
+
+
+# deals
+
+
+class DealStageRow(BaseModel):
+    stage: str
+    kind: str
+    color: str
+    deals: int
+    amount: float
+
+
+class DealPeriodRow(BaseModel):
+    bucket: date
+    bookings: int
+    booked_amount: float
+    payments: int
+    paid_amount: float
+
+
+class DealsReport(BaseModel):
+    scope: ReportScope
+    bucket: Bucket
+    stages: list[DealStageRow]
+    periods: list[DealPeriodRow]
+
+
+def deals_report(session, *, actor: Actor, scope: ReportScope, bucket: Bucket = 'month') -> DealsReport:
+    """Deals booked in the period by their stage now (count and sum), and per day, week or month: bookings
+    made and payments received (deals arriving in the success stage)."""
+    ensure_active(actor)
+    start, end = scope.bounds()
+    scoped = _scoped(actor, scope, Deal.responsible_id)
+    stages = list(session.exec(select(Stage).where(Stage.board == Board.deals).order_by(Stage.position, Stage.id)))
+    by_stage = {
+        sid: (n, total or 0.0)
+        for sid, n, total in session.execute(
+            select(Deal.stage_id, func.count(), func.sum(Deal.amount))
+            .join(Client, Client.id == Deal.client_id)
+            .where(Deal.created_at >= start, Deal.created_at < end, *scoped)
+            .group_by(Deal.stage_id)
+        )
+    }
+    stage_rows = [
+        DealStageRow(
+            stage=s.name,
+            kind=s.kind,
+            color=s.color,
+            deals=by_stage.get(s.id, (0, 0))[0],
+            amount=by_stage.get(s.id, (0, 0))[1],
+        )
+        for s in stages
+    ]
+    periods: dict[date, list] = {day: [0, 0.0, 0, 0.0] for day in _buckets(scope, bucket)}
+    booked = session.execute(
+        select(Deal.created_at, Deal.amount)
+        .join(Client, Client.id == Deal.client_id)
+        .where(Deal.created_at >= start, Deal.created_at < end, *scoped)
+    )
+    for at, amount in booked:
+        entry = periods.setdefault(bucket_start(to_local_naive(at).date(), bucket), [0, 0.0, 0, 0.0])
+        entry[0] += 1
+        entry[1] += amount
+    success = [s.id for s in stages if s.kind == StageKind.success]
+    paid = session.execute(
+        select(StageChange.at, Deal.amount)
+        .join(Deal, Deal.id == StageChange.deal_id)
+        .join(Client, Client.id == Deal.client_id)
+        .where(
+            StageChange.board == Board.deals,
+            StageChange.to_stage_id.in_(success),
+            StageChange.at >= start,
+            StageChange.at < end,
+            *scoped,
+        )
+    )
+    for at, amount in paid:
+        entry = periods.setdefault(bucket_start(to_local_naive(at).date(), bucket), [0, 0.0, 0, 0.0])
+        entry[2] += 1
+        entry[3] += amount
+    return DealsReport(
+        scope=scope,
+        bucket=bucket,
+        stages=stage_rows,
+        periods=[
+            DealPeriodRow(bucket=day, bookings=v[0], booked_amount=v[1], payments=v[2], paid_amount=v[3])
+            for day, v in sorted(periods.items())
+        ],
+    )
+
+
+def managers(session) -> list[tuple[int, str]]:
+    """Who a report can be narrowed to: everyone who ever was responsible (deactivated users too)."""
+    return [(u.id, u.name) for u in session.exec(select(User).order_by(User.active.desc(), User.name))]
+
+
+def bucket_label(day: date, bucket: Bucket, locale: str) -> str:
+    if bucket == 'month':
+        return f'{translate(f"month.{day.month}", locale)} {day.year}'
+    if bucket == 'week':
+        return f'{day:%d.%m}–{day + timedelta(days=6):%d.%m.%Y}'
+    return f'{day:%d.%m.%Y}'
