@@ -2,10 +2,11 @@
 
 
 def register() -> None:
-    from . import board, import_page, login, settings, table
+    from . import board, import_page, login, reports, settings, table
 
     login.register()
     board.register()
     table.register()
     import_page.register()
+    reports.register()
     settings.register()

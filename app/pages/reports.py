@@ -1,0 +1,145 @@
+"""/reports — «Отчёты»: the sales funnel, the lead report and the deals report, each with a chart, tables and
+an XLSX download, for a period and for all or chosen managers."""
+
+import io
+from datetime import date, timedelta
+
+from nicegui import background_tasks, run, ui
+
+from app.components.locale import tr
+from app.components.report_view import ReportView
+from app.domain import report_tables, reports
+from app.domain.account_time import to_local_naive
+from app.domain.models import utcnow
+from app.domain.reports import ReportScope
+
+from .screen import Screen, load_screen_data
+from .session import require_actor
+
+XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+KINDS = ('funnel', 'leads', 'deals')
+
+
+class ReportsScreen(Screen):
+    active_nav = 'nav.reports'
+
+    def build(self) -> None:
+        self.build_frame()
+        today = to_local_naive(utcnow()).date()
+        with ui.column().classes('w-full q-px-md q-pt-md gap-3'):
+            with ui.row().classes('w-full items-end no-wrap gap-3'):
+                self.kind = (
+                    ui.toggle(
+                        {'funnel': tr('report.funnel'), 'leads': tr('report.leads'), 'deals': tr('report.deals_tab')},
+                        value='funnel',
+                        on_change=self.refresh,
+                    )
+                    .props('no-caps rounded unelevated toggle-color=primary')
+                    .mark('report-kind')
+                )
+                self.date_from = self._date_input(tr('report.from'), today - timedelta(days=29)).mark('report-from')
+                self.date_to = self._date_input(tr('report.to'), today).mark('report-to')
+                self.managers = (
+                    ui.select(
+                        {u.id: u.name for u in self.choices.everyone},
+                        multiple=True,
+                        value=[],
+                        label=tr('report.managers'),
+                        on_change=self.refresh,
+                    )
+                    .props('outlined dense use-chips options-dense')
+                    .classes('w-72')
+                    .mark('report-managers')
+                )
+                self.bucket = (
+                    ui.select(
+                        {b: tr(f'report.bucket.{b}') for b in ('day', 'week', 'month')},
+                        value='day',
+                        label=tr('report.bucket'),
+                        on_change=self.refresh,
+                    )
+                    .props('outlined dense')
+                    .classes('w-40')
+                    .mark('report-bucket')
+                )
+                ui.space()
+                ui.button(tr('report.download'), icon='download', on_click=self.download).props('outline no-caps').mark(
+                    'report-download'
+                )
+            self.view = ReportView()
+        self.shown = None
+
+    def _date_input(self, label: str, value: date) -> ui.input:
+        field = ui.input(label, value=value.isoformat(), on_change=self.refresh).props('outlined dense type=date')
+        return field.classes('w-44')
+
+    def scope(self) -> ReportScope | None:
+        try:
+            return ReportScope(
+                date_from=date.fromisoformat(self.date_from.value),
+                date_to=date.fromisoformat(self.date_to.value),
+                responsible_ids=list(self.managers.value or []),
+            )
+        except (TypeError, ValueError):  # a date being typed: wait until it is whole
+            return None
+
+    async def load(self) -> None:
+        await self.refresh()
+
+    async def refresh_live(self) -> None:
+        """Reports are read on request: changes elsewhere do not redraw a report someone is reading."""
+
+    async def refresh(self) -> None:
+        scope = self.scope()
+        if scope is None:
+            return
+        self.bucket.set_visibility(self.kind.value != 'funnel')
+        kind = self.kind.value
+        if kind == 'funnel':
+            report = await self.read(reports.funnel_report, scope=scope)
+        elif kind == 'leads':
+            report = await self.read(reports.lead_report, scope=scope, bucket=self.bucket.value)
+        else:
+            report = await self.read(reports.deals_report, scope=scope, bucket=self.bucket.value)
+        if report is None:
+            return
+        self.shown = (kind, report)
+        self.view.show(kind, report, self.actor.locale)
+
+    async def download(self) -> None:
+        if self.shown is None:
+            return
+        kind, report = self.shown
+        data = await run.io_bound(_xlsx, kind, report, self.actor.locale)
+        scope = report.scope
+        name = f'{tr("report.file")} {tr(REPORT_TITLES[kind])} {scope.date_from:%d.%m.%Y}–{scope.date_to:%d.%m.%Y}.xlsx'
+        ui.download.content(data, name, XLSX_TYPE)
+
+
+REPORT_TITLES = {'funnel': 'report.funnel', 'leads': 'report.leads', 'deals': 'report.deals_tab'}
+TABLES = {
+    'funnel': report_tables.funnel_tables,
+    'leads': report_tables.lead_tables,
+    'deals': report_tables.deals_tables,
+}
+
+
+def _xlsx(kind: str, report, locale: str) -> bytes:
+    from app.i18n import translate
+
+    out = io.BytesIO()
+    report_tables.write_tables(out, translate(REPORT_TITLES[kind], locale), TABLES[kind](report, locale))
+    return out.getvalue()
+
+
+def register() -> None:
+    @ui.page('/reports')
+    async def reports_page() -> None:
+        actor = await require_actor()
+        if actor is None:
+            return
+        stages, choices, flt = await run.io_bound(load_screen_data, actor)
+        screen = ReportsScreen(actor, stages, choices, flt)
+        screen.build()
+        await screen.refresh()
+        background_tasks.create(screen.refresh_counters(), name='refresh-counters')
