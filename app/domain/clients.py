@@ -29,6 +29,7 @@ from .models import (
     FeedKind,
     Project,
     Realtor,
+    Request,
     Stage,
     StageKind,
     Tag,
@@ -170,7 +171,13 @@ def insert_client(
                 for position, p in enumerate(phones)
             ],
         )
-    record_arrivals(session, [{'client_id': client_id, 'to_stage_id': stage.id}], at=when, actor_id=creator, first=True)
+    record_arrivals(
+        session,
+        [{'client_id': client_id, 'client_created_at': when, 'to_stage_id': stage.id}],
+        at=when,
+        actor_id=creator,
+        first=True,
+    )
     session.execute(
         insert(FeedEntry),
         {
@@ -249,6 +256,19 @@ def create_client(
                 raise duplicate_error(session, actor, phone.number) from None
         raise
     _set_tags(session, client_id, list(tag_ids))
+    # the contact that made the manager enter the client is a request too: lead reports count every request
+    session.add(
+        Request(
+            client_id=client_id,
+            channel_id=channel.id,
+            project_id=values['project_id'],
+            touch_type=touch_type,
+            source=CreationMethod.manual,
+            name=' '.join((name or '').split()),
+            phone=normalized[0].number,
+            created_by_id=actor.id,
+        )
+    )
     session.flush()
     return build_detail(session, actor, session.get(Client, client_id))
 

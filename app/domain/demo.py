@@ -574,7 +574,7 @@ class _DemoWriter:
             last_activity = max(last_activity, at)
         last_activity = max(last_activity, self._add_tasks(client_id, kind, responsible, created))
         if kind == StageKind.success:
-            self._add_deals(client_id, project, responsible, stage_changed)
+            self._add_deals(client_id, project, responsible, stage_changed, created)
 
         self.rows[Client].append(
             dict(
@@ -664,6 +664,7 @@ class _DemoWriter:
                 dict(
                     board=Board.clients,
                     client_id=client_id,
+                    client_created_at=created,
                     deal_id=None,
                     from_stage_id=path[index - 1] if index else None,
                     to_stage_id=target,
@@ -674,7 +675,7 @@ class _DemoWriter:
                 )
             )
 
-    def _add_deals(self, client_id: int, project, responsible: int, booked_at: datetime) -> None:
+    def _add_deals(self, client_id: int, project, responsible: int, booked_at: datetime, client_created) -> None:
         """A booked client has a deal; a returning buyer now and then has two."""
         rng = self.rng
         if not self.deal_stages:
@@ -696,6 +697,7 @@ class _DemoWriter:
                     dict(
                         board=Board.deals,
                         client_id=client_id,
+                        client_created_at=client_created,
                         deal_id=deal_id,
                         from_stage_id=source,
                         to_stage_id=target,

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, insert, select, update
 
-from .models import Board, StageChange, as_utc, utcnow
+from .models import Board, Client, StageChange, as_utc, utcnow
 
 CHUNK = 900
 
@@ -28,6 +28,17 @@ def _close_stays(session, board: str, ids: Sequence[int], at: datetime, by_deal:
         )
 
 
+def _created_at(session, client_ids: list[int]) -> dict:
+    table = Client.__table__
+    found = {}
+    for start in range(0, len(client_ids), CHUNK):
+        chunk = client_ids[start : start + CHUNK]
+        found.update(
+            session.connection().execute(select(table.c.id, table.c.created_at).where(table.c.id.in_(chunk))).all()
+        )
+    return found
+
+
 def record_arrivals(
     session,
     arrivals: Sequence[dict],
@@ -38,20 +49,23 @@ def record_arrivals(
     first: bool = False,
 ) -> None:
     """Record that these clients (or deals) arrived in a stage now (or at each arrival's own 'at'). Each arrival
-    is a dict with client_id, to_stage_id and optionally deal_id, from_stage_id, reason_id, at. `first`: they
-    were just created, so there is no earlier stay to close."""
+    is a dict with client_id, to_stage_id and optionally deal_id, from_stage_id, reason_id, at and
+    client_created_at (read from the client when absent). `first`: they were just created, so there is no
+    earlier stay to close."""
     if not arrivals:
         return
     at = at or utcnow()
     by_deal = board == Board.deals
     if not first:
         _close_stays(session, board, [a['deal_id' if by_deal else 'client_id'] for a in arrivals], at, by_deal)
+    created = _created_at(session, [a['client_id'] for a in arrivals if 'client_created_at' not in a])
     session.connection().execute(
         insert(StageChange.__table__),
         [
             {
                 'board': board,
                 'client_id': a['client_id'],
+                'client_created_at': a.get('client_created_at') or created[a['client_id']],
                 'deal_id': a.get('deal_id'),
                 'from_stage_id': a.get('from_stage_id'),
                 'to_stage_id': a['to_stage_id'],

@@ -702,7 +702,13 @@ def _write_new(session, actor, rows, now, client_ids, projects, agencies, realto
     record_arrivals(
         session,
         [
-            {'client_id': client_id, 'to_stage_id': r.stage_id, 'reason_id': r.reason_id, 'at': record['created_at']}
+            {
+                'client_id': client_id,
+                'client_created_at': record['created_at'],
+                'to_stage_id': r.stage_id,
+                'reason_id': r.reason_id,
+                'at': record['created_at'],
+            }
             for r, client_id, record in zip(rows, ids, records, strict=True)
         ],
         actor_id=actor.id,

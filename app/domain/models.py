@@ -311,13 +311,19 @@ class StageChange(SQLModel, table=True):
     """One arrival of a client (or a deal) in a stage: the funnel counts these, and `seconds` (filled when it
     leaves) is how long it stayed. A client's creation is its arrival in the first stage."""
 
+    # The funnel of 100,000 clients and 500,000 changes must take well under a second: it reads the cohort (by
+    # the client's creation time, copied here: it never changes) from these covering indexes alone, the furthest
+    # stage per client in one ordered pass, and each stage's median stay by walking to the middle of its lengths.
     __table_args__ = (
-        Index('ix_stagechange_client_at', 'client_id', 'at'),
+        Index('ix_stagechange_funnel', 'board', 'client_created_at', 'client_id', 'to_stage_id'),
+        Index('ix_stagechange_stay', 'board', 'to_stage_id', 'seconds', 'client_created_at', 'client_id'),
+        Index('ix_stagechange_client', 'client_id', 'board'),
         Index('ix_stagechange_board_at', 'board', 'at'),
     )
     id: int | None = Field(default=None, primary_key=True)
     board: str = Field(default=Board.clients, max_length=16)
     client_id: int = Field(foreign_key='client.id')
+    client_created_at: datetime
     deal_id: int | None = Field(default=None, foreign_key='deal.id', index=True)
     from_stage_id: int | None = Field(default=None, foreign_key='stage.id')
     to_stage_id: int = Field(foreign_key='stage.id')

@@ -56,7 +56,9 @@ def history(db):
                 .where(StageChange.client_id == client.id, StageChange.to_stage_id == first.id)
                 .values(seconds=hours * 3600)
             )
-        session.execute(update(Client).where(Client.id == old.id).values(created_at=utcnow() - timedelta(days=40)))
+        long_ago = utcnow() - timedelta(days=40)
+        session.execute(update(Client).where(Client.id == old.id).values(created_at=long_ago))
+        session.execute(update(StageChange).where(StageChange.client_id == old.id).values(client_created_at=long_ago))
     return head, anna, boris, c, by
 
 
@@ -145,6 +147,7 @@ def test_the_deals_report_sums_deals_by_stage_and_bookings_and_payments_by_perio
             StageChange(
                 board='deals',
                 client_id=paid.client_id,
+                client_created_at=paid.client_created_at,
                 deal_id=paid.deal_id,
                 to_stage_id=deal_stages['Оплата получена'].id,
             )

@@ -34,6 +34,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('board', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('client_created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('deal_id', sa.Integer(), nullable=True),
     sa.Column('from_stage_id', sa.Integer(), nullable=True),
     sa.Column('to_stage_id', sa.Integer(), nullable=False),
@@ -51,8 +52,10 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('stagechange', schema=None) as batch_op:
         batch_op.create_index('ix_stagechange_board_at', ['board', 'at'], unique=False)
-        batch_op.create_index('ix_stagechange_client_at', ['client_id', 'at'], unique=False)
+        batch_op.create_index('ix_stagechange_client', ['client_id', 'board'], unique=False)
         batch_op.create_index(batch_op.f('ix_stagechange_deal_id'), ['deal_id'], unique=False)
+        batch_op.create_index('ix_stagechange_funnel', ['board', 'client_created_at', 'client_id', 'to_stage_id'], unique=False)
+        batch_op.create_index('ix_stagechange_stay', ['board', 'to_stage_id', 'seconds', 'client_created_at', 'client_id'], unique=False)
 
     with op.batch_alter_table('deal', schema=None) as batch_op:
         batch_op.add_column(sa.Column('unit_id', sa.Integer(), nullable=True))
@@ -72,19 +75,20 @@ def upgrade() -> None:
     # the history so far, as well as it is known: each client arrived in the first stage when created and, if it is
     # elsewhere now, in its current stage when it last moved; each deal in its current stage when booked
     first = "(SELECT id FROM stage WHERE board = 'clients' AND kind = 'working' ORDER BY position, id LIMIT 1)"
-    columns = 'board, client_id, deal_id, from_stage_id, to_stage_id, reason_id, actor_id, at'
+    columns = 'board, client_id, client_created_at, deal_id, from_stage_id, to_stage_id, reason_id, actor_id, at'
     op.execute(
         f"INSERT INTO stagechange ({columns}) "
-        f"SELECT 'clients', id, NULL, NULL, {first}, NULL, creator_id, created_at FROM client"
+        f"SELECT 'clients', id, created_at, NULL, NULL, {first}, NULL, creator_id, created_at FROM client"
     )
     op.execute(
         f"INSERT INTO stagechange ({columns}) "
-        f"SELECT 'clients', id, NULL, {first}, stage_id, closing_reason_id, NULL, stage_changed_at FROM client "
-        f"WHERE stage_id <> {first}"
+        f"SELECT 'clients', id, created_at, NULL, {first}, stage_id, closing_reason_id, NULL, stage_changed_at "
+        f"FROM client WHERE stage_id <> {first}"
     )
     op.execute(
         f"INSERT INTO stagechange ({columns}) "
-        f"SELECT 'deals', client_id, id, NULL, stage_id, closing_reason_id, creator_id, created_at FROM deal"
+        "SELECT 'deals', deal.client_id, client.created_at, deal.id, NULL, deal.stage_id, deal.closing_reason_id, "
+        "deal.creator_id, deal.created_at FROM deal JOIN client ON client.id = deal.client_id"
     )
 
 
@@ -102,8 +106,10 @@ def downgrade() -> None:
         batch_op.drop_column('unit_id')
 
     with op.batch_alter_table('stagechange', schema=None) as batch_op:
+        batch_op.drop_index('ix_stagechange_stay')
+        batch_op.drop_index('ix_stagechange_funnel')
         batch_op.drop_index(batch_op.f('ix_stagechange_deal_id'))
-        batch_op.drop_index('ix_stagechange_client_at')
+        batch_op.drop_index('ix_stagechange_client')
         batch_op.drop_index('ix_stagechange_board_at')
 
     op.drop_table('stagechange')
