@@ -317,7 +317,7 @@ class StageChange(SQLModel, table=True):
     __table_args__ = (
         Index('ix_stagechange_funnel', 'board', 'client_created_at', 'client_id', 'to_stage_id'),
         Index('ix_stagechange_stay', 'board', 'to_stage_id', 'seconds', 'client_created_at', 'client_id'),
-        Index('ix_stagechange_client', 'client_id', 'board'),
+        Index('ix_stagechange_client', 'client_id', 'board', 'to_stage_id', 'seconds'),
         Index('ix_stagechange_board_at', 'board', 'at'),
     )
     id: int | None = Field(default=None, primary_key=True)

@@ -52,7 +52,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('stagechange', schema=None) as batch_op:
         batch_op.create_index('ix_stagechange_board_at', ['board', 'at'], unique=False)
-        batch_op.create_index('ix_stagechange_client', ['client_id', 'board'], unique=False)
+        batch_op.create_index('ix_stagechange_client', ['client_id', 'board', 'to_stage_id', 'seconds'], unique=False)
         batch_op.create_index(batch_op.f('ix_stagechange_deal_id'), ['deal_id'], unique=False)
         batch_op.create_index('ix_stagechange_funnel', ['board', 'client_created_at', 'client_id', 'to_stage_id'], unique=False)
         batch_op.create_index('ix_stagechange_stay', ['board', 'to_stage_id', 'seconds', 'client_created_at', 'client_id'], unique=False)
