@@ -14,7 +14,17 @@ from nicegui import background_tasks, run
 
 from app.domain.clients import client_snapshot
 from app.domain.db import get_database
-from app.domain.events import AccountChanged, ClientChanged, ClientsChanged, SessionEnded, UserSettingsChanged, bus
+from app.domain.deal_board import DealCard, deal_snapshot
+from app.domain.events import (
+    AccountChanged,
+    ClientChanged,
+    ClientsChanged,
+    DealChanged,
+    IncomingCall,
+    SessionEnded,
+    UserSettingsChanged,
+    bus,
+)
 from app.domain.models import User, utcnow
 from app.domain.tasks import tasks_falling_due
 from app.domain.views import ClientCard, TaskView
@@ -39,6 +49,8 @@ class LiveView(Protocol):
 
     def on_tasks_due(self, due: list[TaskView]) -> None: ...
 
+    def on_incoming_call(self, event: IncomingCall) -> None: ...
+
 
 TASK_CHECK_SECONDS = 10
 
@@ -46,6 +58,12 @@ TASK_CHECK_SECONDS = 10
 def _tasks_due(since: datetime, until: datetime) -> list[TaskView]:
     with get_database().read() as session:
         return tasks_falling_due(session, since=since, until=until)
+
+
+def _read_deal_snapshot(deal_id: int, actor_id: int | None) -> tuple[DealCard | None, str]:
+    with get_database().read() as session:
+        actor = session.get(User, actor_id) if actor_id else None
+        return deal_snapshot(session, deal_id), actor.name if actor else ''
 
 
 def _read_snapshot(client_id: int, actor_id: int | None) -> tuple[ClientCard | None, str]:
@@ -116,6 +134,15 @@ class LiveHub:
     async def _dispatch(self, event, seq: int) -> None:
         if not self.views:  # nobody has a screen open: nothing to read or show
             return
+        if isinstance(event, IncomingCall):  # each view decides whether it is the responsible's and may see it
+            for view in list(self.views):
+                handler = getattr(view, 'on_incoming_call', None)
+                try:
+                    if handler is not None:
+                        handler(event)
+                except Exception:  # a tab that went away must not keep the call from the others
+                    log.exception('incoming call failed for a view')
+            return
         if isinstance(event, SessionEnded):
             for view in list(self.views):
                 view.on_session_ended(event)
@@ -131,6 +158,17 @@ class LiveHub:
         if isinstance(event, UserSettingsChanged):
             for view in list(self.views):
                 view.on_settings_changed(event)
+            return
+        if isinstance(event, DealChanged):
+            # only deals boards follow deals: views without `on_deal_changed` (the clients screens) skip it
+            followers = [view for view in list(self.views) if hasattr(view, 'on_deal_changed')]
+            if followers:
+                deal, actor_name = await run.io_bound(_read_deal_snapshot, event.deal_id, event.actor_id)
+                for view in followers:
+                    try:
+                        view.on_deal_changed(event, deal, actor_name, seq)
+                    except Exception:  # a tab that went away mid-update must not stop the others
+                        log.exception('live deal update failed for a view')
             return
         snapshot, actor_name = await run.io_bound(_read_snapshot, event.client_id, event.actor_id)
         for view in list(self.views):

@@ -16,7 +16,21 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
-from app.domain import bulk, clients, deals, export_schemas, exporting, feed, importing, leads, reference, tasks, users
+from app.domain import (
+    bulk,
+    clients,
+    deals,
+    export_schemas,
+    exporting,
+    feed,
+    importing,
+    leads,
+    reference,
+    requests_list,
+    tasks,
+    units,
+    users,
+)
 from app.domain.bulk import BulkResult, Selection
 from app.domain.db import get_database
 from app.domain.errors import (
@@ -32,6 +46,8 @@ from app.domain.export_schemas import SchemaView
 from app.domain.filters import ClientFilter
 from app.domain.models import Board, TaskType, TouchType
 from app.domain.permissions import ensure_may_import
+from app.domain.requests_list import RequestFilter, RequestPage
+from app.domain.units import UnitView
 from app.domain.views import ClientDetail, ClientPage, LeadResult, StageView, TaskView, UserView
 from app.i18n import DEFAULT_LOCALE, LOCALES
 
@@ -188,8 +204,9 @@ class TaskIn(BaseModel):
 
 class BookingIn(BaseModel):
     project_id: int | None = None
-    unit: str = ''
-    amount: float
+    unit_id: int | None = Field(None, description='a free object of the catalogue; it becomes booked')
+    unit: str = Field('', description='free-text object, when no `unit_id` is given')
+    amount: float | None = Field(None, description="defaults to the object's price when `unit_id` is given")
     version: int | None = None
 
 
@@ -286,6 +303,45 @@ def get_clients(
     return _read(clients.list_clients, token, flt=flt, sort=sort, descending=descending, limit=limit, offset=offset)
 
 
+def request_filter(
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    channel_id: Annotated[list[int] | None, Query(description='requests through any of these channels')] = None,
+    project_id: Annotated[list[int] | None, Query()] = None,
+    touch_type: Literal['any', 'request', 'call'] = 'any',
+    source: Literal['any', 'manual', 'integration', 'import'] = 'any',
+    responsible_id: Annotated[list[int] | None, Query(description='the responsible of the request’s client')] = None,
+    q: Annotated[str | None, Query(description='any part of the client’s name, or 4+ consecutive phone digits')] = None,
+) -> RequestFilter:
+    """The requests screen's filter from query parameters."""
+    return RequestFilter(
+        created_from=created_from,
+        created_to=created_to,
+        channel_ids=channel_id or [],
+        project_ids=project_id or [],
+        touch_type=touch_type,
+        source=source,
+        responsible_ids=responsible_id or [],
+        search=q or '',
+    )
+
+
+@api.get('/requests', response_model=RequestPage, tags=['leads'])
+def get_requests(
+    token: Token,
+    flt: Annotated[RequestFilter, Depends(request_filter)],
+    sort: Literal['created_at', 'client', 'touch_type', 'source'] = 'created_at',
+    descending: bool = True,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> RequestPage:
+    """Every request (incoming contact) of the clients the caller may see, matching the requests screen's filters,
+    with the exact total."""
+    return _read(
+        requests_list.list_requests, token, flt=flt, sort=sort, descending=descending, limit=limit, offset=offset
+    )
+
+
 # bulk routes come before /clients/{client_id}/…, which would otherwise take «bulk» for an id
 @api.post('/clients/bulk/assign', response_model=BulkResult, tags=['bulk'])
 def bulk_assign(body: BulkAssignIn, token: Token) -> BulkResult:
@@ -367,6 +423,7 @@ def book(client_id: int, body: BookingIn, token: Token) -> ClientDetail:
         project_id=body.project_id,
         unit=body.unit,
         amount=body.amount,
+        unit_id=body.unit_id,
         expected_version=body.version,
     )
 
@@ -410,6 +467,12 @@ def get_projects(token: Token) -> list[RefOut]:
         for p in _read(reference.projects, token, as_actor=False)
         if p.active
     ]
+
+
+@api.get('/units/free', response_model=list[UnitView], tags=['reference'])
+def get_free_units(token: Token, project_id: int | None = None) -> list[UnitView]:
+    """The free objects a booking may take (`unit_id` of /clients/{id}/book)."""
+    return _read(units.free_units, token, project_id=project_id)
 
 
 XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'

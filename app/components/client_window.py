@@ -1,16 +1,27 @@
 """The client window: every field, the feed, tasks, requests, deals and the stage actions of one client."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from nicegui import ui
 
+from app.domain.units import UnitView
 from app.domain.views import ClientDetail, CustomFieldView, FormChoices, StageView
 
 from .dialogs import ask_booking, ask_move
 from .locale import TIMEZONE, current_locale, format_datetime, tr
 
 TASK_TYPES = ('call', 'meeting', 'showing', 'other')
+
+
+@dataclass
+class _Call:
+    """An incoming call shown in the window: its outcome is a comment by the viewer written after it came in."""
+
+    phone: str
+    seen_feed: frozenset[int]  # the feed entries already there when the call came in
+    resolved: bool = False
 
 
 class ClientActions(Protocol):
@@ -24,7 +35,10 @@ class ClientActions(Protocol):
     async def complete_task(self, task_id: int) -> ClientDetail | None: ...
     async def move(self, stage_id: int, reason_id: int | None) -> ClientDetail | None: ...
     async def reopen(self) -> ClientDetail | None: ...
-    async def book(self, project_id: int | None, unit: str, amount: float) -> ClientDetail | None: ...
+    async def book(
+        self, project_id: int | None, unit: str, amount: float, unit_id: int | None = None
+    ) -> ClientDetail | None: ...
+    async def free_units(self, project_id: int | None) -> list[UnitView] | None: ...
     async def assign(self, user_id: int) -> ClientDetail | None: ...
 
 
@@ -40,18 +54,69 @@ class ClientWindow:
         self.detail: ClientDetail | None = None
         self.pending: ClientDetail | None = None
         self.dirty = False
+        self.call: _Call | None = None
+        self.comment_box: ui.textarea | None = None
         self.dialog = ui.dialog().props('maximized=false').mark('client-window')
         with self.dialog, ui.card().classes('vk-window q-pa-none'):
             self.body = ui.column().classes('w-full gap-0')
+        self.dialog.on_value_change(lambda e: None if e.value else self._end_call())
+        self.dialog.on('shake', self._refuse_close)  # Escape or a click outside while a call waits for its outcome
 
     @property
     def client_id(self) -> int | None:
         return self.detail.id if self.detail and self.dialog.value else None
 
+    @property
+    def in_call(self) -> bool:
+        """A call's outcome is still to be written: until then the window cannot be closed."""
+        return self.call is not None and not self.call.resolved
+
     def open(self, detail: ClientDetail) -> None:
+        if self.in_call and detail.id != self.detail.id:
+            self._refuse_close()
+            return
         self.dirty = False
         self.show(detail)
         self.dialog.open()
+
+    def open_call(self, detail: ClientDetail, *, phone: str) -> None:
+        """An incoming call: the client's history in front of the manager, who writes the call's outcome (a comment)
+        before the window may be closed. A repeated call of a client still waiting for its outcome keeps waiting."""
+        if not (self.in_call and self.detail.id == detail.id):
+            self.call = _Call(phone=phone, seen_feed=frozenset(e.id for e in detail.feed))
+        self.dialog.props('persistent')
+        self.dirty = False
+        self.show(detail)
+        self.dialog.open()
+
+    def request_close(self) -> None:
+        """The close button: refused while a call waits for its outcome."""
+        if self.in_call:
+            self._refuse_close()
+        else:
+            self.dialog.close()
+
+    def _refuse_close(self) -> None:
+        if not self.in_call:
+            return
+        ui.notify(tr('call.outcome_required'), type='warning', position='center')
+        if self.comment_box is not None:
+            self.comment_box.run_method('focus')
+
+    def _end_call(self) -> None:
+        self.call = None
+        self.dialog.props(remove='persistent')
+
+    def _check_call(self, detail: ClientDetail) -> None:
+        """The call's outcome is in once the viewer commented after the call came in (here or in another tab)."""
+        if not self.in_call or detail.id != self.detail.id:
+            return
+        if any(
+            e.kind == 'comment' and e.author_id == self.viewer_id and e.id not in self.call.seen_feed
+            for e in detail.feed
+        ):
+            self.call.resolved = True
+            self.dialog.props(remove='persistent')
 
     def show(self, detail: ClientDetail, changed_by: str = '', live: bool = False) -> None:
         """Render the client. A live change never wipes what the user is typing: the window then says who
@@ -65,6 +130,7 @@ class ClientWindow:
         self.dirty = False
         self.pending = None
         self.detail = detail
+        self._check_call(detail)
         self.body.clear()
         with self.body:
             self._render(detail)
@@ -77,7 +143,12 @@ class ClientWindow:
                 ui.badge(stage.name).style(f'background: {stage.color}').classes('q-pa-xs')
             if d.closing_reason:
                 ui.label(d.closing_reason.name).classes('text-caption text-grey-8')
-            ui.button(icon='close', on_click=self.dialog.close).props('flat round dense').mark('window-close')
+            ui.button(icon='close', on_click=self.request_close).props('flat round dense').mark('window-close')
+        if self.call is not None:
+            with ui.row().classes('vk-call-banner w-full items-center no-wrap q-px-md q-py-xs').mark('call-banner'):
+                ui.icon('phone_in_talk')
+                ui.label(tr('call.incoming', phone=self.call.phone)).classes('text-weight-medium')
+                ui.label(tr('call.outcome_saved') if self.call.resolved else tr('call.outcome_hint')).classes('col')
         with ui.row().classes('vk-banner w-full items-center no-wrap q-px-md q-py-xs') as self.banner:
             self.banner_text = ui.label('').classes('col')
             ui.button(tr('client.show_fresh'), on_click=lambda: self.show(self.pending or self.detail)).props(
@@ -240,10 +311,10 @@ class ClientWindow:
                     self._render_tasks(d)
                 with ui.tab_panel(requests_tab).classes('q-pa-none'):
                     for r in d.requests:
-                        with ui.column().classes('vk-feed-item w-full gap-0'):
+                        with ui.column().classes('vk-feed-item w-full gap-0').mark(f'request-{r.id}'):
                             ui.label(
                                 f'{format_datetime(r.created_at)} · {r.channel.name if r.channel else ""} · '
-                                f'{tr("touch." + r.touch_type)}'
+                                f'{tr("touch." + r.touch_type)} · {tr("method." + r.source)}'
                             ).classes('text-caption text-grey-7')
                             ui.label(' '.join(p for p in (r.name, r.phone, r.project.name if r.project else '') if p))
                             if r.comment:
@@ -251,16 +322,22 @@ class ClientWindow:
                 with ui.tab_panel(deals_tab).classes('q-pa-none'):
                     for deal in d.deals:
                         project = deal.project.name if deal.project else ''
-                        ui.label(
-                            f'{format_datetime(deal.created_at)} · {project} {deal.unit} · '
-                            f'{deal.amount:,.0f} ₽'.replace(',', ' ')
-                        ).classes('vk-feed-item w-full')
+                        with ui.row().classes('vk-feed-item w-full items-center no-wrap gap-2'):
+                            ui.label(
+                                f'{format_datetime(deal.created_at)} · {project} {deal.unit} · '
+                                f'{deal.amount:,.0f} ₽'.replace(',', ' ')
+                            ).classes('col')
+                            ui.link(tr('deals.open_deal'), f'/deals?deal={deal.id}').mark(f'open-deal-{deal.id}')
 
     def _render_feed(self, d: ClientDetail) -> None:
         locale = current_locale()
         with ui.row().classes('w-full no-wrap items-end gap-2'):
             box = ui.textarea(tr('client.comment')).classes('col').props('dense outlined autogrow').mark('comment-box')
             box.on_value_change(self._mark_dirty)
+            self.comment_box = box
+            if self.in_call:
+                box.props('autofocus')
+                box.props['label'] = tr('call.outcome_label')
 
             async def send() -> None:
                 if (box.value or '').strip():
@@ -342,7 +419,11 @@ class ClientWindow:
         await self._run(self.actions.move(*answer))
 
     async def _ask_booking(self) -> None:
-        booking = await ask_booking(self.choices.projects, self.detail.project.id if self.detail.project else None)
+        booking = await ask_booking(
+            self.choices.projects,
+            self.detail.project.id if self.detail.project else None,
+            load_units=self.actions.free_units,
+        )
         if booking is not None:
             await self._run(self.actions.book(**booking))
 

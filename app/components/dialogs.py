@@ -4,6 +4,7 @@ from collections.abc import Awaitable, Callable
 
 from nicegui import ui
 
+from app.domain.units import UnitView
 from app.domain.views import ClientPage, RefView, StageView
 
 from .locale import format_date, tr
@@ -28,23 +29,75 @@ async def pick_reason(stage: StageView) -> int | None:
     return result
 
 
-async def ask_booking(projects: list[RefView], project_id: int | None) -> dict | None:
-    """The property object and amount of a booking."""
+LoadUnits = Callable[[int | None], Awaitable[list[UnitView] | None]]
+
+
+def unit_option(unit: UnitView, *, with_project: bool = False) -> str:
+    """How a free object reads in the booking dialog: «кв. 45 · 54.3 м² · 7 500 000 ₽»."""
+    parts = [f'{unit.project_abbreviation} {unit.label}' if with_project and unit.project_abbreviation else unit.label]
+    if unit.area:
+        parts.append(tr('booking.area', area=f'{unit.area:g}'))
+    if unit.price:
+        parts.append(tr('booking.price', price=f'{unit.price:,.0f}'.replace(',', ' ')))
+    return ' · '.join(parts)
+
+
+async def ask_booking(
+    projects: list[RefView], project_id: int | None, *, load_units: LoadUnits | None = None
+) -> dict | None:
+    """The property object and amount of a booking: a free object of the chosen project (its price fills the
+    amount), or, when none is chosen, an object typed by hand. `load_units` gives the free objects of a project
+    (of all projects for None)."""
+    free: dict[int, UnitView] = {}
     with ui.dialog() as dialog, ui.card().classes('w-96'):
         ui.label(tr('booking.title')).classes('text-h6')
-        project = ui.select(
-            {p.id: p.name for p in projects}, value=project_id, label=tr('booking.project'), clearable=True
-        ).classes('w-full')
+        project = (
+            ui.select({p.id: p.name for p in projects}, value=project_id, label=tr('booking.project'), clearable=True)
+            .classes('w-full')
+            .mark('booking-project')
+        )
+        choice = ui.select({}, label=tr('booking.object'), clearable=True).classes('w-full').mark('booking-object')
+        choice.set_visibility(load_units is not None)
         unit = ui.input(tr('booking.unit')).classes('w-full').mark('booking-unit')
         amount = ui.number(tr('booking.amount'), min=0, format='%.0f').classes('w-full').mark('booking-amount')
+
+        async def load() -> None:
+            if load_units is None:
+                return
+            units = await load_units(project.value) or []
+            free.clear()
+            free.update((u.id, u) for u in units)
+            choice.set_options({u.id: unit_option(u, with_project=project.value is None) for u in units}, value=None)
+            if units:
+                choice.props(remove='hint')
+            else:
+                choice.props(f'hint="{tr("booking.no_free_units")}"')
+
+        def chosen() -> None:
+            picked = free.get(choice.value)
+            unit.set_visibility(picked is None)
+            if picked is not None and picked.price:
+                amount.value = picked.price
+
+        project.on_value_change(load)
+        choice.on_value_change(chosen)
 
         def submit() -> None:
             if not amount.value or amount.value <= 0:
                 amount.props('error error-message="' + tr('error.amount') + '"')
                 return
-            dialog.submit({'project_id': project.value, 'unit': unit.value or '', 'amount': amount.value})
+            picked = free.get(choice.value)
+            dialog.submit(
+                {
+                    'project_id': project.value,
+                    'unit': picked.label if picked else unit.value or '',
+                    'amount': amount.value,
+                    'unit_id': picked.id if picked else None,
+                }
+            )
 
         _buttons(dialog, submit, tr('booking.title'))
+    await load()
     result = await dialog
     dialog.delete()
     return result

@@ -31,9 +31,13 @@ class AppHeader:
         self.on_tasks = on_tasks
         with ui.header().classes('vk-header items-center no-wrap q-px-md q-py-xs gap-3'):
             ui.label(tr('app.title')).classes('text-h6 text-weight-bold')
-            pages = [('nav.board', '/'), ('nav.table', '/table'), ('nav.reports', '/reports')] + (
-                [('nav.settings', '/settings')] if is_admin else []
-            )
+            pages = [
+                ('nav.board', '/'),
+                ('nav.deals', '/deals'),
+                ('nav.table', '/table'),
+                ('nav.requests', '/requests'),
+                ('nav.reports', '/reports'),
+            ] + ([('nav.settings', '/settings')] if is_admin else [])
             for key, path in pages:
                 link = ui.link(tr(key), path).classes('vk-nav' + (' vk-nav-active' if key == active else ''))
                 link.mark(key)

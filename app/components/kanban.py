@@ -24,9 +24,14 @@ class KanbanColumn(ui.column):
         on_drop: Callable[[SortableEventArguments], None],
         on_more: Callable[['KanbanColumn'], None],
         card_factory: Callable[[CardData], ClientCard],
+        card_type: type[ui.element] = ClientCard,
+        group: str = DRAG_GROUP,
+        empty_text: str = 'board.empty',
     ) -> None:
+        """`card_type`, `group` and `empty_text` let another board (deals) reuse the column with its own cards."""
         super().__init__()
         self.stage = stage
+        self.card_type = card_type
         self.total = 0
         self.loading = False
         # the column's order for cards placed live (the board sets it from the user's view settings)
@@ -43,15 +48,17 @@ class KanbanColumn(ui.column):
                 ui.row().classes('vk-column-head items-center no-wrap w-full').style(f'border-top-color: {stage.color}')
             ):
                 ui.label(stage.name).classes('vk-column-title ellipsis col')
+                self.sum_label = ui.label('').classes('vk-column-sum text-caption').mark(f'sum-{stage.id}')
+                self.sum_label.set_visibility(False)
                 self.counter = ui.badge('0', color='grey-3', text_color='grey-9').mark(f'count-{stage.id}')
             with ui.scroll_area(on_scroll=self._on_scroll).classes('vk-column-body col') as self.scroll:
                 self.cards = ui.column().classes('vk-cards w-full gap-2').props(f'data-stage={stage.id}')
                 self.cards.make_sortable(
                     {'sort': False, 'filter': '.no-drag', 'preventOnFilter': False},
-                    group=DRAG_GROUP,
+                    group=group,
                     on_end=on_drop,
                 )
-                self.empty = ui.label(tr('board.empty')).classes('text-grey-6 text-caption q-pa-sm')
+                self.empty = ui.label(tr(empty_text)).classes('text-grey-6 text-caption q-pa-sm')
                 self.more = ui.button(tr('board.more'), on_click=lambda: on_more(self)).props('flat dense no-caps')
                 self.more.classes('w-full text-grey-8').mark(f'more-{stage.id}')
         self._on_more = on_more
@@ -61,12 +68,17 @@ class KanbanColumn(ui.column):
             self._on_more(self)
 
     def card_elements(self) -> list[ClientCard]:
-        return [child for child in self.cards if isinstance(child, ClientCard)]
+        return [child for child in self.cards if isinstance(child, self.card_type)]
 
     def set_total(self, total: int) -> None:
         self.total = max(0, total)
         self.counter.set_text(str(self.total))
         self.refresh_footer()
+
+    def set_sum(self, text: str) -> None:
+        """A board that sums its cards (deals: the amounts) shows the sum next to the count."""
+        self.sum_label.set_text(text)
+        self.sum_label.set_visibility(bool(text))
 
     def refresh_footer(self) -> None:
         shown = len(self.card_elements())
@@ -102,6 +114,7 @@ class ClosingZone(ui.column):
         *,
         on_drop: Callable[[SortableEventArguments], None],
         on_open: Callable[[StageView], None],
+        group: str = DRAG_GROUP,
     ) -> None:
         super().__init__()
         self.stage = stage
@@ -110,13 +123,19 @@ class ClosingZone(ui.column):
         with self:
             with ui.row().classes('items-center no-wrap w-full q-px-sm'):
                 ui.label(stage.name).classes('text-weight-medium ellipsis col')
-                self.counter = ui.badge('0', color='white', text_color='grey-9')
+                self.sum_label = ui.label('').classes('vk-column-sum text-caption').mark(f'sum-{stage.id}')
+                self.sum_label.set_visibility(False)
+                self.counter = ui.badge('0', color='white', text_color='grey-9').mark(f'count-{stage.id}')
                 ui.button(icon='open_in_full', on_click=lambda: on_open(stage)).props('flat dense round size=sm').mark(
                     f'browse-{stage.id}'
                 )
             ui.label(tr('board.closing_hint')).classes('vk-closing-hint text-caption text-grey-6 q-px-sm')
             self.cards = ui.row().classes('vk-closing-drop w-full').props(f'data-stage={stage.id}')
-            self.cards.make_sortable({'sort': False}, group=DRAG_GROUP, on_end=on_drop)
+            self.cards.make_sortable({'sort': False}, group=group, on_end=on_drop)
 
     def set_total(self, total: int) -> None:
         self.counter.set_text(str(max(0, total)))
+
+    def set_sum(self, text: str) -> None:
+        self.sum_label.set_text(text)
+        self.sum_label.set_visibility(bool(text))

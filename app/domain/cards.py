@@ -237,6 +237,7 @@ def build_detail(session, actor: Actor, client: Client) -> ClientDetail:
                 client_id=d.client_id,
                 project=project_ref(d.project_id),
                 unit=d.unit,
+                unit_id=d.unit_id,
                 amount=d.amount,
                 stage_id=d.stage_id,
                 responsible_id=d.responsible_id,

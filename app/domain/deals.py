@@ -2,8 +2,10 @@
 
 import math
 
+from . import units
 from .cards import build_detail
 from .clients import apply_stage, load_for_change
+from .deal_board import announce_deal
 from .errors import InvalidInput
 from .feed import touch_client, write_system_entry
 from .history import record_arrival
@@ -19,13 +21,23 @@ def book_client(
     actor: Actor,
     client_id: int,
     project_id: int | None,
-    unit: str,
-    amount: float,
+    unit: str = '',
+    amount: float | None = None,
+    unit_id: int | None = None,
     expected_version: int | None = None,
 ) -> ClientDetail:
     """Put a booking: the deal lands on the deals kanban, the client on «Бронь поставлена».
-    A client already there (a returning buyer) simply gets another deal."""
+    A client already there (a returning buyer) simply gets another deal. With `unit_id` the booking takes that
+    free object of the catalogue (its project and price are the defaults); without it `unit` is free text."""
     client = load_for_change(session, actor, client_id, expected_version)
+    taken = units.book_unit(session, unit_id) if unit_id is not None else None
+    if taken is not None:
+        if project_id is not None and taken.project_id is not None and project_id != taken.project_id:
+            raise InvalidInput('error.unit_other_project', unit=taken.label)
+        project_id = taken.project_id if taken.project_id is not None else project_id
+        if amount is None or amount == '':
+            amount = taken.price
+        unit = taken.label
     try:
         amount = float(amount)
     except (TypeError, ValueError):
@@ -40,6 +52,7 @@ def book_client(
     deal = Deal(
         client_id=client.id,
         project_id=project.id if project else None,
+        unit_id=taken.id if taken else None,
         unit=(unit or '').strip(),
         amount=amount,
         stage_id=first_working_stage(session, Board.deals).id,
@@ -49,8 +62,9 @@ def book_client(
     session.add(deal)
     session.flush()
     record_arrival(session, client_id=client.id, deal_id=deal.id, to_stage_id=deal.stage_id, actor_id=actor.id)
+    announce_deal(session, deal, actor, 'created')
     label = ' '.join(part for part in (project.abbreviation if project else '', deal.unit) if part) or '—'
-    write_system_entry(
+    booked = write_system_entry(
         session,
         client,
         kind=FeedKind.deal_created,
@@ -59,6 +73,7 @@ def book_client(
         object=label,
         amount=f'{amount:,.0f}'.replace(',', ' '),
     )
+    booked.deal_id = deal.id  # the deal's own feed starts with its booking
     if source.id != success.id:
         apply_stage(session, client, actor, success, None, 'feed.stage')
     else:

@@ -31,6 +31,22 @@ class ClientChanged:
 
 
 @dataclass(frozen=True)
+class DealChanged:
+    """A deal was moved, reopened or got a comment: open deals boards re-read that one deal."""
+
+    deal_id: int
+    client_id: int
+    stage_id: int
+    actor_id: int | None
+    what: str
+    previous_stage_id: int | None = None
+    responsible_id: int | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class ClientsChanged:
     """A bulk action changed many clients at once: viewers reload what they show instead of card by card."""
 
@@ -75,7 +91,22 @@ class SessionEnded:
         return asdict(self)
 
 
-Event = ClientChanged | ClientsChanged | UserSettingsChanged | AccountChanged | SessionEnded
+@dataclass(frozen=True)
+class IncomingCall:
+    """Telephony reported a call of a client: the responsible's open tabs show that client at once."""
+
+    client_id: int
+    responsible_id: int
+    request_id: int
+    phone: str  # E.164; shown only in the responsible's tabs, who may see the client
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+Event = (
+    ClientChanged | DealChanged | ClientsChanged | UserSettingsChanged | AccountChanged | SessionEnded | IncomingCall
+)
 Subscriber = Callable[[Event], None]
 
 

@@ -85,6 +85,27 @@ def _minute_end(moment: datetime) -> datetime:
     return as_utc(moment).replace(second=59, microsecond=999999)
 
 
+def period_conditions(column, start: datetime | None, end: datetime | None) -> list:
+    """A period "to the minute" on a datetime column: from the start's minute through the whole end minute."""
+    conditions = []
+    if start is not None:
+        conditions.append(column >= as_utc(start).replace(second=0, microsecond=0))
+    if end is not None:
+        conditions.append(column <= _minute_end(end))
+    return conditions
+
+
+def search_condition(text: str | None):
+    """The clients a search text finds: 4+ digits look in the phones, anything else in the name (None: no text)."""
+    text = (text or '').strip()
+    if not text:
+        return None
+    digits = phone_digits_query(text)
+    if digits:  # names hold no digits: a digits-only search is a phone search
+        return Client.id.in_(select(ClientPhone.client_id).where(ClientPhone.number.contains(digits)))
+    return Client.name_folded.contains(fold(text), autoescape=True)
+
+
 def filter_conditions(flt: ClientFilter, *, actor: Actor, working_stage_ids: list[int] | None) -> list:
     """The WHERE conditions of a filter (visibility is added separately, by `filtered_query`)."""
     conditions = []
@@ -125,13 +146,9 @@ def filter_conditions(flt: ClientFilter, *, actor: Actor, working_stage_ids: lis
         conditions.append(Client.last_comment_at >= as_utc(flt.last_comment_from).replace(second=0, microsecond=0))
     if flt.last_comment_to is not None:
         conditions.append(Client.last_comment_at <= _minute_end(flt.last_comment_to))
-    text = (flt.search or '').strip()
-    if text:
-        digits = phone_digits_query(text)
-        if digits:  # names hold no digits: a digits-only search is a phone search
-            conditions.append(Client.id.in_(select(ClientPhone.client_id).where(ClientPhone.number.contains(digits))))
-        else:
-            conditions.append(Client.name_folded.contains(fold(text), autoescape=True))
+    search = search_condition(flt.search)
+    if search is not None:
+        conditions.append(search)
     return conditions
 
 

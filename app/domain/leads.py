@@ -5,6 +5,7 @@ from sqlmodel import select
 
 from .clients import apply_stage, find_client_by_phone, insert_client
 from .errors import InvalidInput
+from .events import IncomingCall, queue_event
 from .feed import lock_client, touch_client, write_system_entry
 from .models import AccountSetting, Channel, Client, CreationMethod, FeedKind, Request, Role, Stage, TouchType, User
 from .permissions import Actor, can_see_client, can_see_clients_of, ensure_active
@@ -53,7 +54,18 @@ def _responsible_for_new_lead(session, owner: Actor) -> int:
     return owner.id
 
 
-def _attach(session, actor: Actor, client: Client, request: Request, channel: Channel) -> LeadResult:
+def _announce_call(session, request: Request, responsible_id: int, number: str) -> None:
+    """A call opens the client in its responsible's tabs once the request is committed (never before)."""
+    if request.touch_type == TouchType.call:
+        queue_event(
+            session,
+            IncomingCall(
+                client_id=request.client_id, responsible_id=responsible_id, request_id=request.id, phone=number
+            ),
+        )
+
+
+def _attach(session, actor: Actor, client: Client, request: Request, channel: Channel, number: str) -> LeadResult:
     client = lock_client(session, client.id)
     request.client_id = client.id
     session.add(request)
@@ -69,6 +81,7 @@ def _attach(session, actor: Actor, client: Client, request: Request, channel: Ch
     else:
         touch_client(session, client, actor, 'request')
     session.flush()
+    _announce_call(session, request, client.responsible_id, number)
     visible = can_see_client(actor, client)
     return LeadResult(
         status='attached', client_id=client.id if visible else None, request_id=request.id if visible else None
@@ -116,7 +129,7 @@ def receive_lead(
     )
     existing = find_client_by_phone(session, number.number)
     if existing is not None:
-        return _attach(session, actor, existing, request, chosen_channel)
+        return _attach(session, actor, existing, request, chosen_channel, number.number)
     responsible_id = _responsible_for_new_lead(session, actor)
     try:
         client_id = insert_client(
@@ -132,10 +145,13 @@ def receive_lead(
         )
     except IntegrityError:
         # the same person came in through another door at the same instant: theirs is the client
-        return _attach(session, actor, find_client_by_phone(session, number.number), request, chosen_channel)
+        return _attach(
+            session, actor, find_client_by_phone(session, number.number), request, chosen_channel, number.number
+        )
     request.client_id = client_id
     session.add(request)
     session.flush()
+    _announce_call(session, request, responsible_id, number.number)
     visible = can_see_clients_of(actor, responsible_id)
     return LeadResult(
         status='created', client_id=client_id if visible else None, request_id=request.id if visible else None

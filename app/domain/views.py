@@ -161,6 +161,7 @@ class DealView(BaseModel):
     stage_id: int
     responsible_id: int
     created_at: datetime
+    unit_id: int | None = None
 
 
 class ClientDetail(ClientCard):

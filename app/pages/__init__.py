@@ -2,11 +2,13 @@
 
 
 def register() -> None:
-    from . import board, import_page, login, reports, settings, table
+    from . import board, deals, import_page, login, reports, requests, settings, table
 
     login.register()
     board.register()
+    deals.register()
     table.register()
+    requests.register()
     import_page.register()
     reports.register()
     settings.register()

@@ -201,7 +201,9 @@ class Board(Screen):
     async def move(self, data: CardData, stage: StageView, reason_id: int | None = None) -> ClientDetail | None:
         """Ask what the stage needs (a reason, a booking), then move; None when cancelled or refused."""
         if stage.kind == 'success':
-            booking = await ask_booking(self.choices.projects, data.project.id if data.project else None)
+            booking = await ask_booking(
+                self.choices.projects, data.project.id if data.project else None, load_units=self.free_units
+            )
             if booking is None:
                 return None
             return await self.call(deals.book_client, client_id=data.id, expected_version=data.version, **booking)

@@ -16,12 +16,32 @@ from app.components.header import AppHeader
 from app.components.locale import remember_locale, tr
 from app.components.progress import WorkerProgress
 from app.components.view_settings_dialog import edit_view_settings
-from app.domain import clients, deals, export_schemas, exporting, feed, filters, reference, tasks, users, view_settings
+from app.domain import (
+    clients,
+    deals,
+    export_schemas,
+    exporting,
+    feed,
+    filters,
+    reference,
+    tasks,
+    units,
+    users,
+    view_settings,
+)
 from app.domain.db import get_database
-from app.domain.events import AccountChanged, ClientChanged, ClientsChanged, SessionEnded, UserSettingsChanged
+from app.domain.events import (
+    AccountChanged,
+    ClientChanged,
+    ClientsChanged,
+    IncomingCall,
+    SessionEnded,
+    UserSettingsChanged,
+)
 from app.domain.export_schemas import SchemaView
 from app.domain.filters import ClientFilter
-from app.domain.permissions import Actor, acts_on_all_clients, may_export, may_import
+from app.domain.permissions import Actor, acts_on_all_clients, can_see_clients_of, may_export, may_import
+from app.domain.units import UnitView
 from app.domain.views import ClientCard as CardData
 from app.domain.views import ClientDetail, FormChoices, StageView, TaskView
 from app.live import hub
@@ -108,10 +128,21 @@ class WindowActions:
     async def reopen(self) -> ClientDetail | None:
         return await self.screen.call(clients.reopen_client, client_id=self.client_id)
 
-    async def book(self, project_id: int | None, unit: str, amount: float) -> ClientDetail | None:
+    async def book(
+        self, project_id: int | None, unit: str, amount: float, unit_id: int | None = None
+    ) -> ClientDetail | None:
         return await self.screen.call(
-            deals.book_client, client_id=self.client_id, project_id=project_id, unit=unit, amount=amount
+            deals.book_client,
+            client_id=self.client_id,
+            project_id=project_id,
+            unit=unit,
+            amount=amount,
+            unit_id=unit_id,
         )
+
+    async def free_units(self, project_id: int | None) -> list[UnitView] | None:
+        """The free objects the booking dialog offers."""
+        return await self.screen.free_units(project_id)
 
     async def assign(self, user_id: int) -> ClientDetail | None:
         fresh = await self.screen.call(clients.assign_client, client_id=self.client_id, responsible_id=user_id)
@@ -143,6 +174,10 @@ class Screen:
         with self.client:
             return await read(service, key=self.key, **arguments)
 
+    async def free_units(self, project_id: int | None) -> list[UnitView] | None:
+        """The free objects a booking may take, of one project or of all (the booking dialog's list)."""
+        return await self.read(units.free_units, project_id=project_id)
+
     def build_frame(self) -> None:
         self.header = AppHeader(
             user_name=self.actor.name,
@@ -163,6 +198,8 @@ class Screen:
         self.window.dialog.on_value_change(
             lambda e: self._reload_tab() if not e.value and self.reload_after_window else None
         )
+        self.calls_waiting: list[IncomingCall] = []
+        self.window.dialog.on_value_change(lambda e: None if e.value else self._next_call())
         hub.add(self)
         self.client.on_delete(lambda: hub.remove(self))
         ui.timer(60, self.check_session)
@@ -246,6 +283,34 @@ class Screen:
                     close_button=tr('action.close'),
                 )
             background_tasks.create(self.refresh_counters(), name='refresh-counters')
+
+    def on_incoming_call(self, event: IncomingCall) -> None:
+        """A call of one of this user's clients: its window opens at once and waits for the call's outcome.
+        Tabs of other users ignore it, and so does a user who may no longer see the client."""
+        if event.responsible_id != self.actor.id or not can_see_clients_of(self.actor, event.responsible_id):
+            return
+        if self.client.id not in self.client.instances:
+            hub.remove(self)
+            return
+        with self.client:
+            background_tasks.create(self._take_call(event), name='incoming-call')
+
+    async def _take_call(self, event: IncomingCall) -> None:
+        if self.window.in_call and self.window.detail.id != event.client_id:
+            self.calls_waiting.append(event)  # the call on screen gets its outcome first
+            with self.client:
+                ui.notify(tr('call.waiting', phone=event.phone), type='info')
+            return
+        detail = await self.read(clients.get_client, client_id=event.client_id)
+        if detail is not None:
+            with self.client:
+                self.window.open_call(detail, phone=event.phone)
+
+    def _next_call(self) -> None:
+        """The window was closed: a call that came in meanwhile opens now."""
+        if self.calls_waiting:
+            with self.client:
+                background_tasks.create(self._take_call(self.calls_waiting.pop(0)), name='incoming-call')
 
     async def check_session(self) -> None:
         """Every minute: an expired session goes to the login page; changed rights apply without a reload."""

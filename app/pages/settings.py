@@ -165,12 +165,13 @@ async def build_audit(screen: SettingsScreen) -> None:
 
 def _areas() -> list[tuple[str, Callable]]:
     """The tabs in order; each area module contributes its builder."""
-    from . import settings_export, settings_lists, settings_stages, settings_users
+    from . import settings_export, settings_lists, settings_stages, settings_units, settings_users
 
     return [
         ('users', settings_users.build_users),
         ('stages', settings_stages.build_stages),
         ('lists', settings_lists.build_lists),
+        ('units', settings_units.build_units),
         ('export', settings_export.build_export),
         ('tokens', build_tokens),
         ('audit', build_audit),

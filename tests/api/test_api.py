@@ -103,7 +103,7 @@ def test_lead_for_a_client_the_caller_cannot_see_is_attached_without_details(cli
     assert response.status_code == 201
     assert response.json() == {'status': 'attached', 'client_id': None, 'request_id': None}
     detail = client.get(f'/clients/{created.id}', headers=team['anna'][1]).json()
-    assert len(detail['requests']) == 1
+    assert [r['source'] for r in detail['requests']] == ['integration', 'manual']
 
 
 def test_list_filters_by_stage_search_and_scope(client, db, team):

@@ -113,7 +113,7 @@ def test_lead_for_a_client_the_caller_cannot_see_is_attached_without_revealing_i
     assert result.status == 'attached'
     assert result.client_id is None
     assert result.request_id is None
-    assert len(_detail(db, head, client.id).requests) == 1
+    assert [r.source for r in _detail(db, head, client.id).requests] == ['integration', 'manual']
 
 
 def test_lead_with_new_phone_creates_an_integration_client_for_the_token_owner(db):

@@ -166,7 +166,8 @@ def test_a_phone_known_in_the_database_or_earlier_in_the_file_attaches_a_request
     with db.read() as session:
         assert session.exec(select(func.count()).select_from(Client)).one() == 3
         by_phone = dict(session.exec(select(ClientPhone.number, ClientPhone.client_id)).all())
-        assert session.exec(select(func.count()).where(Request.client_id == existing.id)).one() == 1
+        imported = select(func.count()).where(Request.source == 'import')
+        assert session.exec(imported.where(Request.client_id == existing.id)).one() == 1
         assert session.exec(select(func.count()).where(Request.client_id == by_phone['+79170000002'])).one() == 2
         notes = session.exec(
             select(FeedEntry.text).where(FeedEntry.client_id == existing.id, FeedEntry.kind == 'comment')

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from app.domain import clients
+from app.domain import clients, deal_board, deals
 from app.domain.db import Database
+from app.domain.models import Board
 from app.domain.permissions import Actor
 from app.domain.reference import stage_views
 from app.domain.users import user_by_login
@@ -110,3 +111,40 @@ def test_dragging_a_card_moves_it_and_a_colleague_sees_it_arrive(server, browser
         assert clients.get_client(session, actor=manager, client_id=client.id).stage_id == target.id
     count = colleague.locator(f'.vk-column[data-stage="{target.id}"] .q-badge').inner_text()
     assert count.strip() == '1'
+
+
+def _drag(page, source_selector: str, target_selector: str) -> None:
+    start, end = page.locator(source_selector).bounding_box(), page.locator(target_selector).bounding_box()
+    page.mouse.move(start['x'] + 40, start['y'] + 20)
+    page.mouse.down()
+    page.mouse.move(start['x'] + 60, start['y'] + 40, steps=5)
+    page.mouse.move(end['x'] + end['width'] / 2, end['y'] + 30, steps=20)
+    page.mouse.up()
+
+
+def test_dragging_a_deal_moves_it_and_a_colleague_sees_it_arrive_with_the_sum(server, browser):
+    url, database = server
+    with database.write() as session:
+        manager = Actor.of(user_by_login(session, 'manager1'))
+        client = clients.create_client(session, actor=manager, name='Покупатель Квартиры', phones=['+79125550022'])
+        deals.book_client(session, actor=manager, client_id=client.id, project_id=None, unit='кв. 7', amount=6_400_000)
+        deal = clients.get_client(session, actor=manager, client_id=client.id).deals[0]
+        target = next(s for s in stage_views(session, Board.deals) if s.name == 'Договор подписан')
+    own = logged_in_page(browser, url, 'manager1')
+    colleague = logged_in_page(browser, url, 'head')
+    for page in (own, colleague):
+        page.goto(url + '/deals')
+    card_selector = f'[data-deal-id="{deal.id}"]'
+    arrived_selector = f'.vk-cards[data-stage="{target.id}"] {card_selector}'
+    colleague.wait_for_selector(card_selector, timeout=20000)
+    own.wait_for_selector(card_selector, timeout=20000)
+    assert colleague.locator(arrived_selector).count() == 0
+
+    _drag(own, card_selector, f'.vk-cards[data-stage="{target.id}"]')
+
+    own.wait_for_selector(arrived_selector, timeout=10000)
+    colleague.wait_for_selector(arrived_selector, timeout=10000)
+    with database.read() as session:
+        assert deal_board.get_deal(session, actor=manager, deal_id=deal.id).stage_id == target.id
+    head = colleague.locator(f'.vk-column[data-stage="{target.id}"] .vk-column-head')
+    colleague.wait_for_function('el => el.innerText.includes("6 400 000")', arg=head.element_handle(), timeout=10000)

@@ -27,7 +27,7 @@ async def test_an_admin_creates_a_token_sees_it_once_and_it_is_audited(user: Use
     await user.should_see(marker='nav.settings')
     await open_settings(user)
     pick(user, 'settings-tabs', 'tokens')
-    await user.should_see(marker='token-label')
+    await user.should_see(marker='token-label', retries=100)  # the areas are built one after another
     pick(user, 'token-label', 'Сайт компании')
     user.find(marker='token-create').click()
     await user.should_see(marker='token-value')

@@ -1,0 +1,69 @@
+"""A deal's kanban card: one custom element fed by props, the deals counterpart of ClientCard."""
+
+from collections.abc import Callable
+
+from nicegui import ui
+
+from app.domain.deal_board import DealCard as DealData
+
+from .locale import format_date, format_datetime, tr
+
+
+def format_money(amount: float) -> str:
+    """Roubles as people write them: 7 500 000 ₽."""
+    return tr('deals.sum', amount=f'{amount:,.0f}'.replace(',', ' '))
+
+
+def deal_card_props(card: DealData) -> dict:
+    """What the card shows, already formatted in the reader's language and time zone."""
+    task = card.task
+    return {
+        'id': card.id,
+        'client': card.client_name,
+        'can_act': card.can_act,
+        'object': card.label,
+        'amount': format_money(card.amount),
+        'responsible': card.responsible.name,
+        'created': format_date(card.created_at),
+        'stage_date': format_date(card.stage_changed_at),
+        'dates_title': f'{tr("deals.created")}: {format_date(card.created_at)} · '
+        f'{tr("deals.stage_changed")}: {format_date(card.stage_changed_at)}',
+        'task': f'{format_datetime(task.due_at)} {task.title}' if task else '',
+        'task_overdue': bool(task and task.overdue),
+    }
+
+
+class DealCardElement(ui.element, component='deal_card.js'):
+    """A deal on the board; draggable only when the viewer may act on it (the server checks again)."""
+
+    def __init__(self, card: DealData, *, on_open: Callable[[int], None], on_move: Callable[[int], None]) -> None:
+        super().__init__()
+        self.data = card
+        self._props['flash'] = ''
+        self.show(card)
+        self.mark(f'deal-{card.id}')
+        self.on('open', lambda: on_open(self.data.id))
+        self.on('move', lambda: on_move(self.data.id))
+
+    def show(self, card: DealData, flash: str = '') -> None:
+        """Display new data for the same deal, optionally highlighted with who changed it."""
+        self.data = card
+        self._props['card'] = deal_card_props(card)
+        self._props['flash'] = flash
+        self.update()
+
+    def clear_flash(self) -> None:
+        if not self.is_deleted:
+            self._props['flash'] = ''
+            self.update()
+
+    def _displayed_contents(self, *, only_visible: bool) -> list:
+        props = self._props['card']
+        return [
+            props['client'],
+            props['object'],
+            props['amount'],
+            props['responsible'],
+            props['task'],
+            self._props['flash'],
+        ]

@@ -1,0 +1,84 @@
+"""GET /api/v1/requests: the requests list for an integration, with the screen's filters and visibility."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.api.v1 import api
+from app.domain import users
+from tests.factories import make_client, make_user
+
+
+@pytest.fixture
+def client():
+    with TestClient(api) as test_client:
+        yield test_client
+
+
+def _headers(db, login: str) -> dict:
+    with db.write() as session:
+        return {'Authorization': f'Bearer {users.create_token(session, login=login)}'}
+
+
+@pytest.fixture
+def team(db):
+    anna = make_user(db, 'anna', name='Анна Менеджерова')
+    hidden = make_user(db, 'hidden', name='Скрытный Менеджер', can_see_others=False)
+    return {'anna': (anna, _headers(db, 'anna')), 'hidden': (hidden, _headers(db, 'hidden'))}
+
+
+def _channel_id(client, headers, name: str) -> int:
+    return next(c['id'] for c in client.get('/channels', headers=headers).json() if c['name'] == name)
+
+
+def test_requests_are_listed_with_filters_totals_and_paging(client, db, team):
+    anna, headers = team['anna']
+    make_client(db, anna, name='Ручной Клиент', phone='+79120000001', touch_type='request')
+    for phone, channel, touch in (
+        ('+79120000001', 'Авито', 'call'),
+        ('+79120000002', 'Авито', 'request'),
+        ('+79120000003', 'ЦИАН', 'call'),
+    ):
+        answer = client.post(
+            '/leads', json={'name': 'Лид', 'phone': phone, 'channel': channel, 'touch_type': touch}, headers=headers
+        )
+        assert answer.status_code == 201
+
+    everything = client.get('/requests', headers=headers)
+    assert everything.status_code == 200
+    assert everything.json()['total'] == 4
+    newest = everything.json()['items'][0]
+    assert (newest['channel']['name'], newest['touch_type'], newest['source']) == ('ЦИАН', 'call', 'integration')
+    assert newest['responsible']['name'] == 'Анна Менеджерова'
+
+    avito = _channel_id(client, headers, 'Авито')
+    by_channel = client.get('/requests', params={'channel_id': avito}, headers=headers).json()
+    assert by_channel['total'] == 2
+    calls = client.get('/requests', params={'channel_id': avito, 'touch_type': 'call'}, headers=headers).json()
+    assert [i['client_name'] for i in calls['items']] == ['Ручной Клиент']
+    assert client.get('/requests', params={'source': 'manual'}, headers=headers).json()['total'] == 1
+    assert client.get('/requests', params={'q': '9120000001'}, headers=headers).json()['total'] == 2
+    page = client.get(
+        '/requests', params={'limit': 3, 'offset': 3, 'sort': 'created_at', 'descending': False}, headers=headers
+    )
+    assert page.json()['total'] == 4
+    assert [i['channel']['name'] for i in page.json()['items']] == ['ЦИАН']
+
+
+def test_a_manager_who_may_not_see_others_gets_only_her_clients_requests(client, db, team):
+    anna, _ = team['anna']
+    hidden, hidden_headers = team['hidden']
+    make_client(db, anna, name='Клиент Анны', phone='+79120000001')
+    make_client(db, hidden, name='Свой Клиент', phone='+79120000002')
+
+    answer = client.get('/requests', headers=hidden_headers).json()
+    assert answer['total'] == 1
+    assert [i['client_name'] for i in answer['items']] == ['Свой Клиент']
+    assert client.get('/requests', params={'responsible_id': anna.id}, headers=hidden_headers).json()['total'] == 0
+
+
+def test_requests_need_a_token_and_valid_parameters(client, team):
+    assert client.get('/requests').status_code == 401
+    _, headers = team['anna']
+    bad = client.get('/requests', params={'source': 'fax'}, headers=headers)
+    assert bad.status_code == 422
+    assert 'source' in bad.json()['detail']
