@@ -474,11 +474,12 @@ class _DemoWriter:
     def _between(self, start: datetime, end: datetime) -> datetime:
         return start + (end - start) * self.rng.random()
 
-    def _feed(self, client_id, kind, author_id, at, text, data) -> None:
+    def _feed(self, client_id, kind, author_id, at, text, data, deal_id=None) -> None:
         self.rows[FeedEntry].append(
             dict(
                 id=self._next_id(FeedEntry),
                 client_id=client_id,
+                deal_id=deal_id,
                 kind=kind,
                 author_id=author_id,
                 created_at=at,
@@ -488,8 +489,9 @@ class _DemoWriter:
             )
         )
 
-    def _system(self, client_id, kind, author_id, at, key, **params) -> None:
-        self._feed(client_id, kind, author_id, at, translate(key, 'ru', **params), {'key': key, 'params': params})
+    def _system(self, client_id, kind, author_id, at, key, deal_id=None, **params) -> None:
+        text = translate(key, 'ru', **params)
+        self._feed(client_id, kind, author_id, at, text, {'key': key, 'params': params}, deal_id)
 
     def add_client(self) -> None:
         """One client: phones, tags, requests, feed, comments, tasks and, when booked, deals."""
@@ -730,6 +732,7 @@ class _DemoWriter:
                 responsible,
                 booked_at,
                 'feed.deal_created',
+                deal_id=deal_id,
                 object=f'{abbreviation} {unit}'.strip(),
                 amount=f'{amount:,.0f}'.replace(',', ' '),
             )
