@@ -197,6 +197,10 @@ TEXTS: dict[str, dict[str, str]] = {
         'en': 'The period is longer than {days} days: choose a shorter one',
     },
     'report.title': {'ru': 'Отчёты', 'en': 'Reports'},
+    'report.error.period_years': {
+        'ru': 'Выберите период между {first} и {last} годами',
+        'en': 'Choose a period between the years {first} and {last}',
+    },
     'report.funnel': {'ru': 'Воронка продаж', 'en': 'Sales funnel'},
     'report.leads': {'ru': 'Лиды', 'en': 'Leads'},
     'report.deals_tab': {'ru': 'Сделки', 'en': 'Deals'},

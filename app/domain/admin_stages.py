@@ -4,12 +4,12 @@ Every change is refused for non-admins, written to the audit log and announced t
 import re
 
 from pydantic import BaseModel
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import delete, or_, select
 
 from .audit import record_change
 from .errors import InvalidInput
-from .models import Board, Client, ClosingReason, Stage, StageKind, StageTransition
+from .models import Board, Client, ClosingReason, Deal, Stage, StageChange, StageKind, StageTransition
 from .permissions import Actor, ensure_admin
 
 AREA = 'stages'
@@ -170,9 +170,13 @@ def remove_stage(session, *, actor: Actor, stage_id: int) -> FunnelSetup:
     working = [s for s in _ordered(session, stage.board) if s.kind == StageKind.working]
     if len(working) == 1:
         raise InvalidInput('error.stage_last_working')
-    count = session.exec(select(func.count(Client.id)).where(Client.stage_id == stage.id)).one()
+    holder, column = (Deal, Deal.stage_id) if stage.board == Board.deals else (Client, Client.stage_id)
+    count = session.exec(select(func.count(holder.id)).where(column == stage.id)).one()
     if count:
         raise InvalidInput('error.stage_has_clients', stage=stage.name, count=count)
+    # the history forgets the stage: stays in it are dropped, arrivals from it keep their destination
+    session.exec(update(StageChange).where(StageChange.from_stage_id == stage.id).values(from_stage_id=None))
+    session.exec(delete(StageChange).where(StageChange.to_stage_id == stage.id))
     session.exec(
         delete(StageTransition).where(
             or_(StageTransition.from_stage_id == stage.id, StageTransition.to_stage_id == stage.id)

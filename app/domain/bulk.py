@@ -17,6 +17,7 @@ from .history import record_arrivals
 from .models import (
     Client,
     ClientTag,
+    Deal,
     FeedEntry,
     FeedKind,
     Stage,
@@ -142,6 +143,13 @@ def bulk_assign(session, *, actor: Actor, selection: Selection, responsible_id: 
                 update(Task)
                 .where(Task.client_id.in_(chunk), Task.done == False, Task.assignee_id == previous)  # noqa: E712
                 .values(assignee_id=target.id)
+                .execution_options(synchronize_session=False)
+            )
+            # a client's deals go with it: deal rights follow the deal's responsible
+            session.execute(
+                update(Deal)
+                .where(Deal.client_id.in_(chunk))
+                .values(responsible_id=target.id)
                 .execution_options(synchronize_session=False)
             )
     entries = [

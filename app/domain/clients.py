@@ -25,6 +25,7 @@ from .models import (
     ClientTag,
     ClosingReason,
     CreationMethod,
+    Deal,
     FeedEntry,
     FeedKind,
     Project,
@@ -481,6 +482,9 @@ def assign_client(
     ):
         task.assignee_id = target.id
         session.add(task)
+    for deal in session.exec(select(Deal).where(Deal.client_id == client.id)):  # deal rights follow the client
+        deal.responsible_id = target.id
+        session.add(deal)
     client.responsible_id = target.id
     write_system_entry(
         session,

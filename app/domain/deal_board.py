@@ -23,11 +23,9 @@ from .models import (
     FeedEntry,
     FeedKind,
     Project,
-    PropertyUnit,
     Stage,
     StageKind,
     Task,
-    UnitStatus,
     User,
     utcnow,
 )
@@ -352,7 +350,7 @@ def _deal_stage(session, stage_id: int) -> Stage:
 
 def _follow_unit(session, deal: Deal, source: Stage, target: Stage) -> None:
     """The catalogue object follows its deal: sold on payment, free when the booking is off, booked again on
-    reopening (a freed object only if nobody has taken it meanwhile)."""
+    reopening — which is refused when somebody has taken the object meanwhile (two deals never share one)."""
     if deal.unit_id is None:
         return
     if target.kind == StageKind.success:
@@ -363,9 +361,7 @@ def _follow_unit(session, deal: Deal, source: Stage, target: Stage) -> None:
         units.release_unit(session, deal.unit_id)  # payment undone: the object is this deal's booking again
         units.book_unit(session, deal.unit_id)
     elif target.kind == StageKind.working and source.needs_reason:
-        unit = session.get(PropertyUnit, deal.unit_id)
-        if unit is not None and unit.status == UnitStatus.free:
-            units.book_unit(session, deal.unit_id)
+        units.book_unit(session, deal.unit_id)
 
 
 def _apply_deal_stage(session, deal: Deal, actor: Actor, target: Stage, reason: ClosingReason | None) -> None:

@@ -36,6 +36,7 @@ from .permissions import Actor, ensure_active, sees_all_clients, visibility_cond
 
 Bucket = Literal['day', 'week', 'month']
 MAX_DAYS = 3 * 366
+MIN_YEAR, MAX_YEAR = 1990, 2100
 
 
 class ReportScope(BaseModel):
@@ -50,6 +51,8 @@ class ReportScope(BaseModel):
             raise InvalidInput('report.error.period')
         if (self.date_to - self.date_from).days > MAX_DAYS:
             raise InvalidInput('report.error.period_long', days=MAX_DAYS)
+        if not (self.date_from.year >= MIN_YEAR and self.date_to.year <= MAX_YEAR):
+            raise InvalidInput('report.error.period_years', first=MIN_YEAR, last=MAX_YEAR)
         start = datetime.combine(self.date_from, time(), ACCOUNT_TZ)
         end = datetime.combine(self.date_to + timedelta(days=1), time(), ACCOUNT_TZ)
         return start, end
@@ -278,9 +281,11 @@ def lead_report(session, *, actor: Actor, scope: ReportScope, bucket: Bucket = '
     «new» when it is its client's first one, «returning» otherwise."""
     ensure_active(actor)
     start, end = scope.bounds()
-    first = select(Request.client_id, func.min(Request.id).label('first_id')).group_by(Request.client_id).subquery()
+    first = (
+        select(Request.client_id, func.min(Request.created_at).label('first_at')).group_by(Request.client_id).subquery()
+    )
     rows = session.execute(
-        select(Request.created_at, Request.channel_id, Request.id == first.c.first_id)
+        select(Request.created_at, Request.channel_id, Request.created_at == first.c.first_at)
         .join(Client, Client.id == Request.client_id)
         .join(first, first.c.client_id == Request.client_id)
         .where(Request.created_at >= start, Request.created_at < end, *_scoped(actor, scope, Client.responsible_id))

@@ -6,7 +6,7 @@ from sqlmodel import select
 from app.domain import admin_stages, audit, clients
 from app.domain.errors import InvalidInput, PermissionDenied
 from app.domain.events import AccountChanged, bus
-from app.domain.models import ClosingReason, StageTransition
+from app.domain.models import ClosingReason, StageChange, StageTransition
 from tests.factories import make_client, make_user, stages
 
 
@@ -176,3 +176,17 @@ def test_a_non_admin_is_refused_everything_and_nothing_changes(db):
     assert _order(db) == before
     assert _transitions(db) == transitions
     assert [r.name for r in stages(db)['Не лид (корзина)'].reasons] == [r.name for r in trash.reasons]
+
+
+def test_a_stage_clients_have_passed_through_can_still_be_removed_once_empty(db):
+    admin = make_user(db, 'admin', role='admin')
+    by = stages(db)
+    client = make_client(db, admin)
+    with db.write() as session:
+        clients.move_client(session, actor=admin, client_id=client.id, stage_id=by['Назначение встречи'].id)
+        clients.move_client(session, actor=admin, client_id=client.id, stage_id=by['Вывод на бронь'].id)
+    with db.write() as session:
+        admin_stages.remove_stage(session, actor=admin, stage_id=by['Назначение встречи'].id)
+    with db.read() as session:
+        history = session.exec(select(StageChange.from_stage_id, StageChange.to_stage_id)).all()
+    assert history == [(None, by['Не разобрано'].id), (None, by['Вывод на бронь'].id)]

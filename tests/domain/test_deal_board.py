@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from app.domain import deal_board, deals, units
+from app.domain import bulk, clients, deal_board, deals, units
+from app.domain.bulk import Selection
 from app.domain.deal_board import DealFilter
 from app.domain.errors import InvalidInput, NotFound, PermissionDenied, StaleUpdate
 from app.domain.events import DealChanged, bus
@@ -131,7 +132,7 @@ def test_cancelling_the_booking_needs_a_reason_and_frees_the_object(db, team):
         )
 
 
-def test_a_reopened_deal_books_its_object_again_if_still_free(db, team):
+def test_a_reopened_deal_books_its_object_again_and_is_refused_if_someone_took_it(db, team):
     cancelled = stages(db, 'deals')['Бронь снята']
     first = _book(db, team.anna, '+79120000001', unit_id=team.unit_ids[0])
     second = _book(db, team.anna, '+79120000002', name='Сидоров', unit_id=team.unit_ids[1])
@@ -142,10 +143,13 @@ def test_a_reopened_deal_books_its_object_again_if_still_free(db, team):
     assert reopened.stage_id == stages(db, 'deals')['Бронь поставлена'].id
     assert reopened.closing_reason is None
     assert _unit_status(db, team.unit_ids[0]) == UnitStatus.booked
-    # the second object went to somebody else meanwhile: reopening leaves it theirs
+    # the second object went to somebody else meanwhile: two deals never share one object
     _book(db, team.boris, '+79120000003', name='Другой', unit_id=team.unit_ids[1])
-    with db.write() as session:
+    with pytest.raises(InvalidInput) as refused, db.write() as session:
         deal_board.reopen_deal(session, actor=team.anna, deal_id=second)
+    assert 'кв.' in refused.value.message('ru') or 'свобод' in refused.value.message('ru')
+    with db.read() as session:
+        assert session.get(Deal, second).stage_id == cancelled.id
     assert _unit_status(db, team.unit_ids[1]) == UnitStatus.booked
 
 
@@ -256,3 +260,18 @@ def test_the_deal_filter_is_remembered_per_user(db, team):
     with db.read() as session:
         assert deal_board.load_deal_filter(session, actor=team.anna) == flt
         assert deal_board.load_deal_filter(session, actor=team.boris) == DealFilter()
+
+
+def test_a_clients_deals_go_with_it_when_it_is_reassigned(db, team):
+    one = _book(db, team.anna, '+79120000001')
+    two = _book(db, team.anna, '+79120000002', name='Сидоров')
+    head = team.head
+    with db.read() as session:
+        client_one, client_two = session.get(Deal, one).client_id, session.get(Deal, two).client_id
+    with db.write() as session:
+        clients.assign_client(session, actor=head, client_id=client_one, responsible_id=team.boris.id)
+        bulk.bulk_assign(
+            session, actor=head, selection=Selection(client_ids=[client_two]), responsible_id=team.boris.id
+        )
+    with db.read() as session:
+        assert {session.get(Deal, one).responsible_id, session.get(Deal, two).responsible_id} == {team.boris.id}

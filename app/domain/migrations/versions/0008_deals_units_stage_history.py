@@ -85,6 +85,23 @@ def upgrade() -> None:
         f"SELECT 'clients', id, created_at, NULL, {first}, stage_id, closing_reason_id, NULL, stage_changed_at "
         f"FROM client WHERE stage_id <> {first}"
     )
+    # the stay in the first stage of a client that has moved on lasted until its last move
+    length = (
+        'CAST((julianday(stage_changed_at) - julianday(created_at)) * 86400 AS INTEGER)'
+        if op.get_bind().dialect.name == 'sqlite'
+        else 'CAST(EXTRACT(EPOCH FROM stage_changed_at - created_at) AS INTEGER)'
+    )
+    op.execute(
+        f"UPDATE stagechange SET seconds = (SELECT {length} FROM client WHERE client.id = stagechange.client_id) "
+        f"WHERE from_stage_id IS NULL AND client_id IN (SELECT id FROM client WHERE stage_id <> {first})"
+    )
+    # a client entered by hand had no request until now: its first contact becomes one, as for new clients
+    op.execute(
+        "INSERT INTO request (client_id, channel_id, project_id, touch_type, source, name, phone, comment, "
+        "created_at, created_by_id) "
+        "SELECT id, channel_id, project_id, touch_type, 'manual', name, '', '', created_at, creator_id FROM client "
+        "WHERE NOT EXISTS (SELECT 1 FROM request WHERE request.client_id = client.id)"
+    )
     op.execute(
         f"INSERT INTO stagechange ({columns}) "
         "SELECT 'deals', deal.client_id, client.created_at, deal.id, NULL, deal.stage_id, deal.closing_reason_id, "
