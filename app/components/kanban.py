@@ -139,3 +139,23 @@ class ClosingZone(ui.column):
     def set_sum(self, text: str) -> None:
         self.sum_label.set_text(text)
         self.sum_label.set_visibility(bool(text))
+
+
+FLASH_SECONDS = 3.0
+
+
+def place_card(card, data, columns: dict, *, flash: str, keep: bool, forget: Callable) -> None:
+    """Show a card with fresh data in the column of its stage: gone when that stage has no column (a closing
+    one), or when it sorts beyond the loaded page unless `keep` (the user's own drop stays where they see it).
+    A flashed card (someone else's change) fades back after a few seconds."""
+    column = columns.get(data.stage_id)
+    card.show(data, flash=flash)
+    if column is None:
+        forget(card)
+        card.delete()
+        return
+    column.place(card, keep=keep)
+    if card.is_deleted:
+        forget(card)
+    elif flash:
+        ui.timer(FLASH_SECONDS, card.clear_flash, once=True)

@@ -6,7 +6,7 @@ from nicegui.events import SortableEventArguments
 from app.components.client_card import ClientCard, card_labels_script
 from app.components.dialogs import ask_booking, ask_move, browse_clients, pick_reason
 from app.components.filter_panel import FilterBar
-from app.components.kanban import ClosingZone, KanbanColumn
+from app.components.kanban import ClosingZone, KanbanColumn, place_card
 from app.components.locale import tr
 from app.domain import clients, deals, view_settings
 from app.domain.db import get_database
@@ -23,7 +23,6 @@ from .screen import Screen, load_screen_data
 from .session import require_actor
 
 PAGE_SIZE = 12  # about what a column shows on a laptop screen; more come on scroll
-FLASH_SECONDS = 3.0
 RELOAD_DELAY = 0.3
 PAGE_AREA = 'vk-page-area w-full gap-0 items-stretch'
 DRAG_HIGHLIGHT = (
@@ -287,17 +286,7 @@ class Board(Screen):
         when it sorts beyond the loaded page, unless `keep`: the user's own drop stays where they see it)."""
         if card.is_deleted or self.cards.get(data.id) is not card:
             return
-        column = self.columns.get(data.stage_id)
-        card.show(data, flash=flash)
-        if column is None:
-            self._forget(card)
-            card.delete()
-        else:
-            column.place(card, keep=keep)
-            if card.is_deleted:
-                self._forget(card)
-            elif flash:
-                ui.timer(FLASH_SECONDS, card.clear_flash, once=True)
+        place_card(card, data, self.columns, flash=flash, keep=keep, forget=self._forget)
         self._refresh_footers()
 
     def _refresh_footers(self) -> None:

@@ -9,7 +9,7 @@ from app.components.client_card import card_labels_script
 from app.components.deal_card import DealCardElement, format_money
 from app.components.deal_window import DealFilterBar, DealWindow
 from app.components.dialogs import ask_move, browse_clients, pick_reason
-from app.components.kanban import ClosingZone, KanbanColumn
+from app.components.kanban import ClosingZone, KanbanColumn, place_card
 from app.components.locale import tr
 from app.domain import deal_board, reference
 from app.domain.db import get_database
@@ -20,7 +20,7 @@ from app.domain.permissions import Actor, can_act_on_clients_of, can_see_clients
 from app.domain.views import StageView
 from app.live import hub
 
-from .board import DRAG_HIGHLIGHT, FLASH_SECONDS, PAGE_AREA, PAGE_SIZE, RELOAD_DELAY
+from .board import DRAG_HIGHLIGHT, PAGE_AREA, PAGE_SIZE, RELOAD_DELAY
 from .screen import Screen, load_screen_data
 from .session import require_actor
 
@@ -246,17 +246,7 @@ class DealsBoard(Screen):
         """Show a card with fresh data in the column of its stage (gone when the stage is a closing one)."""
         if card.is_deleted or self.cards.get(data.id) is not card:
             return
-        column = self.columns.get(data.stage_id)
-        card.show(data, flash=flash)
-        if column is None:
-            self._forget(card)
-            card.delete()
-        else:
-            column.place(card, keep=keep)
-            if card.is_deleted:
-                self._forget(card)
-            elif flash:
-                ui.timer(FLASH_SECONDS, card.clear_flash, once=True)
+        place_card(card, data, self.columns, flash=flash, keep=keep, forget=self._forget)
         for each in self.columns.values():
             each.refresh_footer()
 
