@@ -268,6 +268,7 @@ def create_client(
             name=' '.join((name or '').split()),
             phone=normalized[0].number,
             created_by_id=actor.id,
+            is_first=True,
         )
     )
     session.flush()

@@ -551,6 +551,7 @@ class _DemoWriter:
                     comment=rng.choice(REQUEST_COMMENTS),
                     created_at=at,
                     created_by_id=self.integration_author if again else creator,
+                    is_first=not again,
                 )
             )
             if again:

@@ -762,6 +762,7 @@ def _write_requests(session, actor, rows, now, client_ids, projects) -> None:
                 'comment': '\n'.join(r.notes),
                 'created_at': when,
                 'created_by_id': actor.id,
+                'is_first': r.outcome == 'new',
             }
         )
         if r.outcome == 'attach':

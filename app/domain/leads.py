@@ -149,6 +149,7 @@ def receive_lead(
             session, actor, find_client_by_phone(session, number.number), request, chosen_channel, number.number
         )
     request.client_id = client_id
+    request.is_first = True
     session.add(request)
     session.flush()
     _announce_call(session, request, responsible_id, number.number)

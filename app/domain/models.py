@@ -270,6 +270,8 @@ class Request(SQLModel, table=True):
     comment: str = ''
     created_at: datetime = Field(default_factory=utcnow, index=True)
     created_by_id: int | None = Field(default=None, foreign_key='user.id')
+    # the client's first contact (the one that made the card): the lead report splits new and returning clients
+    is_first: bool = False
 
 
 class UnitStatus(StrEnum):

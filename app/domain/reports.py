@@ -278,18 +278,15 @@ def _buckets(scope: ReportScope, bucket: Bucket) -> list[date]:
 
 def lead_report(session, *, actor: Actor, scope: ReportScope, bucket: Bucket = 'day') -> LeadReport:
     """Requests (every incoming contact, not clients) per channel and per day, week or month; a request is
-    «new» when it is its client's first one, «returning» otherwise."""
+    «new» when it is the contact that made its client's card, «returning» otherwise."""
     ensure_active(actor)
     start, end = scope.bounds()
-    first = (
-        select(Request.client_id, func.min(Request.created_at).label('first_at')).group_by(Request.client_id).subquery()
+    query = select(Request.created_at, Request.channel_id, Request.is_first).where(
+        Request.created_at >= start, Request.created_at < end
     )
-    rows = session.execute(
-        select(Request.created_at, Request.channel_id, Request.created_at == first.c.first_at)
-        .join(Client, Client.id == Request.client_id)
-        .join(first, first.c.client_id == Request.client_id)
-        .where(Request.created_at >= start, Request.created_at < end, *_scoped(actor, scope, Client.responsible_id))
-    )
+    if scope.responsible_ids or not sees_all_clients(actor):
+        query = query.join(Client, Client.id == Request.client_id).where(*_scoped(actor, scope, Client.responsible_id))
+    rows = session.execute(query)
     channels = dict(session.execute(select(Channel.id, Channel.name)).all())
     counts: Counter = Counter()
     new: Counter = Counter()
