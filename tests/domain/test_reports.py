@@ -159,3 +159,25 @@ def test_the_deals_report_sums_deals_by_stage_and_bookings_and_payments_by_perio
     month = next(p for p in report.periods if p.bucket == date(TODAY.year, TODAY.month, 1))
     assert (month.bookings, month.booked_amount) == (2, 12_000_000)
     assert month.payments == 1
+
+
+def test_the_lead_report_places_requests_on_local_days_also_across_a_daylight_saving_change(db, monkeypatch):
+    """Berlin changes its offset on 29.03.2026: a request at 31.03 22:30 UTC was made on 01.04 local time."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from app.domain import account_time
+    from app.domain.models import Request
+
+    berlin = ZoneInfo('Europe/Berlin')
+    monkeypatch.setattr(reports, 'ACCOUNT_TZ', berlin)
+    monkeypatch.setattr(account_time, 'ACCOUNT_TZ', berlin)
+    head = make_user(db, 'olga', role='head')
+    make_client(db, head, phone='+79170000001')
+    with db.write() as session:
+        session.execute(update(Request).values(created_at=datetime(2026, 3, 31, 22, 30, tzinfo=UTC)))
+    with db.read() as session:
+        report = reports.lead_report(
+            session, actor=head, scope=ReportScope(date_from=date(2026, 3, 1), date_to=date(2026, 4, 30)), bucket='day'
+        )
+    assert [(r.bucket, r.requests, r.new_clients) for r in report.rows] == [(date(2026, 4, 1), 1, 1)]
