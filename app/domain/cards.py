@@ -69,6 +69,20 @@ def task_view(task: Task, users: dict[int, User]) -> TaskView:
     )
 
 
+def feed_entry_view(entry: FeedEntry, users: dict[int, User]) -> FeedEntryView:
+    author = users.get(entry.author_id)
+    return FeedEntryView(
+        id=entry.id,
+        kind=entry.kind,
+        author_id=entry.author_id,
+        author_name=author.name if author else '',
+        created_at=entry.created_at,
+        text=entry.text,
+        data=dict(entry.data or {}),
+        edited_at=entry.edited_at,
+    )
+
+
 def _rows_by_id(session, columns, ids: Iterable[int | None]) -> dict:
     """Plain rows by id for the given columns (the first is the id): no ORM objects, it is the hot path."""
     wanted = {i for i in ids if i is not None}
@@ -203,19 +217,7 @@ def build_detail(session, actor: Actor, client: Client) -> ClientDetail:
         **card.model_dump(),
         custom=dict(client.custom or {}),
         closing_reason=ReasonView(id=reason.id, name=reason.name) if reason else None,
-        feed=[
-            FeedEntryView(
-                id=e.id,
-                kind=e.kind,
-                author_id=e.author_id,
-                author_name=users[e.author_id].name if e.author_id in users else '',
-                created_at=e.created_at,
-                text=e.text,
-                data=dict(e.data or {}),
-                edited_at=e.edited_at,
-            )
-            for e in feed
-        ],
+        feed=[feed_entry_view(e, users) for e in feed],
         tasks=[task_view(t, users) for t in tasks],
         requests=[
             RequestView(

@@ -9,10 +9,11 @@ from sqlmodel import select
 
 from . import units
 from .account_time import ACCOUNT_TZ
+from .cards import feed_entry_view
 from .errors import InvalidInput, StaleUpdate
 from .events import DealChanged, queue_event
 from .feed import lock_client, touch_client, write_feed, write_system_entry
-from .filters import load_preference, save_preference
+from .filters import load_saved_filter, save_filter_as
 from .history import record_arrival
 from .models import (
     Board,
@@ -151,14 +152,11 @@ def deals_query(actor: Actor, flt: DealFilter | None = None):
 
 def load_deal_filter(session, *, actor: Actor) -> DealFilter:
     """The deals filter this user left on, across logins and devices."""
-    try:
-        return DealFilter.model_validate(load_preference(session, actor=actor, key=FILTER_KEY, default={}))
-    except ValueError:  # saved by an older version: start clean rather than fail
-        return DealFilter()
+    return load_saved_filter(session, actor=actor, key=FILTER_KEY, model=DealFilter)
 
 
 def save_deal_filter(session, *, actor: Actor, flt: DealFilter) -> None:
-    save_preference(session, actor=actor, key=FILTER_KEY, value=flt.model_dump(mode='json'))
+    save_filter_as(session, actor=actor, key=FILTER_KEY, flt=flt)
 
 
 # read models -------------------------------------------------------------------------------------------------
@@ -241,19 +239,7 @@ def build_deal_detail(session, actor: Actor, deal: Deal) -> DealDetail:
         creator=users.get(deal.creator_id),
         closing_reason=ReasonView(id=reason.id, name=reason.name) if reason else None,
         client_phones=list(phones),
-        feed=[
-            FeedEntryView(
-                id=e.id,
-                kind=e.kind,
-                author_id=e.author_id,
-                author_name=users[e.author_id].name if e.author_id in users else '',
-                created_at=e.created_at,
-                text=e.text,
-                data=dict(e.data or {}),
-                edited_at=e.edited_at,
-            )
-            for e in feed
-        ],
+        feed=[feed_entry_view(e, users) for e in feed],
     )
 
 

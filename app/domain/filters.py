@@ -1,7 +1,7 @@
 """The client filter shared by the board, the table, the API and bulk actions; remembered per user."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import and_, func, not_, select
@@ -23,6 +23,7 @@ from .phones import phone_digits_query
 from .text import fold
 
 FILTER_KEY = 'client_filter'
+M = TypeVar('M', bound=BaseModel)
 
 
 class ClientFilter(BaseModel):
@@ -164,16 +165,24 @@ def filtered_query(session, actor: Actor, flt: ClientFilter):
     return query.where(and_(*conditions)) if conditions else query
 
 
-def load_filter(session, *, actor: Actor) -> ClientFilter:
-    """The filter this user left on, across logins and devices."""
+def load_saved_filter(session, *, actor: Actor, key: str, model: type[M]) -> M:
+    """A filter (of clients, deals, requests) this user left on, across logins and devices."""
     try:
-        return ClientFilter.model_validate(load_preference(session, actor=actor, key=FILTER_KEY, default={}))
+        return model.model_validate(load_preference(session, actor=actor, key=key, default={}))
     except ValueError:  # a filter saved by an older version: start clean rather than fail
-        return ClientFilter()
+        return model()
+
+
+def save_filter_as(session, *, actor: Actor, key: str, flt: BaseModel) -> None:
+    save_preference(session, actor=actor, key=key, value=flt.model_dump(mode='json'))
+
+
+def load_filter(session, *, actor: Actor) -> ClientFilter:
+    return load_saved_filter(session, actor=actor, key=FILTER_KEY, model=ClientFilter)
 
 
 def save_filter(session, *, actor: Actor, flt: ClientFilter) -> None:
-    save_preference(session, actor=actor, key=FILTER_KEY, value=flt.model_dump(mode='json'))
+    save_filter_as(session, actor=actor, key=FILTER_KEY, flt=flt)
 
 
 def load_preference(session, *, actor: Actor, key: str, default=None):

@@ -7,7 +7,7 @@ from pydantic import BaseModel
 from sqlalchemy import and_, func
 from sqlmodel import select
 
-from .filters import load_preference, period_conditions, save_preference, search_condition
+from .filters import load_saved_filter, period_conditions, save_filter_as, search_condition
 from .models import Channel, Client, Project, Request, User
 from .permissions import Actor, restrict_to_visible
 from .views import RefView, RequestView
@@ -139,11 +139,8 @@ def list_requests(
 
 def load_request_filter(session, *, actor: Actor) -> RequestFilter:
     """The requests filter this user left on, across logins and devices."""
-    try:
-        return RequestFilter.model_validate(load_preference(session, actor=actor, key=FILTER_KEY, default={}))
-    except ValueError:  # saved by an older version: start clean rather than fail
-        return RequestFilter()
+    return load_saved_filter(session, actor=actor, key=FILTER_KEY, model=RequestFilter)
 
 
 def save_request_filter(session, *, actor: Actor, flt: RequestFilter) -> None:
-    save_preference(session, actor=actor, key=FILTER_KEY, value=flt.model_dump(mode='json'))
+    save_filter_as(session, actor=actor, key=FILTER_KEY, flt=flt)
