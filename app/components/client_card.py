@@ -58,7 +58,37 @@ def card_props(card: CardData, task_mode: str = 'nearest') -> dict:
     }
 
 
-class ClientCard(ui.element, component='client_card.js'):
+class BoardCard(ui.element):
+    """What a card on any board does: shows fresh data, flashes who changed it, asks to open or move it."""
+
+    marker = 'card'
+
+    def __init__(self, card, *, on_open: Callable[[int], None], on_move: Callable[[int], None]) -> None:
+        super().__init__()
+        self.data = card
+        self._props['flash'] = ''
+        self.show(card)
+        self.mark(f'{self.marker}-{card.id}')
+        self.on('open', lambda: on_open(self.data.id))
+        self.on('move', lambda: on_move(self.data.id))
+
+    def card_props(self, card) -> dict:
+        raise NotImplementedError
+
+    def show(self, card, flash: str = '') -> None:
+        """Display new data for the same record, optionally highlighted with who changed it."""
+        self.data = card
+        self._props['card'] = self.card_props(card)
+        self._props['flash'] = flash
+        self.update()
+
+    def clear_flash(self) -> None:
+        if not self.is_deleted:
+            self._props['flash'] = ''
+            self.update()
+
+
+class ClientCard(BoardCard, component='client_card.js'):
     """A client on the board; draggable only when the viewer may act on it (the server checks again)."""
 
     def __init__(
@@ -69,26 +99,11 @@ class ClientCard(ui.element, component='client_card.js'):
         on_move: Callable[[int], None],
         task_mode: str = 'nearest',
     ) -> None:
-        super().__init__()
         self.task_mode = task_mode
-        self.data = card
-        self._props['flash'] = ''
-        self.show(card)
-        self.mark(f'card-{card.id}')
-        self.on('open', lambda: on_open(self.data.id))
-        self.on('move', lambda: on_move(self.data.id))
+        super().__init__(card, on_open=on_open, on_move=on_move)
 
-    def show(self, card: CardData, flash: str = '') -> None:
-        """Display new data for the same client, optionally highlighted with who changed it."""
-        self.data = card
-        self._props['card'] = card_props(card, self.task_mode)
-        self._props['flash'] = flash
-        self.update()
-
-    def clear_flash(self) -> None:
-        if not self.is_deleted:
-            self._props['flash'] = ''
-            self.update()
+    def card_props(self, card: CardData) -> dict:
+        return card_props(card, self.task_mode)
 
     def _displayed_contents(self, *, only_visible: bool) -> list:
         props = self._props['card']

@@ -1,11 +1,8 @@
 """A deal's kanban card: one custom element fed by props, the deals counterpart of ClientCard."""
 
-from collections.abc import Callable
-
-from nicegui import ui
-
 from app.domain.deal_board import DealCard as DealData
 
+from .client_card import BoardCard
 from .locale import format_date, format_datetime, tr
 
 
@@ -33,29 +30,13 @@ def deal_card_props(card: DealData) -> dict:
     }
 
 
-class DealCardElement(ui.element, component='deal_card.js'):
+class DealCardElement(BoardCard, component='deal_card.js'):
     """A deal on the board; draggable only when the viewer may act on it (the server checks again)."""
 
-    def __init__(self, card: DealData, *, on_open: Callable[[int], None], on_move: Callable[[int], None]) -> None:
-        super().__init__()
-        self.data = card
-        self._props['flash'] = ''
-        self.show(card)
-        self.mark(f'deal-{card.id}')
-        self.on('open', lambda: on_open(self.data.id))
-        self.on('move', lambda: on_move(self.data.id))
+    marker = 'deal'
 
-    def show(self, card: DealData, flash: str = '') -> None:
-        """Display new data for the same deal, optionally highlighted with who changed it."""
-        self.data = card
-        self._props['card'] = deal_card_props(card)
-        self._props['flash'] = flash
-        self.update()
-
-    def clear_flash(self) -> None:
-        if not self.is_deleted:
-            self._props['flash'] = ''
-            self.update()
+    def card_props(self, card: DealData) -> dict:
+        return deal_card_props(card)
 
     def _displayed_contents(self, *, only_visible: bool) -> list:
         props = self._props['card']
