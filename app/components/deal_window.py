@@ -9,6 +9,7 @@ from app.domain.deal_board import DealDetail, DealFilter
 from app.domain.views import FormChoices, StageView
 
 from .deal_card import format_money
+from .filter_panel import filter_dialog_footer, number_or_none
 from .locale import current_locale, format_datetime, tr
 
 
@@ -145,10 +146,6 @@ def _day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
-def _number(value):
-    return None if value in (None, '') else value
-
-
 class DealFilterBar:
     """The deals filter: a button that says how many conditions are on, a reset, and a small dialog."""
 
@@ -240,17 +237,13 @@ class DealFilterBar:
                     project_ids=list(projects.value or []),
                     created_from=_day(created_from.value),
                     created_to=_day(created_to.value),
-                    amount_min=_number(amount_min.value),
-                    amount_max=_number(amount_max.value),
+                    amount_min=number_or_none(amount_min.value),
+                    amount_max=number_or_none(amount_max.value),
                 )
 
-            with ui.row().classes('w-full justify-between q-mt-sm'):
-                ui.button(tr('filter.reset'), on_click=lambda: dialog.submit(DealFilter(own_only=f.own_only))).props(
-                    'flat no-caps'
-                )
-                with ui.row().classes('gap-2'):
-                    ui.button(tr('action.cancel'), on_click=lambda: dialog.submit(None)).props('flat')
-                    ui.button(tr('filter.apply'), on_click=lambda: dialog.submit(collected())).mark('deal-filter-apply')
+            filter_dialog_footer(
+                dialog, reset=lambda: DealFilter(own_only=f.own_only), collect=collected, apply_mark='deal-filter-apply'
+            )
         result = await dialog
         dialog.delete()
         if result is not None:

@@ -25,8 +25,17 @@ def _from_input(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text).replace(tzinfo=TIMEZONE)
 
 
-def _number(value):
+def number_or_none(value):
     return None if value in (None, '') else value
+
+
+def filter_dialog_footer(dialog: ui.dialog, *, reset, collect, apply_mark: str) -> None:
+    """Reset / Cancel / Apply under a filter dialog: the dialog resolves to the new filter, or None."""
+    with ui.row().classes('w-full justify-between q-mt-sm'):
+        ui.button(tr('filter.reset'), on_click=lambda: dialog.submit(reset())).props('flat no-caps')
+        with ui.row().classes('gap-2'):
+            ui.button(tr('action.cancel'), on_click=lambda: dialog.submit(None)).props('flat')
+            ui.button(tr('filter.apply'), on_click=lambda: dialog.submit(collect())).mark(apply_mark)
 
 
 class FilterBar:
@@ -228,10 +237,10 @@ class FilterBar:
                     stage_ids=list(stages.value or []) if stages else f.stage_ids,
                     creator_ids=list(creators.value or []),
                     responsible_ids=list(responsible.value or []),
-                    deals_count_min=_number(count_min.value),
-                    deals_count_max=_number(count_max.value),
-                    deals_sum_min=_number(sum_min.value),
-                    deals_sum_max=_number(sum_max.value),
+                    deals_count_min=number_or_none(count_min.value),
+                    deals_count_max=number_or_none(count_max.value),
+                    deals_sum_min=number_or_none(sum_min.value),
+                    deals_sum_max=number_or_none(sum_max.value),
                     tasks=task_state.value,
                     tag_ids=list(tags.value or []),
                     last_comment_from=_from_input(comment_from.value),
@@ -239,13 +248,9 @@ class FilterBar:
                     own_only=f.own_only,
                 )
 
-            with ui.row().classes('w-full justify-between q-mt-sm'):
-                ui.button(tr('filter.reset'), on_click=lambda: dialog.submit(ClientFilter(own_only=f.own_only))).props(
-                    'flat no-caps'
-                )
-                with ui.row().classes('gap-2'):
-                    ui.button(tr('action.cancel'), on_click=lambda: dialog.submit(None)).props('flat')
-                    ui.button(tr('filter.apply'), on_click=lambda: dialog.submit(collected())).mark('filter-apply')
+            filter_dialog_footer(
+                dialog, reset=lambda: ClientFilter(own_only=f.own_only), collect=collected, apply_mark='filter-apply'
+            )
         result = await dialog
         dialog.delete()
         if result is not None:

@@ -159,3 +159,18 @@ def place_card(card, data, columns: dict, *, flash: str, keep: bool, forget: Cal
         forget(card)
     elif flash:
         ui.timer(FLASH_SECONDS, card.clear_flash, once=True)
+
+
+async def load_next_page(column, fetch, known: dict) -> None:
+    """The column's next page when it is scrolled to its end: `fetch(offset)` reads it (None when refused);
+    cards already on the board (arrived live meanwhile) are not shown twice."""
+    if column.loading:  # scrolling fires again while the page is on its way
+        return
+    column.loading = True
+    try:
+        page = await fetch(len(column.card_elements()))
+        if page is not None:
+            column.append([card for card in page.items if card.id not in known])
+            column.set_total(page.total)
+    finally:
+        column.loading = False

@@ -6,7 +6,7 @@ from nicegui.events import SortableEventArguments
 from app.components.client_card import ClientCard, card_labels_script
 from app.components.dialogs import ask_booking, ask_move, browse_clients, pick_reason
 from app.components.filter_panel import FilterBar
-from app.components.kanban import ClosingZone, KanbanColumn, place_card
+from app.components.kanban import ClosingZone, KanbanColumn, load_next_page, place_card
 from app.components.locale import tr
 from app.domain import clients, deals, view_settings
 from app.domain.db import get_database
@@ -154,22 +154,13 @@ class Board(Screen):
             del self.cards[element.data.id]
 
     async def load_more(self, column: KanbanColumn) -> None:
-        if column.loading:  # scrolling fires again while the page is on its way
-            return
-        column.loading = True
-        try:
-            await self._load_more(column)
-        finally:
-            column.loading = False
-
-    async def _load_more(self, column: KanbanColumn) -> None:
-        shown = len(column.card_elements())
-        page = await self.read(
-            clients.board_column, stage_id=column.stage.id, flt=self.filter, offset=shown, limit=PAGE_SIZE
+        await load_next_page(
+            column,
+            lambda offset: self.read(
+                clients.board_column, stage_id=column.stage.id, flt=self.filter, offset=offset, limit=PAGE_SIZE
+            ),
+            self.cards,
         )
-        if page is not None:
-            column.append([card for card in page.items if card.id not in self.cards])
-            column.set_total(page.total)
 
     # moving --------------------------------------------------------------------------------------------------
     async def on_drop(self, event: SortableEventArguments) -> None:

@@ -9,7 +9,7 @@ from app.components.client_card import card_labels_script
 from app.components.deal_card import DealCardElement, format_money
 from app.components.deal_window import DealFilterBar, DealWindow
 from app.components.dialogs import ask_move, browse_clients, pick_reason
-from app.components.kanban import ClosingZone, KanbanColumn, place_card
+from app.components.kanban import ClosingZone, KanbanColumn, load_next_page, place_card
 from app.components.locale import tr
 from app.domain import deal_board, reference
 from app.domain.db import get_database
@@ -147,22 +147,13 @@ class DealsBoard(Screen):
             del self.cards[element.data.id]
 
     async def load_more(self, column: KanbanColumn) -> None:
-        if column.loading:  # scrolling fires again while the page is on its way
-            return
-        column.loading = True
-        try:
-            page = await self.read(
-                deal_board.deal_column,
-                stage_id=column.stage.id,
-                flt=self.deal_filter,
-                offset=len(column.card_elements()),
-                limit=PAGE_SIZE,
-            )
-            if page is not None:
-                column.append([card for card in page.items if card.id not in self.cards])
-                column.set_total(page.total)
-        finally:
-            column.loading = False
+        await load_next_page(
+            column,
+            lambda offset: self.read(
+                deal_board.deal_column, stage_id=column.stage.id, flt=self.deal_filter, offset=offset, limit=PAGE_SIZE
+            ),
+            self.cards,
+        )
 
     async def refresh_totals(self, delay: float = 0) -> None:
         await asyncio.sleep(delay)
