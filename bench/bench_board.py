@@ -12,7 +12,7 @@ import os
 import time
 from pathlib import Path
 
-from common import ROOT, bench_data_dir, median_p95
+from common import ROOT, bench_data_dir, median_p95, seed_demo
 
 
 def rss_mib() -> float:
@@ -33,17 +33,11 @@ async def main(clients: int, boards: int, repeats: int) -> None:
     from app.domain.db import get_database, init_database
     from app.domain.permissions import Actor
     from app.domain.reference import stage_views
-    from app.domain.seed import seed_defaults
     from app.domain.users import user_by_login
     from app.pages import board as board_page
 
     database = init_database(os.environ['DATABASE_URL'])
-    started = time.perf_counter()
-    with database.write() as session:
-        seed_defaults(session)
-        demo.create_demo_users(session, managers=18)
-        demo.create_demo_data(session, clients=clients)
-    print(f'seeded {clients} clients and 20 users in {time.perf_counter() - started:.1f} s')
+    print(f'seeded {clients} clients and 20 users in {seed_demo(database, clients):.1f} s')
 
     async def log_in(user: User, login: str) -> None:
         await user.open('/login')

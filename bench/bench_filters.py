@@ -8,14 +8,12 @@ of sales (who sees every client), through clients.list_clients.
 
 import argparse
 import os
-import platform
-import sqlite3
 import statistics
 import time
 from datetime import timedelta
 from pathlib import Path
 
-from common import bench_data_dir, machine_speed, median_p95
+from common import bench_data_dir, describe, machine_speed, median_p95, seed_demo
 
 LIST_TARGET_MS = 100
 BULK_TARGET_S = 3.0
@@ -45,20 +43,10 @@ class Bench:
         print(line, flush=True)
 
     def run(self) -> None:
-        from app.domain import demo
-        from app.domain.seed import seed_defaults
 
-        self.say(
-            f'Voronka filters bench: SQLite {sqlite3.sqlite_version}, Python {platform.python_version()}, '
-            f'{os.cpu_count()} CPUs, data in {self.data_dir}'
-        )
-        self.say(machine_speed())
-        began = time.perf_counter()
-        with self.db.write() as session:
-            seed_defaults(session)
-            demo.create_demo_users(session, managers=18)
-            demo.create_demo_data(session, clients=self.args.clients)
-        self.say(f'seeded {self.args.clients:,} demo clients in {time.perf_counter() - began:.1f} s')
+        describe('filters', self.data_dir)
+        seconds = seed_demo(self.db, self.args.clients)
+        self.say(f'seeded {self.args.clients:,} demo clients in {seconds:.1f} s')
         self.load_reference()
         cases = self.cases()
 

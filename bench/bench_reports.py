@@ -8,13 +8,11 @@ its journey through the stages; the bench adds back-and-forth moves until the hi
 
 import argparse
 import os
-import platform
 import random
-import sqlite3
 import time
 from datetime import timedelta
 
-from common import bench_data_dir, machine_speed, median_p95
+from common import bench_data_dir, describe, machine_speed, median_p95, seed_demo
 
 FUNNEL_TARGET_S = 1.0
 
@@ -34,26 +32,17 @@ def run(args, data_dir) -> None:
     from sqlalchemy import func, insert
     from sqlmodel import select
 
-    from app.domain import demo, reports
+    from app.domain import reports
     from app.domain.account_time import to_local_naive
     from app.domain.db import init_database
     from app.domain.models import Client, Stage, StageChange, User, utcnow
     from app.domain.permissions import Actor
     from app.domain.reports import ReportScope
-    from app.domain.seed import seed_defaults
 
-    print(
-        f'Voronka reports bench: SQLite {sqlite3.sqlite_version}, Python {platform.python_version()}, '
-        f'{os.cpu_count()} CPUs, data in {data_dir}',
-        flush=True,
-    )
-    print(machine_speed(), flush=True)
+    describe('reports', data_dir)
     db = init_database(os.environ['DATABASE_URL'])
     began = time.perf_counter()
-    with db.write() as session:
-        seed_defaults(session)
-        demo.create_demo_users(session, managers=18)
-        demo.create_demo_data(session, clients=args.clients)
+    seed_demo(db, args.clients)
     with db.write() as session:
         have = session.exec(select(func.count()).select_from(StageChange)).one()
         working = list(

@@ -8,16 +8,14 @@ own, so its peak memory is not blurred by the seeding before it.
 
 import argparse
 import os
-import platform
 import random
-import sqlite3
 import subprocess
 import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from common import ROOT, bench_data_dir, machine_speed
+from common import ROOT, bench_data_dir, describe, machine_speed, seed_demo
 
 EXPORT_TARGET_S = 25
 EXPORT_MEMORY_TARGET_MB = 150
@@ -56,24 +54,13 @@ def main() -> None:
 
 
 def run(args, data_dir: Path) -> None:
-    from app.domain import demo
     from app.domain.db import init_database
-    from app.domain.seed import seed_defaults
 
-    print(
-        f'Voronka Excel bench: SQLite {sqlite3.sqlite_version}, Python {platform.python_version()}, '
-        f'{os.cpu_count()} CPUs, data in {data_dir}',
-        flush=True,
-    )
-    print(machine_speed(), flush=True)
+    describe('Excel', data_dir)
     db = init_database(os.environ['DATABASE_URL'])
-    began = time.perf_counter()
-    with db.write() as session:
-        seed_defaults(session)
-        demo.create_demo_users(session, managers=18)
-        demo.create_demo_data(session, clients=args.clients)
+    seconds = seed_demo(db, args.clients)
     db.optimize()
-    print(f'seeded {args.clients:,} demo clients in {time.perf_counter() - began:.1f} s', flush=True)
+    print(f'seeded {args.clients:,} demo clients in {seconds:.1f} s', flush=True)
 
     print('\nexport (in a fresh child process):', flush=True)
     child = subprocess.run(

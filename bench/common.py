@@ -43,3 +43,31 @@ def machine_speed() -> str:
     best = min(timeit.repeat('sum(range(10**6))', number=1, repeat=5))
     load = ', '.join(f'{value:.1f}' for value in os.getloadavg())
     return f'machine: sum(range(10**6)) takes {best * 1000:.1f} ms here; load average {load}'
+
+
+def describe(title: str, data_dir: Path) -> None:
+    """The first lines of every bench: what ran where, and how fast this machine is right now."""
+    import platform
+    import sqlite3
+
+    print(
+        f'Voronka {title} bench: SQLite {sqlite3.sqlite_version}, Python {platform.python_version()}, '
+        f'{os.cpu_count()} CPUs, data in {data_dir}',
+        flush=True,
+    )
+    print(machine_speed(), flush=True)
+
+
+def seed_demo(db, clients: int, managers: int = 18) -> float:
+    """The default setup, a sales team and `clients` demo clients in one transaction; returns the seconds taken."""
+    import time
+
+    from app.domain import demo
+    from app.domain.seed import seed_defaults
+
+    began = time.perf_counter()
+    with db.write() as session:
+        seed_defaults(session)
+        demo.create_demo_users(session, managers=managers)
+        demo.create_demo_data(session, clients=clients)
+    return time.perf_counter() - began
