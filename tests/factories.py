@@ -2,7 +2,7 @@
 
 from passlib.context import CryptContext
 
-from app.domain import clients, reference
+from app.domain import clients, reference, users
 from app.domain.models import User
 from app.domain.permissions import Actor
 from app.domain.users import ROLE_DEFAULTS
@@ -36,3 +36,9 @@ def stages(db, board: str = 'clients') -> dict:
     """Stages by name, with their reasons."""
     with db.read() as session:
         return {stage.name: stage for stage in reference.stage_views(session, board)}
+
+
+def bearer(db, login: str) -> dict:
+    """The API's Authorization header with a fresh token of this user."""
+    with db.write() as session:
+        return {'Authorization': f'Bearer {users.create_token(session, login=login)}'}

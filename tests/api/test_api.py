@@ -1,23 +1,13 @@
 """The JSON API as an integration sees it: status codes, readable errors, the same rules as the screens."""
 
 import pytest
-from fastapi.testclient import TestClient
 
-from app.api.v1 import api
 from app.domain import users
-from tests.factories import make_client, make_user, stages
-
-
-@pytest.fixture
-def client():
-    with TestClient(api) as test_client:
-        yield test_client
+from tests.factories import bearer, make_client, make_user, stages
 
 
 def token_for(db, actor) -> dict:
-    with db.write() as session:
-        token = users.create_token(session, login=actor_login(db, actor))
-    return {'Authorization': f'Bearer {token}'}
+    return bearer(db, actor_login(db, actor))
 
 
 def actor_login(db, actor) -> str:

@@ -3,27 +3,14 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlmodel import select
 
-from app.api.v1 import api
 from app.domain import tasks, users
 from app.domain.models import Client, Project, Tag, User, utcnow
-from tests.factories import make_client, make_user, stages
+from tests.factories import bearer, make_client, make_user, stages
 
 CREATED = datetime(2024, 5, 10, 10, 30, 45, tzinfo=UTC)
-
-
-@pytest.fixture
-def client():
-    with TestClient(api) as test_client:
-        yield test_client
-
-
-def _headers(db, login: str) -> dict:
-    with db.write() as session:
-        return {'Authorization': f'Bearer {users.create_token(session, login=login)}'}
 
 
 @pytest.fixture
@@ -32,9 +19,9 @@ def team(db):
     anna = make_user(db, 'anna', name='Анна Смирнова')
     boris = make_user(db, 'boris', name='Борис Орлов')
     return {
-        'head': (head, _headers(db, 'olga')),
-        'anna': (anna, _headers(db, 'anna')),
-        'boris': (boris, _headers(db, 'boris')),
+        'head': (head, bearer(db, 'olga')),
+        'anna': (anna, bearer(db, 'anna')),
+        'boris': (boris, bearer(db, 'boris')),
     }
 
 

@@ -5,25 +5,13 @@ import tempfile
 from urllib.parse import unquote
 
 import pytest
-from fastapi.testclient import TestClient
 from openpyxl import Workbook, load_workbook
 from sqlmodel import func, select
 
-from app.api.v1 import XLSX, api
-from app.domain import importing, users
+from app.api.v1 import XLSX
+from app.domain import importing
 from app.domain.models import Client, Request, Tag
-from tests.factories import make_client, make_user
-
-
-@pytest.fixture
-def client():
-    with TestClient(api) as test_client:
-        yield test_client
-
-
-def _headers(db, login: str) -> dict:
-    with db.write() as session:
-        return {'Authorization': f'Bearer {users.create_token(session, login=login)}'}
+from tests.factories import bearer, make_client, make_user
 
 
 @pytest.fixture
@@ -32,9 +20,9 @@ def team(db):
     anna = make_user(db, 'anna', name='Анна Смирнова')
     exporter = make_user(db, 'vera', name='Вера Своя', can_see_others=False, can_export=True, can_import=True)
     return {
-        'head': (head, _headers(db, 'olga')),
-        'anna': (anna, _headers(db, 'anna')),
-        'vera': (exporter, _headers(db, 'vera')),
+        'head': (head, bearer(db, 'olga')),
+        'anna': (anna, bearer(db, 'anna')),
+        'vera': (exporter, bearer(db, 'vera')),
     }
 
 

@@ -1,29 +1,15 @@
 """GET /api/v1/requests: the requests list for an integration, with the screen's filters and visibility."""
 
 import pytest
-from fastapi.testclient import TestClient
 
-from app.api.v1 import api
-from app.domain import users
-from tests.factories import make_client, make_user
-
-
-@pytest.fixture
-def client():
-    with TestClient(api) as test_client:
-        yield test_client
-
-
-def _headers(db, login: str) -> dict:
-    with db.write() as session:
-        return {'Authorization': f'Bearer {users.create_token(session, login=login)}'}
+from tests.factories import bearer, make_client, make_user
 
 
 @pytest.fixture
 def team(db):
     anna = make_user(db, 'anna', name='Анна Менеджерова')
     hidden = make_user(db, 'hidden', name='Скрытный Менеджер', can_see_others=False)
-    return {'anna': (anna, _headers(db, 'anna')), 'hidden': (hidden, _headers(db, 'hidden'))}
+    return {'anna': (anna, bearer(db, 'anna')), 'hidden': (hidden, bearer(db, 'hidden'))}
 
 
 def _channel_id(client, headers, name: str) -> int:

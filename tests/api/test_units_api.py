@@ -1,24 +1,13 @@
 """Booking a catalogue object through the API: free objects are listed, the booked one drops out."""
 
-import pytest
-from fastapi.testclient import TestClient
-
-from app.api.v1 import api
-from app.domain import admin_lists, units, users
-from tests.factories import make_client, make_user
-
-
-@pytest.fixture
-def client():
-    with TestClient(api) as test_client:
-        yield test_client
+from app.domain import admin_lists, units
+from tests.factories import bearer, make_client, make_user
 
 
 def test_an_integration_books_a_free_unit_by_id(client, db):
     admin = make_user(db, 'admin', role='admin')
     anna = make_user(db, 'anna')
-    with db.write() as session:
-        headers = {'Authorization': f'Bearer {users.create_token(session, login="anna")}'}
+    headers = bearer(db, 'anna')
     with db.write() as session:
         project_id = admin_lists.add_project(session, actor=admin, name='ЖК Северный парк', abbreviation='СП')
         unit_id = units.add_unit(session, actor=admin, project_id=project_id, label='кв. 45', price=7_500_000)

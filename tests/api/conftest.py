@@ -1,0 +1,12 @@
+"""What every API test needs: a client for the API app (bearer headers come from tests.factories)."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.api.v1 import api
+
+
+@pytest.fixture
+def client():
+    with TestClient(api) as test_client:
+        yield test_client
