@@ -146,6 +146,11 @@ def _day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
+def _several(options: dict, chosen: list[int], label_key: str, name: str) -> ui.select:
+    select = ui.select(options, value=list(chosen), label=tr(label_key), multiple=True)
+    return select.props('outlined dense use-chips clearable').classes('col').mark(f'deal-filter-{name}')
+
+
 class DealFilterBar:
     """The deals filter: a button that says how many conditions are on, a reset, and a small dialog."""
 
@@ -193,27 +198,11 @@ class DealFilterBar:
             search = ui.input(tr('deals.filter_search'), value=f.search).classes('w-full')
             search.props('outlined dense clearable').mark('deal-filter-search')
             with ui.row().classes('w-full no-wrap gap-2'):
-                responsible = (
-                    ui.select(
-                        {u.id: u.name for u in c.everyone},
-                        value=list(f.responsible_ids),
-                        label=tr('deals.filter_responsible'),
-                        multiple=True,
-                    )
-                    .props('outlined dense use-chips clearable')
-                    .classes('col')
-                    .mark('deal-filter-responsible')
+                responsible = _several(
+                    {u.id: u.name for u in c.everyone}, f.responsible_ids, 'deals.filter_responsible', 'responsible'
                 )
-                projects = (
-                    ui.select(
-                        {p.id: p.name for p in c.projects},
-                        value=list(f.project_ids),
-                        label=tr('deals.filter_project'),
-                        multiple=True,
-                    )
-                    .props('outlined dense use-chips clearable')
-                    .classes('col')
-                    .mark('deal-filter-project')
+                projects = _several(
+                    {p.id: p.name for p in c.projects}, f.project_ids, 'deals.filter_project', 'project'
                 )
             with ui.row().classes('w-full no-wrap gap-2'):
                 created_from = ui.input(
