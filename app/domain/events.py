@@ -13,8 +13,15 @@ from dataclasses import asdict, dataclass, field
 log = logging.getLogger(__name__)
 
 
+class Record:
+    """What every event is: a frozen record that a transport can send as a plain dict."""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
 @dataclass(frozen=True)
-class ClientChanged:
+class ClientChanged(Record):
     """A client was created, moved, edited, reassigned, closed or got a comment, task, request or deal."""
 
     client_id: int
@@ -26,12 +33,9 @@ class ClientChanged:
     previous_responsible_id: int | None = None
     task_assignee_ids: tuple[int, ...] = field(default_factory=tuple)
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class DealChanged:
+class DealChanged(Record):
     """A deal was moved, reopened or got a comment: open deals boards re-read that one deal."""
 
     deal_id: int
@@ -42,66 +46,48 @@ class DealChanged:
     previous_stage_id: int | None = None
     responsible_id: int | None = None
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class ClientsChanged:
+class ClientsChanged(Record):
     """A bulk action changed many clients at once: viewers reload what they show instead of card by card."""
 
     actor_id: int
     what: str
     count: int
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class UserSettingsChanged:
+class UserSettingsChanged(Record):
     """A user's view settings changed (by them or an admin): their open boards re-render."""
 
     user_id: int
     actor_id: int
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class AccountChanged:
+class AccountChanged(Record):
     """An admin changed the account's setup (stages, reasons, reference lists, users): open pages reload it."""
 
     area: str
     actor_id: int
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class SessionEnded:
+class SessionEnded(Record):
     """A login session ended (logout, expiry): every tab sharing it goes back to the login page."""
 
     session_key: str
     user_id: int
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class IncomingCall:
+class IncomingCall(Record):
     """Telephony reported a call of a client: the responsible's open tabs show that client at once."""
 
     client_id: int
     responsible_id: int
     request_id: int
     phone: str  # E.164; shown only in the responsible's tabs, who may see the client
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 Event = (
