@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from app.config import load_settings
-from app.domain import users
+from app.domain.account import users
 from app.domain.errors import DomainError, InvalidInput, NotFound
 from app.setup import prepare_database
 
@@ -76,7 +76,7 @@ def cmd_user_deactivate(args) -> None:
 
 
 def cmd_user_list(args) -> None:
-    from app.domain.reference import user_views
+    from app.domain.account.reference import user_views
 
     database = prepare_database(load_settings())
     with database.read() as session:
@@ -157,7 +157,7 @@ def _export_filter(session, args):
     """The client filter of the command line: --filter JSON as the base, then the named options over it."""
     from pydantic import ValidationError
 
-    from app.domain import reference
+    from app.domain.account import reference
     from app.domain.account_time import from_local_naive
     from app.domain.filters import ClientFilter
 

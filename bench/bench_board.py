@@ -30,10 +30,10 @@ async def main(clients: int, boards: int, repeats: int) -> None:
 
     from app.domain import clients as client_service
     from app.domain import demo
+    from app.domain.account.reference import stage_views
+    from app.domain.account.users import user_by_login
     from app.domain.db import get_database, init_database
     from app.domain.permissions import Actor
-    from app.domain.reference import stage_views
-    from app.domain.users import user_by_login
     from app.pages import board as board_page
 
     database = init_database(os.environ['DATABASE_URL'])

@@ -69,7 +69,8 @@ class Bench:
     def _run(self) -> None:
         from sqlmodel import select
 
-        from app.domain import demo, users
+        from app.domain import demo
+        from app.domain.account import users
         from app.domain.models import Stage, User
         from app.domain.permissions import Actor
         from app.domain.seed import seed_defaults
@@ -341,7 +342,8 @@ class Bench:
         """The same work without HTTP: what the API adds on top of the domain."""
         import random
 
-        from app.domain import leads, users
+        from app.domain import leads
+        from app.domain.account import users
         from app.domain.permissions import Actor
 
         rng = random.Random(3)

@@ -2,10 +2,11 @@
 
 from passlib.context import CryptContext
 
-from app.domain import clients, reference, users
+from app.domain import clients
+from app.domain.account import reference, users
+from app.domain.account.users import ROLE_DEFAULTS
 from app.domain.models import User
 from app.domain.permissions import Actor
-from app.domain.users import ROLE_DEFAULTS
 
 PASSWORD = 'secret-pass'
 # a real argon2 hash with the cheapest parameters: checking costs what the stored hash says, and tests log in often

@@ -25,12 +25,11 @@ from app.domain import (
     feed,
     importing,
     leads,
-    reference,
     requests_list,
     tasks,
     units,
-    users,
 )
+from app.domain.account import reference, users
 from app.domain.bulk import BulkResult, Selection
 from app.domain.db import get_database
 from app.domain.errors import (

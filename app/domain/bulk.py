@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from app.i18n import translate
 
+from .account.reference import required_reason
 from .errors import InvalidInput
 from .events import ClientsChanged, queue_event
 from .filters import ClientFilter, filtered_query
@@ -28,7 +29,6 @@ from .models import (
     utcnow,
 )
 from .permissions import Actor, acts_on_all_clients, ensure_may_bulk, restrict_to_visible
-from .reference import required_reason
 
 CHUNK = 900  # stays under SQLite's limit of bound parameters per statement
 

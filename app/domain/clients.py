@@ -9,7 +9,8 @@ from sqlmodel import select
 
 from app.i18n import translate
 
-from .admin_lists import clean_custom_values
+from .account.admin_lists import clean_custom_values
+from .account.reference import ensure_exists, first_working_stage, required_reason, resolve_channel, transition_allowed
 from .cards import build_cards, build_detail
 from .errors import DuplicatePhone, InvalidInput, PermissionDenied, StaleUpdate
 from .events import ClientChanged, queue_event
@@ -48,7 +49,6 @@ from .permissions import (
     ensure_can_see,
 )
 from .phones import Phone, normalize_phone
-from .reference import ensure_exists, first_working_stage, required_reason, resolve_channel, transition_allowed
 from .text import fold
 from .view_settings import ViewSettings
 from .views import ClientCard, ClientDetail, ClientPage

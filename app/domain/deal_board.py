@@ -8,6 +8,7 @@ from sqlalchemy import and_, func
 from sqlmodel import select
 
 from . import units
+from .account.reference import first_working_stage, required_reason, transition_allowed
 from .account_time import ACCOUNT_TZ
 from .cards import feed_entry_view
 from .errors import InvalidInput, StaleUpdate
@@ -38,7 +39,6 @@ from .permissions import (
     restrict_deals_to_visible,
 )
 from .phones import phone_digits_query
-from .reference import first_working_stage, required_reason, transition_allowed
 from .text import fold
 from .views import FeedEntryView, ReasonView, RefView, TaskView, UserView
 

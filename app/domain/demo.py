@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from app.i18n import translate
 
+from .account.users import create_user, passwords
 from .models import (
     Agency,
     Board,
@@ -42,7 +43,6 @@ from .models import (
 from .seed import seed_defaults
 from .tasks import refresh_next_due
 from .text import fold
-from .users import create_user, passwords
 
 DEMO_PASSWORD = 'voronka'
 CHUNK = 5000

@@ -3,7 +3,7 @@
 from pydantic import BaseModel
 from sqlmodel import select
 
-from .audit import record_change
+from .account.audit import record_change
 from .errors import InvalidInput, NotFound
 from .export_fields import CUSTOM_PREFIX, DEFAULT_SCHEMA_FIELDS, STANDARD_BY_KEY, available_fields
 from .models import CustomField, ExportSchema

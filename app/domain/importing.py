@@ -23,8 +23,8 @@ from sqlmodel import select
 
 from app.i18n import LOCALES, TEXTS, translate
 
+from .account.admin_lists import clean_custom_values
 from .account_time import from_local_naive
-from .admin_lists import clean_custom_values
 from .errors import Conflict, DomainError, InvalidInput
 from .events import ClientsChanged, queue_event
 from .export_fields import CUSTOM_PREFIX

@@ -7,11 +7,11 @@ import re
 from pydantic import BaseModel
 from sqlmodel import select
 
-from .audit import record_change
+from .account.audit import record_change
+from .account.reference import ensure_exists
 from .errors import InvalidInput, NotFound
 from .models import Deal, Project, PropertyUnit, UnitStatus
 from .permissions import Actor, ensure_active, ensure_admin
-from .reference import ensure_exists
 from .views import RefView
 
 AREA = 'lists'

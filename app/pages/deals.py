@@ -11,7 +11,8 @@ from app.components.deal_window import DealFilterBar, DealWindow
 from app.components.dialogs import ask_move, browse_clients, pick_reason
 from app.components.kanban import ClosingZone, KanbanColumn, load_next_page, place_card
 from app.components.locale import tr
-from app.domain import deal_board, reference
+from app.domain import deal_board
+from app.domain.account import reference
 from app.domain.db import get_database
 from app.domain.deal_board import DealCard, DealDetail, DealFilter
 from app.domain.events import DealChanged

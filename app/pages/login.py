@@ -6,7 +6,7 @@ from nicegui import app, run, ui
 
 from app.components.locale import current_locale, tr
 from app.config import load_settings
-from app.domain import users
+from app.domain.account import users
 from app.domain.db import get_database
 from app.domain.errors import DomainError
 

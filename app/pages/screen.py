@@ -16,19 +16,8 @@ from app.components.header import AppHeader
 from app.components.locale import remember_locale, tr
 from app.components.progress import WorkerProgress
 from app.components.view_settings_dialog import edit_view_settings
-from app.domain import (
-    clients,
-    deals,
-    export_schemas,
-    exporting,
-    feed,
-    filters,
-    reference,
-    tasks,
-    units,
-    users,
-    view_settings,
-)
+from app.domain import clients, deals, export_schemas, exporting, feed, filters, tasks, units, view_settings
+from app.domain.account import reference, users
 from app.domain.db import get_database
 from app.domain.events import (
     AccountChanged,

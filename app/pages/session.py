@@ -3,7 +3,7 @@
 from nicegui import app, run, ui
 
 from app.components.locale import current_locale
-from app.domain import users
+from app.domain.account import users
 from app.domain.db import get_database
 from app.domain.errors import DomainError
 from app.domain.permissions import Actor

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from nicegui import run, ui
 
 from app.components.locale import format_datetime, tr
-from app.domain import audit, users
+from app.domain.account import audit, users
 from app.domain.events import AccountChanged, ClientChanged
 from app.domain.views import ClientCard as CardData
 

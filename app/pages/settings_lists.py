@@ -4,8 +4,8 @@ Each list edits inline; every change goes through `app.domain.admin_lists` and r
 from nicegui import ui
 
 from app.components.locale import tr
-from app.domain import admin_lists
-from app.domain.admin_lists import FIELD_KINDS
+from app.domain.account import admin_lists
+from app.domain.account.admin_lists import FIELD_KINDS
 
 
 def _section(key: str, marker: str) -> ui.expansion:

@@ -6,8 +6,8 @@ import re
 from nicegui import ui
 
 from app.components.locale import tr
-from app.domain import admin_stages
-from app.domain.admin_stages import FunnelSetup, ReasonSetup, StageSetup
+from app.domain.account import admin_stages
+from app.domain.account.admin_stages import FunnelSetup, ReasonSetup, StageSetup
 
 _FULL_COLOR = re.compile(r'^#[0-9a-fA-F]{6}$')
 

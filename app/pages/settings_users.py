@@ -4,10 +4,10 @@ password, deactivate and hand the clients of a deactivated colleague to someone 
 from nicegui import ui
 
 from app.components.locale import tr
-from app.domain import admin_users
-from app.domain.admin_users import SWITCHES, UserRow
+from app.domain.account import admin_users
+from app.domain.account.admin_users import SWITCHES, UserRow
+from app.domain.account.users import ROLE_DEFAULTS
 from app.domain.models import Role
-from app.domain.users import ROLE_DEFAULTS
 
 
 def _roles() -> dict[str, str]:

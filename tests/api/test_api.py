@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.domain import users
+from app.domain.account import users
 from tests.factories import bearer, make_client, make_user, stages
 
 

@@ -1,6 +1,7 @@
 """Booking a catalogue object through the API: free objects are listed, the booked one drops out."""
 
-from app.domain import admin_lists, units
+from app.domain import units
+from app.domain.account import admin_lists
 from tests.factories import bearer, make_client, make_user
 
 

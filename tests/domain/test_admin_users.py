@@ -3,7 +3,7 @@
 import pytest
 from sqlmodel import select
 
-from app.domain import admin_users, users
+from app.domain.account import admin_users, users
 from app.domain.errors import InvalidInput, PermissionDenied
 from app.domain.models import AuditEntry, Client, Task, User, utcnow
 from app.domain.permissions import Actor

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from app.domain import clients, demo, users
+from app.domain import clients, demo
+from app.domain.account import users
 from app.domain.models import (
     Client,
     ClientPhone,

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from openpyxl import load_workbook
 
-from app.domain import admin_lists, export_schemas, exporting, tasks
+from app.domain import export_schemas, exporting, tasks
+from app.domain.account import admin_lists
 from app.domain.errors import InvalidInput, NotFound, PermissionDenied
 from app.domain.export_fields import STANDARD_FIELDS
 from app.domain.filters import ClientFilter

@@ -10,7 +10,8 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func
 from sqlmodel import select
 
-from app.domain import admin_lists, importing
+from app.domain import importing
+from app.domain.account import admin_lists
 from app.domain.account_time import to_local_naive
 from app.domain.errors import InvalidInput, PermissionDenied
 from app.domain.models import (

@@ -5,7 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from app.domain import clients, feed, permissions, tasks, users
+from app.domain import clients, feed, permissions, tasks
+from app.domain.account import users
 from app.domain.errors import InvalidInput, NotFound, PermissionDenied
 from app.domain.models import User, utcnow
 from app.domain.permissions import Actor

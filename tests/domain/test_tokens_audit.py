@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.domain import audit, users
+from app.domain.account import audit, users
 from app.domain.errors import NotFound, PermissionDenied
 from app.domain.events import AccountChanged, SessionEnded, bus
 from tests.factories import make_user

@@ -6,7 +6,7 @@ import pytest
 from passlib.context import CryptContext
 from sqlmodel import select
 
-from app.domain import users
+from app.domain.account import users
 from app.domain.errors import InvalidInput, LoginLocked, LoginRefused
 from app.domain.models import ApiToken, User, utcnow
 from tests.factories import PASSWORD

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from app.domain import clients, deal_board, deals
+from app.domain.account.reference import stage_views
+from app.domain.account.users import user_by_login
 from app.domain.db import Database
 from app.domain.models import Board
 from app.domain.permissions import Actor
-from app.domain.reference import stage_views
-from app.domain.users import user_by_login
 from tests.servers import app_env, free_port
 
 CHROMIUM = Path('/usr/bin/chromium')

@@ -10,8 +10,8 @@ from nicegui.testing import User
 import app.live
 from app.components.kanban import KanbanColumn
 from app.domain import clients, feed, tasks
+from app.domain.account.users import user_by_login
 from app.domain.models import Client, utcnow
-from app.domain.users import user_by_login
 from tests.factories import PASSWORD, make_client, make_user, stages
 
 

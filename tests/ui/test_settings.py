@@ -3,7 +3,7 @@
 from nicegui import ElementFilter
 from nicegui.testing import User
 
-from app.domain import audit
+from app.domain.account import audit
 from tests.factories import make_user
 from tests.ui.test_board import log_in, pick
 

@@ -3,7 +3,7 @@
 from nicegui.testing import User
 from sqlmodel import select
 
-from app.domain import admin_lists, reference
+from app.domain.account import admin_lists, reference
 from app.domain.models import Client, CustomField, Project, Tag
 from tests.factories import make_client, make_user
 from tests.ui.test_board import eventually, log_in, pick

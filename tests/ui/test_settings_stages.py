@@ -2,7 +2,7 @@
 
 from nicegui.testing import User
 
-from app.domain.reference import transition_allowed
+from app.domain.account.reference import transition_allowed
 from tests.factories import make_client, make_user, stages
 from tests.ui.test_board import eventually, log_in, pick
 

@@ -4,7 +4,7 @@ clients over; non-admins get no settings at all."""
 from nicegui.testing import User
 from sqlmodel import select
 
-from app.domain import users
+from app.domain.account import users
 from app.domain.models import Client
 from app.domain.models import User as Account
 from app.domain.view_settings import load_view_settings

@@ -7,10 +7,10 @@ from pydantic import BaseModel
 from sqlalchemy import func, update
 from sqlmodel import delete, or_, select
 
+from ..errors import InvalidInput
+from ..models import Board, Client, ClosingReason, Deal, Stage, StageChange, StageKind, StageTransition
+from ..permissions import Actor, ensure_admin
 from .audit import record_change
-from .errors import InvalidInput
-from .models import Board, Client, ClosingReason, Deal, Stage, StageChange, StageKind, StageTransition
-from .permissions import Actor, ensure_admin
 
 AREA = 'stages'
 NEW_STAGE_COLOR = '#90a4ae'

@@ -10,11 +10,11 @@ from sqlmodel import select
 
 from app.i18n import LOCALES
 
+from ..errors import InvalidInput, LoginLocked, LoginRefused, NotFound
+from ..events import SessionEnded, queue_event
+from ..models import ApiToken, LoginSession, Role, User, utcnow
+from ..permissions import Actor, ensure_active
 from .audit import record_change
-from .errors import InvalidInput, LoginLocked, LoginRefused, NotFound
-from .events import SessionEnded, queue_event
-from .models import ApiToken, LoginSession, Role, User, utcnow
-from .permissions import Actor, ensure_active
 
 passwords = CryptContext(schemes=['argon2'], deprecated='auto')
 

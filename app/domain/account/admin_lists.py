@@ -7,11 +7,11 @@ from datetime import date
 from pydantic import BaseModel
 from sqlmodel import delete, select
 
+from ..errors import InvalidInput, NotFound
+from ..models import Agency, Channel, Client, ClientTag, CustomField, Project, Realtor, Tag
+from ..permissions import Actor, ensure_admin
+from ..phones import normalize_phone
 from .audit import record_change
-from .errors import InvalidInput, NotFound
-from .models import Agency, Channel, Client, ClientTag, CustomField, Project, Realtor, Tag
-from .permissions import Actor, ensure_admin
-from .phones import normalize_phone
 
 AREA = 'lists'
 FIELD_KINDS = ('text', 'number', 'date', 'bool', 'list')

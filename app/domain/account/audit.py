@@ -3,9 +3,9 @@
 from pydantic import BaseModel
 from sqlmodel import select
 
-from .events import AccountChanged, queue_event
-from .models import AuditEntry, User, utcnow
-from .permissions import Actor, ensure_admin
+from ..events import AccountChanged, queue_event
+from ..models import AuditEntry, User, utcnow
+from ..permissions import Actor, ensure_admin
 
 
 class AuditView(BaseModel):

@@ -2,8 +2,8 @@
 
 from sqlmodel import select
 
-from .errors import InvalidInput, NotFound
-from .models import (
+from ..errors import InvalidInput, NotFound
+from ..models import (
     Agency,
     Board,
     Channel,
@@ -17,7 +17,7 @@ from .models import (
     Tag,
     User,
 )
-from .views import CustomFieldView, FormChoices, ReasonView, RefView, StageView, UserView
+from ..views import CustomFieldView, FormChoices, ReasonView, RefView, StageView, UserView
 
 
 def stage_views(session, board: str = Board.clients) -> list[StageView]:

@@ -5,12 +5,12 @@ from pydantic import BaseModel
 from sqlalchemy import func
 from sqlmodel import select
 
+from ..bulk import BulkResult, Selection, bulk_assign
+from ..errors import InvalidInput, NotFound
+from ..filters import ClientFilter
+from ..models import Client, Role, User
+from ..permissions import Actor, ensure_admin
 from .audit import record_change
-from .bulk import BulkResult, Selection, bulk_assign
-from .errors import InvalidInput, NotFound
-from .filters import ClientFilter
-from .models import Client, Role, User
-from .permissions import Actor, ensure_admin
 from .users import ROLE_DEFAULTS, create_user, end_sessions_of, passwords
 
 AREA = 'users'

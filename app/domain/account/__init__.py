@@ -1,0 +1,1 @@
+"""Account area: users and sessions, settings of stages, lists and reference data, the audit log."""
