@@ -159,7 +159,7 @@ def _export_filter(session, args):
 
     from app.domain.account import reference
     from app.domain.account_time import from_local_naive
-    from app.domain.filters import ClientFilter
+    from app.domain.clients.filters import ClientFilter
 
     try:
         flt = ClientFilter.model_validate_json(args.filter) if args.filter else ClientFilter()

@@ -12,7 +12,8 @@ from typing import Protocol
 
 from nicegui import background_tasks, run
 
-from app.domain.clients import client_snapshot
+from app.domain.clients.clients import client_snapshot
+from app.domain.clients.tasks import tasks_falling_due
 from app.domain.db import get_database
 from app.domain.deal_board import DealCard, deal_snapshot
 from app.domain.events import (
@@ -26,7 +27,6 @@ from app.domain.events import (
     bus,
 )
 from app.domain.models import User, utcnow
-from app.domain.tasks import tasks_falling_due
 from app.domain.views import ClientCard, TaskView
 
 log = logging.getLogger(__name__)

@@ -129,7 +129,7 @@ class Bench:
 
     def measure_lists(self) -> list[dict]:
         """Wall and CPU time (the process's, so the API's worker threads count) per call, for each case."""
-        from app.domain import clients
+        from app.domain.clients import clients
 
         results = []
         for kind, _label, filters in self.cases:
@@ -177,7 +177,7 @@ class Bench:
         the plan SQLite picks for it. Captured from the call itself, so it follows the domain code as it is."""
         from sqlalchemy import event
 
-        from app.domain import clients
+        from app.domain.clients import clients
 
         timings: dict[str, list[float]] = {}
         parameters: dict[str, object] = {}
@@ -342,8 +342,8 @@ class Bench:
         """The same work without HTTP: what the API adds on top of the domain."""
         import random
 
-        from app.domain import leads
         from app.domain.account import users
+        from app.domain.clients import leads
         from app.domain.permissions import Actor
 
         rng = random.Random(3)

@@ -96,7 +96,7 @@ class Bench:
         self.now = utcnow().replace(second=0, microsecond=0)
 
     def cases(self) -> list:
-        from app.domain.filters import ClientFilter
+        from app.domain.clients.filters import ClientFilter
 
         manager = self.users['manager1']
         creator = self.users['manager2']
@@ -170,7 +170,7 @@ class Bench:
         return self.head, flt
 
     def measure(self, flt) -> tuple[float, float, int]:
-        from app.domain import clients
+        from app.domain.clients import clients
 
         actor, flt = self._actor_and_filter(flt)
         samples, total = [], 0
@@ -189,9 +189,9 @@ class Bench:
         from sqlalchemy import func
         from sqlmodel import select
 
-        from app.domain import bulk, clients
-        from app.domain.bulk import Selection
-        from app.domain.filters import ClientFilter
+        from app.domain.clients import bulk, clients
+        from app.domain.clients.bulk import Selection
+        from app.domain.clients.filters import ClientFilter
         from app.domain.models import Client, FeedEntry
 
         # the leave scenario: everything of one manager matching the filter ("all N matching") to a colleague
@@ -241,7 +241,7 @@ class Bench:
         statements and parameters list_clients sends, and the time each takes (median of 5)."""
         from sqlalchemy import event
 
-        from app.domain import clients
+        from app.domain.clients import clients
 
         captured: list[tuple[str, tuple]] = []
 

@@ -80,9 +80,9 @@ def child_export(data_dir: Path) -> None:
     from sqlmodel import select
 
     from app.domain import export_schemas, exporting
+    from app.domain.clients.filters import ClientFilter
     from app.domain.db import init_database
     from app.domain.export_fields import STANDARD_FIELDS
-    from app.domain.filters import ClientFilter
     from app.domain.models import User
     from app.domain.permissions import Actor
 

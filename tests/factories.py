@@ -2,9 +2,9 @@
 
 from passlib.context import CryptContext
 
-from app.domain import clients
 from app.domain.account import reference, users
 from app.domain.account.users import ROLE_DEFAULTS
+from app.domain.clients import clients
 from app.domain.models import User
 from app.domain.permissions import Actor
 

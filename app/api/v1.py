@@ -16,21 +16,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
-from app.domain import (
-    bulk,
-    clients,
-    deals,
-    export_schemas,
-    exporting,
-    feed,
-    importing,
-    leads,
-    requests_list,
-    tasks,
-    units,
-)
+from app.domain import deals, export_schemas, exporting, importing, units
 from app.domain.account import reference, users
-from app.domain.bulk import BulkResult, Selection
+from app.domain.clients import bulk, clients, feed, leads, requests_list, tasks
+from app.domain.clients.bulk import BulkResult, Selection
+from app.domain.clients.filters import ClientFilter
+from app.domain.clients.requests_list import RequestFilter, RequestPage
 from app.domain.db import get_database
 from app.domain.errors import (
     Conflict,
@@ -42,10 +33,8 @@ from app.domain.errors import (
     PermissionDenied,
 )
 from app.domain.export_schemas import SchemaView
-from app.domain.filters import ClientFilter
 from app.domain.models import Board, TaskType, TouchType
 from app.domain.permissions import ensure_may_import
-from app.domain.requests_list import RequestFilter, RequestPage
 from app.domain.units import UnitView
 from app.domain.views import ClientDetail, ClientPage, LeadResult, StageView, TaskView, UserView
 from app.i18n import DEFAULT_LOCALE, LOCALES

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from nicegui import ui
 
-from app.domain.filters import ClientFilter
+from app.domain.clients.filters import ClientFilter
 from app.domain.views import FormChoices, StageView
 
 from .locale import TIMEZONE, format_datetime, local_time, tr

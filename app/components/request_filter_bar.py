@@ -4,7 +4,7 @@ from collections.abc import Awaitable, Callable
 
 from nicegui import ui
 
-from app.domain.requests_list import SOURCES, TOUCH_TYPES, RequestFilter
+from app.domain.clients.requests_list import SOURCES, TOUCH_TYPES, RequestFilter
 from app.domain.views import FormChoices
 
 from .filter_panel import _from_input, _to_input

@@ -4,7 +4,7 @@ from collections.abc import Awaitable, Callable
 
 from nicegui import ui
 
-from app.domain.view_settings import CARD_PARTS, ViewSettings
+from app.domain.clients.view_settings import CARD_PARTS, ViewSettings
 from app.domain.views import RefView
 
 from .locale import tr

@@ -10,12 +10,12 @@ from sqlmodel import select
 from . import units
 from .account.reference import first_working_stage, required_reason, transition_allowed
 from .account_time import ACCOUNT_TZ
-from .cards import feed_entry_view
+from .clients.cards import feed_entry_view
+from .clients.feed import lock_client, touch_client, write_feed, write_system_entry
+from .clients.filters import load_saved_filter, save_filter_as
+from .clients.history import record_arrival
 from .errors import InvalidInput, StaleUpdate
 from .events import DealChanged, queue_event
-from .feed import lock_client, touch_client, write_feed, write_system_entry
-from .filters import load_saved_filter, save_filter_as
-from .history import record_arrival
 from .models import (
     Board,
     Client,

@@ -4,12 +4,12 @@ import math
 
 from . import units
 from .account.reference import ensure_exists, first_working_stage, stage_of_kind, transition_allowed
-from .cards import build_detail
-from .clients import apply_stage, load_for_change
+from .clients.cards import build_detail
+from .clients.clients import apply_stage, load_for_change
+from .clients.feed import touch_client, write_system_entry
+from .clients.history import record_arrival
 from .deal_board import announce_deal
 from .errors import InvalidInput
-from .feed import touch_client, write_system_entry
-from .history import record_arrival
 from .models import Board, Deal, FeedKind, Project, Stage, StageKind
 from .permissions import Actor
 from .views import ClientDetail

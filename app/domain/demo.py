@@ -14,6 +14,7 @@ from sqlmodel import select
 from app.i18n import translate
 
 from .account.users import create_user, passwords
+from .clients.tasks import refresh_next_due
 from .models import (
     Agency,
     Board,
@@ -41,7 +42,6 @@ from .models import (
     utcnow,
 )
 from .seed import seed_defaults
-from .tasks import refresh_next_due
 from .text import fold
 
 DEMO_PASSWORD = 'voronka'

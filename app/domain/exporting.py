@@ -15,9 +15,9 @@ from sqlmodel import select
 from app.i18n import translate
 
 from .account_time import to_local_naive
+from .clients.filters import ClientFilter, filtered_query
 from .errors import InvalidInput, NotFound
 from .export_fields import CUSTOM_PREFIX, STANDARD_BY_KEY, ExportField, custom_export_field, field_label
-from .filters import ClientFilter, filtered_query
 from .models import (
     Agency,
     Channel,

@@ -25,10 +25,10 @@ from app.i18n import LOCALES, TEXTS, translate
 
 from .account.admin_lists import clean_custom_values
 from .account_time import from_local_naive
+from .clients.history import record_arrivals
 from .errors import Conflict, DomainError, InvalidInput
 from .events import ClientsChanged, queue_event
 from .export_fields import CUSTOM_PREFIX
-from .history import record_arrivals
 from .models import (
     Agency,
     Board,

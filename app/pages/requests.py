@@ -5,11 +5,11 @@ from nicegui import run, ui
 
 from app.components.locale import format_datetime, tr
 from app.components.request_filter_bar import RequestFilterBar
-from app.domain import requests_list
+from app.domain.clients import requests_list
+from app.domain.clients.requests_list import RequestFilter, RequestItem
 from app.domain.db import get_database
 from app.domain.events import ClientChanged
 from app.domain.permissions import Actor
-from app.domain.requests_list import RequestFilter, RequestItem
 from app.domain.views import ClientCard as CardData
 
 from .screen import Screen, load_screen_data

@@ -5,8 +5,8 @@ from nicegui import run, ui
 from app.components.dialogs import ask_move
 from app.components.filter_panel import FilterBar
 from app.components.locale import current_locale, format_date, format_datetime, tr
-from app.domain import bulk, clients, filters
-from app.domain.bulk import Selection
+from app.domain.clients import bulk, clients, filters
+from app.domain.clients.bulk import Selection
 from app.domain.db import get_database
 from app.domain.events import ClientChanged
 from app.domain.permissions import Actor

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import select
 
-from app.domain import tasks
 from app.domain.account import users
+from app.domain.clients import tasks
 from app.domain.models import Client, Project, Tag, User, utcnow
 from tests.factories import bearer, make_client, make_user, stages
 

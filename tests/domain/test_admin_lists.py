@@ -3,8 +3,8 @@
 import pytest
 from sqlmodel import select
 
-from app.domain import clients
 from app.domain.account import admin_lists, reference
+from app.domain.clients import clients
 from app.domain.errors import InvalidInput, PermissionDenied
 from app.domain.models import AuditEntry, Channel, Client, ClientTag, CustomField, Project, Realtor, Tag
 from tests.factories import make_client, make_user

@@ -3,8 +3,8 @@
 import pytest
 from sqlmodel import select
 
-from app.domain import clients
 from app.domain.account import admin_stages, audit
+from app.domain.clients import clients
 from app.domain.errors import InvalidInput, PermissionDenied
 from app.domain.events import AccountChanged, bus
 from app.domain.models import ClosingReason, StageChange, StageTransition

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import func, update
 from sqlmodel import select
 
-from app.domain import bulk, clients, tasks
-from app.domain.bulk import BulkResult, Selection
+from app.domain.clients import bulk, clients, tasks
+from app.domain.clients.bulk import BulkResult, Selection
+from app.domain.clients.filters import ClientFilter
 from app.domain.errors import InvalidInput, PermissionDenied
 from app.domain.events import ClientChanged, ClientsChanged, bus
-from app.domain.filters import ClientFilter
 from app.domain.models import Client, ClientTag, FeedEntry, FeedKind, Tag, Task, User, utcnow
 from app.domain.permissions import Actor
 from tests.factories import make_client, make_user, stages

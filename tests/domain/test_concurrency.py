@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlmodel import func, select
 
-from app.domain import clients, leads
+from app.domain.clients import clients, leads
 from app.domain.errors import DuplicatePhone, StaleUpdate
 from app.domain.models import Client, ClientPhone, Request
 from tests.factories import make_client, make_user, stages

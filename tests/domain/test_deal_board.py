@@ -6,8 +6,9 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from app.domain import bulk, clients, deal_board, deals, units
-from app.domain.bulk import Selection
+from app.domain import deal_board, deals, units
+from app.domain.clients import bulk, clients
+from app.domain.clients.bulk import Selection
 from app.domain.deal_board import DealFilter
 from app.domain.errors import InvalidInput, NotFound, PermissionDenied, StaleUpdate
 from app.domain.events import DealChanged, bus
@@ -235,7 +236,7 @@ def test_columns_have_exact_counts_and_sums_through_the_filter(db, team):
 
 
 def test_a_cards_shows_the_clients_nearest_open_task(db, team):
-    from app.domain import tasks
+    from app.domain.clients import tasks
     from app.domain.models import utcnow
 
     deal_id = _book(db, team.anna, '+79120000001')

@@ -3,7 +3,7 @@
 import pytest
 from sqlmodel import func, select
 
-from app.domain import clients, leads
+from app.domain.clients import clients, leads
 from app.domain.errors import DuplicatePhone
 from app.domain.models import Client, FeedKind, Request
 from tests.factories import make_client, make_user, stages

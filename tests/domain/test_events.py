@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.domain import clients, feed, leads, tasks
+from app.domain.clients import clients, feed, leads, tasks
 from app.domain.errors import PermissionDenied
 from app.domain.events import ClientChanged, bus
 from app.domain.models import utcnow

@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from openpyxl import load_workbook
 
-from app.domain import export_schemas, exporting, tasks
+from app.domain import export_schemas, exporting
 from app.domain.account import admin_lists
+from app.domain.clients import tasks
+from app.domain.clients.filters import ClientFilter
 from app.domain.errors import InvalidInput, NotFound, PermissionDenied
 from app.domain.export_fields import STANDARD_FIELDS
-from app.domain.filters import ClientFilter
 from tests.factories import make_client, make_user
 
 

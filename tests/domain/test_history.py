@@ -5,8 +5,8 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlmodel import select
 
-from app.domain import bulk, clients
-from app.domain.bulk import Selection
+from app.domain.clients import bulk, clients
+from app.domain.clients.bulk import Selection
 from app.domain.models import StageChange, utcnow
 from tests.factories import make_client, make_user, stages
 

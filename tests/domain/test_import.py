@@ -342,7 +342,7 @@ def test_imported_clients_are_announced_once_for_everyone(db, head):
 def test_an_export_reads_back_into_an_empty_database(db, head):
     """Round trip: the default schema's file, imported into an empty base, gives the same clients."""
     from app.domain import exporting
-    from app.domain.filters import ClientFilter
+    from app.domain.clients.filters import ClientFilter
 
     anna = make_user(db, 'anna', name='Анна Смирнова')
     admin = make_user(db, 'admin', role='admin')

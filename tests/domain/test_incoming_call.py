@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.domain import leads
+from app.domain.clients import leads
 from app.domain.events import IncomingCall, bus
 from tests.factories import make_client, make_user
 

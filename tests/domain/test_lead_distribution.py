@@ -1,7 +1,7 @@
 """Who becomes responsible for a new client from an integration: the token's owner, a fixed user, or in turn."""
 
-from app.domain import leads
-from app.domain.clients import find_client_by_phone
+from app.domain.clients import leads
+from app.domain.clients.clients import find_client_by_phone
 from app.domain.models import Client
 from tests.factories import make_user
 

@@ -5,8 +5,9 @@ from datetime import timedelta
 
 import pytest
 
-from app.domain import clients, feed, permissions, tasks
+from app.domain import permissions
 from app.domain.account import users
+from app.domain.clients import clients, feed, tasks
 from app.domain.errors import InvalidInput, NotFound, PermissionDenied
 from app.domain.models import User, utcnow
 from app.domain.permissions import Actor

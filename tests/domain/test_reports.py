@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import select
 
-from app.domain import clients, deals, leads, reports
+from app.domain import deals, reports
 from app.domain.account_time import to_local_naive
+from app.domain.clients import clients, leads
 from app.domain.errors import InvalidInput
 from app.domain.models import Client, StageChange, utcnow
 from app.domain.reports import ReportScope

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from app.domain import leads, requests_list
+from app.domain.clients import leads, requests_list
+from app.domain.clients.requests_list import RequestFilter
 from app.domain.models import Channel, Project, Request
-from app.domain.requests_list import RequestFilter
 from tests.factories import make_client, make_user
 
 

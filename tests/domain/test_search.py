@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.domain import clients
+from app.domain.clients import clients
 from tests.factories import make_client, make_user
 
 

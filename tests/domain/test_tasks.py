@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from app.domain import clients, tasks
 from app.domain.account import users
+from app.domain.clients import clients, tasks
 from app.domain.errors import InvalidInput
 from app.domain.models import FeedKind, utcnow
 from tests.factories import make_client, make_user

@@ -4,11 +4,11 @@ from datetime import timedelta
 
 import pytest
 
-from app.domain import clients, tasks, view_settings
+from app.domain.clients import clients, tasks, view_settings
+from app.domain.clients.view_settings import ViewSettings, card_rank
 from app.domain.errors import PermissionDenied
 from app.domain.events import UserSettingsChanged, bus
 from app.domain.models import Client, utcnow
-from app.domain.view_settings import ViewSettings, card_rank
 from tests.factories import make_client, make_user, stages
 
 

@@ -9,8 +9,8 @@ from nicegui.testing import User
 
 import app.live
 from app.components.kanban import KanbanColumn
-from app.domain import clients, feed, tasks
 from app.domain.account.users import user_by_login
+from app.domain.clients import clients, feed, tasks
 from app.domain.models import Client, utcnow
 from tests.factories import PASSWORD, make_client, make_user, stages
 

@@ -7,7 +7,7 @@ from nicegui import ElementFilter
 from nicegui.testing import User
 from sqlmodel import select
 
-from app.domain import leads
+from app.domain.clients import leads
 from app.domain.models import Client, ClientPhone, FeedEntry
 from tests.factories import make_client, make_user
 from tests.ui.test_board import eventually, log_in, pick

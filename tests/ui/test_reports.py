@@ -5,7 +5,7 @@ import io
 from nicegui.testing import User
 from openpyxl import load_workbook
 
-from app.domain import clients, leads
+from app.domain.clients import clients, leads
 from tests.factories import make_client, make_user, stages
 from tests.ui.test_board import log_in, pick
 

@@ -4,7 +4,7 @@ from nicegui import ElementFilter
 from nicegui.testing import User
 from sqlmodel import select
 
-from app.domain import leads, requests_list
+from app.domain.clients import leads, requests_list
 from app.domain.models import Channel
 from tests.factories import make_client, make_user
 from tests.ui.test_board import eventually, log_in, pick

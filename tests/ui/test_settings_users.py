@@ -5,9 +5,9 @@ from nicegui.testing import User
 from sqlmodel import select
 
 from app.domain.account import users
+from app.domain.clients.view_settings import load_view_settings
 from app.domain.models import Client
 from app.domain.models import User as Account
-from app.domain.view_settings import load_view_settings
 from tests.factories import make_client, make_user
 from tests.ui.test_board import eventually, log_in, pick
 

@@ -3,8 +3,8 @@
 from nicegui import ElementFilter
 from nicegui.testing import User
 
-from app.domain import filters
-from app.domain.filters import ClientFilter
+from app.domain.clients import filters
+from app.domain.clients.filters import ClientFilter
 from app.domain.models import Client
 from tests.factories import make_client, make_user
 from tests.ui.test_board import column_of, eventually, log_in, pick

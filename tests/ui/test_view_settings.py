@@ -5,7 +5,7 @@ from datetime import timedelta
 from nicegui import ElementFilter
 from nicegui.testing import User
 
-from app.domain import tasks
+from app.domain.clients import tasks
 from app.domain.models import utcnow
 from tests.factories import make_client, make_user
 from tests.ui.test_board import eventually, log_in, pick

@@ -5,9 +5,9 @@ from pydantic import BaseModel
 from sqlalchemy import func
 from sqlmodel import select
 
-from ..bulk import BulkResult, Selection, bulk_assign
+from ..clients.bulk import BulkResult, Selection, bulk_assign
+from ..clients.filters import ClientFilter
 from ..errors import InvalidInput, NotFound
-from ..filters import ClientFilter
 from ..models import Client, Role, User
 from ..permissions import Actor, ensure_admin
 from .audit import record_change

@@ -10,25 +10,13 @@ from sqlmodel import select
 
 from app.i18n import translate
 
-from .account.reference import required_reason
-from .errors import InvalidInput
-from .events import ClientsChanged, queue_event
+from ..account.reference import required_reason
+from ..errors import InvalidInput
+from ..events import ClientsChanged, queue_event
+from ..models import Client, ClientTag, Deal, FeedEntry, FeedKind, Stage, StageTransition, Tag, Task, User, utcnow
+from ..permissions import Actor, acts_on_all_clients, ensure_may_bulk, restrict_to_visible
 from .filters import ClientFilter, filtered_query
 from .history import record_arrivals
-from .models import (
-    Client,
-    ClientTag,
-    Deal,
-    FeedEntry,
-    FeedKind,
-    Stage,
-    StageTransition,
-    Tag,
-    Task,
-    User,
-    utcnow,
-)
-from .permissions import Actor, acts_on_all_clients, ensure_may_bulk, restrict_to_visible
 
 CHUNK = 900  # stays under SQLite's limit of bound parameters per statement
 

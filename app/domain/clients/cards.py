@@ -4,7 +4,7 @@ from collections.abc import Iterable, Sequence
 
 from sqlmodel import select
 
-from .models import (
+from ..models import (
     Agency,
     Channel,
     Client,
@@ -21,8 +21,8 @@ from .models import (
     User,
     utcnow,
 )
-from .permissions import Actor, can_act_on_client
-from .views import (
+from ..permissions import Actor, can_act_on_client
+from ..views import (
     ClientCard,
     ClientDetail,
     DealView,

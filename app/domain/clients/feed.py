@@ -6,10 +6,10 @@ from sqlmodel import select
 
 from app.i18n import translate
 
-from .errors import InvalidInput, NotFound, PermissionDenied
-from .events import ClientChanged, queue_event
-from .models import Client, FeedEntry, FeedKind, utcnow
-from .permissions import Actor, ensure_can_see
+from ..errors import InvalidInput, NotFound, PermissionDenied
+from ..events import ClientChanged, queue_event
+from ..models import Client, FeedEntry, FeedKind, utcnow
+from ..permissions import Actor, ensure_can_see
 
 
 def write_feed(

@@ -3,15 +3,15 @@
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from .account.reference import default_channel, first_working_stage, resolve_channel, resolve_project
+from ..account.reference import default_channel, first_working_stage, resolve_channel, resolve_project
+from ..errors import InvalidInput
+from ..events import IncomingCall, queue_event
+from ..models import AccountSetting, Channel, Client, CreationMethod, FeedKind, Request, Role, Stage, TouchType, User
+from ..permissions import Actor, can_see_client, can_see_clients_of, ensure_active
+from ..phones import normalize_phone
+from ..views import LeadResult
 from .clients import apply_stage, find_client_by_phone, insert_client
-from .errors import InvalidInput
-from .events import IncomingCall, queue_event
 from .feed import lock_client, touch_client, write_system_entry
-from .models import AccountSetting, Channel, Client, CreationMethod, FeedKind, Request, Role, Stage, TouchType, User
-from .permissions import Actor, can_see_client, can_see_clients_of, ensure_active
-from .phones import normalize_phone
-from .views import LeadResult
 
 DISTRIBUTION_KEY = 'lead_distribution'
 DISTRIBUTION_MODES = ('owner', 'fixed', 'round_robin')

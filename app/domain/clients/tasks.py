@@ -6,13 +6,13 @@ from datetime import datetime
 from sqlalchemy import case, func, update
 from sqlmodel import select
 
+from ..errors import InvalidInput, NotFound
+from ..models import Client, FeedKind, Task, TaskType, User, as_utc, utcnow
+from ..permissions import Actor, can_see_client, ensure_can_see, restrict_to_visible
+from ..views import TaskView
 from .cards import _by_id, task_view
 from .clients import load_for_change
-from .errors import InvalidInput, NotFound
 from .feed import lock_client, touch_client, write_system_entry
-from .models import Client, FeedKind, Task, TaskType, User, as_utc, utcnow
-from .permissions import Actor, can_see_client, ensure_can_see, restrict_to_visible
-from .views import TaskView
 
 
 def next_due_subquery():

@@ -7,10 +7,10 @@ from pydantic import BaseModel
 from sqlalchemy import and_, func
 from sqlmodel import select
 
+from ..models import Channel, Client, Project, Request, User
+from ..permissions import Actor, restrict_to_visible
+from ..views import RefView, RequestView
 from .filters import load_saved_filter, period_conditions, save_filter_as, search_condition
-from .models import Channel, Client, Project, Request, User
-from .permissions import Actor, restrict_to_visible
-from .views import RefView, RequestView
 
 FILTER_KEY = 'request_filter'
 SOURCES = ('manual', 'integration', 'import')

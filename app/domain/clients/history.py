@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, insert, select, update
 
-from .models import Board, Client, StageChange, as_utc, utcnow
+from ..models import Board, Client, StageChange, as_utc, utcnow
 
 CHUNK = 900
 

@@ -9,15 +9,11 @@ from sqlmodel import select
 
 from app.i18n import translate
 
-from .account.admin_lists import clean_custom_values
-from .account.reference import ensure_exists, first_working_stage, required_reason, resolve_channel, transition_allowed
-from .cards import build_cards, build_detail
-from .errors import DuplicatePhone, InvalidInput, PermissionDenied, StaleUpdate
-from .events import ClientChanged, queue_event
-from .feed import lock_client, touch_client, write_fields_entry, write_system_entry
-from .filters import ClientFilter, filtered_query
-from .history import record_arrival, record_arrivals
-from .models import (
+from ..account.admin_lists import clean_custom_values
+from ..account.reference import ensure_exists, first_working_stage, required_reason, resolve_channel, transition_allowed
+from ..errors import DuplicatePhone, InvalidInput, PermissionDenied, StaleUpdate
+from ..events import ClientChanged, queue_event
+from ..models import (
     Agency,
     Board,
     Channel,
@@ -40,18 +36,15 @@ from .models import (
     User,
     utcnow,
 )
-from .permissions import (
-    Actor,
-    acts_on_all_clients,
-    can_see_client,
-    ensure_active,
-    ensure_can_act,
-    ensure_can_see,
-)
-from .phones import Phone, normalize_phone
-from .text import fold
+from ..permissions import Actor, acts_on_all_clients, can_see_client, ensure_active, ensure_can_act, ensure_can_see
+from ..phones import Phone, normalize_phone
+from ..text import fold
+from ..views import ClientCard, ClientDetail, ClientPage
+from .cards import build_cards, build_detail
+from .feed import lock_client, touch_client, write_fields_entry, write_system_entry
+from .filters import ClientFilter, filtered_query
+from .history import record_arrival, record_arrivals
 from .view_settings import ViewSettings
-from .views import ClientCard, ClientDetail, ClientPage
 
 EDITABLE_FIELDS = ('name', 'email', 'project_id', 'channel_id', 'agency_id', 'realtor_id', 'situation', 'custom')
 

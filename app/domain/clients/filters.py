@@ -7,20 +7,10 @@ from pydantic import BaseModel
 from sqlalchemy import and_, func, not_, select
 from sqlmodel import select as sql_select
 
-from .models import (
-    Client,
-    ClientPhone,
-    ClientTag,
-    Deal,
-    Stage,
-    StageKind,
-    UserPreference,
-    as_utc,
-    utcnow,
-)
-from .permissions import Actor, restrict_to_visible
-from .phones import phone_digits_query
-from .text import fold
+from ..models import Client, ClientPhone, ClientTag, Deal, Stage, StageKind, UserPreference, as_utc, utcnow
+from ..permissions import Actor, restrict_to_visible
+from ..phones import phone_digits_query
+from ..text import fold
 
 FILTER_KEY = 'client_filter'
 M = TypeVar('M', bound=BaseModel)

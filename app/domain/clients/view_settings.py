@@ -6,11 +6,11 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from .errors import NotFound, PermissionDenied
-from .events import UserSettingsChanged, queue_event
+from ..errors import NotFound, PermissionDenied
+from ..events import UserSettingsChanged, queue_event
+from ..models import User
+from ..permissions import Actor
 from .filters import read_preference, write_preference
-from .models import User
-from .permissions import Actor
 
 VIEW_KEY = 'view_settings'
 CARD_PARTS = ('icons', 'project', 'situation', 'tags', 'agency', 'tasks', 'responsible', 'created')
