@@ -15,7 +15,7 @@ from nicegui import background_tasks, run
 from app.domain.clients.clients import client_snapshot
 from app.domain.clients.tasks import tasks_falling_due
 from app.domain.db import get_database
-from app.domain.deal_board import DealCard, deal_snapshot
+from app.domain.deals.deal_board import DealCard, deal_snapshot
 from app.domain.events import (
     AccountChanged,
     ClientChanged,

@@ -16,13 +16,15 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
-from app.domain import deals, export_schemas, exporting, importing, units
+from app.domain import export_schemas, exporting, importing
 from app.domain.account import reference, users
 from app.domain.clients import bulk, clients, feed, leads, requests_list, tasks
 from app.domain.clients.bulk import BulkResult, Selection
 from app.domain.clients.filters import ClientFilter
 from app.domain.clients.requests_list import RequestFilter, RequestPage
 from app.domain.db import get_database
+from app.domain.deals import deals, units
+from app.domain.deals.units import UnitView
 from app.domain.errors import (
     Conflict,
     DomainError,
@@ -35,7 +37,6 @@ from app.domain.errors import (
 from app.domain.export_schemas import SchemaView
 from app.domain.models import Board, TaskType, TouchType
 from app.domain.permissions import ensure_may_import
-from app.domain.units import UnitView
 from app.domain.views import ClientDetail, ClientPage, LeadResult, StageView, TaskView, UserView
 from app.i18n import DEFAULT_LOCALE, LOCALES
 

@@ -6,7 +6,7 @@ from typing import Protocol
 
 from nicegui import ui
 
-from app.domain.units import UnitView
+from app.domain.deals.units import UnitView
 from app.domain.views import ClientDetail, CustomFieldView, FormChoices, StageView
 
 from .dialogs import ask_booking, ask_move

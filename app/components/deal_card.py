@@ -1,6 +1,6 @@
 """A deal's kanban card: one custom element fed by props, the deals counterpart of ClientCard."""
 
-from app.domain.deal_board import DealCard as DealData
+from app.domain.deals.deal_board import DealCard as DealData
 
 from .client_card import BoardCard
 from .locale import format_date, format_datetime, tr

@@ -5,7 +5,7 @@ from datetime import date
 
 from nicegui import ui
 
-from app.domain.deal_board import DealDetail, DealFilter
+from app.domain.deals.deal_board import DealDetail, DealFilter
 from app.domain.views import FormChoices, StageView
 
 from .deal_card import format_money

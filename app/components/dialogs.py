@@ -4,7 +4,7 @@ from collections.abc import Awaitable, Callable
 
 from nicegui import ui
 
-from app.domain.units import UnitView
+from app.domain.deals.units import UnitView
 from app.domain.views import ClientPage, RefView, StageView
 
 from .locale import format_date, tr

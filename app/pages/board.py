@@ -8,11 +8,11 @@ from app.components.dialogs import ask_booking, ask_move, browse_clients, pick_r
 from app.components.filter_panel import FilterBar
 from app.components.kanban import ClosingZone, KanbanColumn, load_next_page, place_card
 from app.components.locale import tr
-from app.domain import deals
 from app.domain.clients import clients, view_settings
 from app.domain.clients.filters import ClientFilter
 from app.domain.clients.view_settings import CARD_PARTS, ViewSettings, card_rank
 from app.domain.db import get_database
+from app.domain.deals import deals
 from app.domain.events import ClientChanged, UserSettingsChanged
 from app.domain.models import utcnow
 from app.domain.permissions import Actor, can_act_on_clients_of, can_see_clients_of

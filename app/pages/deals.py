@@ -11,10 +11,10 @@ from app.components.deal_window import DealFilterBar, DealWindow
 from app.components.dialogs import ask_move, browse_clients, pick_reason
 from app.components.kanban import ClosingZone, KanbanColumn, load_next_page, place_card
 from app.components.locale import tr
-from app.domain import deal_board
 from app.domain.account import reference
 from app.domain.db import get_database
-from app.domain.deal_board import DealCard, DealDetail, DealFilter
+from app.domain.deals import deal_board
+from app.domain.deals.deal_board import DealCard, DealDetail, DealFilter
 from app.domain.events import DealChanged
 from app.domain.models import Board
 from app.domain.permissions import Actor, can_act_on_clients_of, can_see_clients_of

@@ -6,9 +6,9 @@ from collections.abc import Awaitable, Callable
 from nicegui import ui
 
 from app.components.locale import tr
-from app.domain import units
+from app.domain.deals import units
+from app.domain.deals.units import LABEL_MAX, UnitView
 from app.domain.models import UnitStatus
-from app.domain.units import LABEL_MAX, UnitView
 
 STATUS_COLORS = {UnitStatus.free: 'positive', UnitStatus.booked: 'warning', UnitStatus.sold: 'grey-7'}
 SaveUnit = Callable[[dict], Awaitable[bool]]

@@ -1,7 +1,7 @@
 """Booking a catalogue object through the API: free objects are listed, the booked one drops out."""
 
-from app.domain import units
 from app.domain.account import admin_lists
+from app.domain.deals import units
 from tests.factories import bearer, make_client, make_user
 
 

@@ -6,10 +6,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from app.domain import deal_board, deals, units
 from app.domain.clients import bulk, clients
 from app.domain.clients.bulk import Selection
-from app.domain.deal_board import DealFilter
+from app.domain.deals import deal_board, deals, units
+from app.domain.deals.deal_board import DealFilter
 from app.domain.errors import InvalidInput, NotFound, PermissionDenied, StaleUpdate
 from app.domain.events import DealChanged, bus
 from app.domain.models import Deal, FeedEntry, Project, PropertyUnit, StageChange, UnitStatus

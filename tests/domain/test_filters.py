@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import select
 
-from app.domain import deals
 from app.domain.clients import clients, feed, filters, tasks
 from app.domain.clients.filters import ClientFilter
+from app.domain.deals import deals
 from app.domain.models import Agency, Client, Deal, Project, Stage, Tag, User, utcnow
 from app.domain.permissions import Actor
 from tests.factories import make_client, make_user, stages

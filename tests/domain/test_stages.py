@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from app.domain import deals
 from app.domain.clients import clients
+from app.domain.deals import deals
 from app.domain.errors import InvalidInput
 from app.domain.models import FeedKind, Project, StageTransition
 from tests.factories import make_client, make_user, stages

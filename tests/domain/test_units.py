@@ -3,9 +3,9 @@
 import pytest
 from sqlmodel import select
 
-from app.domain import deals, units
 from app.domain.account import audit
 from app.domain.clients import clients
+from app.domain.deals import deals, units
 from app.domain.errors import InvalidInput, PermissionDenied
 from app.domain.models import Deal, Project, PropertyUnit, UnitStatus
 from tests.factories import make_client, make_user

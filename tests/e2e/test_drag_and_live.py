@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from app.domain import deal_board, deals
 from app.domain.account.reference import stage_views
 from app.domain.account.users import user_by_login
 from app.domain.clients import clients
 from app.domain.db import Database
+from app.domain.deals import deal_board, deals
 from app.domain.models import Board
 from app.domain.permissions import Actor
 from tests.servers import app_env, free_port

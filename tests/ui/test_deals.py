@@ -7,7 +7,7 @@ from nicegui.testing import User
 from sqlmodel import select
 
 from app.components.kanban import KanbanColumn
-from app.domain import deal_board, deals
+from app.domain.deals import deal_board, deals
 from app.domain.models import Deal
 from tests.factories import make_client, make_user, stages
 from tests.ui.test_board import eventually, log_in, pick

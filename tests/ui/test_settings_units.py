@@ -4,8 +4,8 @@ from nicegui.element_filter import ElementFilter
 from nicegui.testing import User
 from sqlmodel import select
 
-from app.domain import deals, units
 from app.domain.account import admin_lists
+from app.domain.deals import deals, units
 from app.domain.models import Deal, PropertyUnit, UnitStatus
 from tests.factories import make_client, make_user, stages
 from tests.ui.test_board import eventually, log_in, pick, stage_of

@@ -2,17 +2,17 @@
 
 import math
 
+from ..account.reference import ensure_exists, first_working_stage, stage_of_kind, transition_allowed
+from ..clients.cards import build_detail
+from ..clients.clients import apply_stage, load_for_change
+from ..clients.feed import touch_client, write_system_entry
+from ..clients.history import record_arrival
+from ..errors import InvalidInput
+from ..models import Board, Deal, FeedKind, Project, Stage, StageKind
+from ..permissions import Actor
+from ..views import ClientDetail
 from . import units
-from .account.reference import ensure_exists, first_working_stage, stage_of_kind, transition_allowed
-from .clients.cards import build_detail
-from .clients.clients import apply_stage, load_for_change
-from .clients.feed import touch_client, write_system_entry
-from .clients.history import record_arrival
 from .deal_board import announce_deal
-from .errors import InvalidInput
-from .models import Board, Deal, FeedKind, Project, Stage, StageKind
-from .permissions import Actor
-from .views import ClientDetail
 
 
 def book_client(

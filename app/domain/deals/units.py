@@ -7,12 +7,12 @@ import re
 from pydantic import BaseModel
 from sqlmodel import select
 
-from .account.audit import record_change
-from .account.reference import ensure_exists
-from .errors import InvalidInput, NotFound
-from .models import Deal, Project, PropertyUnit, UnitStatus
-from .permissions import Actor, ensure_active, ensure_admin
-from .views import RefView
+from ..account.audit import record_change
+from ..account.reference import ensure_exists
+from ..errors import InvalidInput, NotFound
+from ..models import Deal, Project, PropertyUnit, UnitStatus
+from ..permissions import Actor, ensure_active, ensure_admin
+from ..views import RefView
 
 AREA = 'lists'
 LABEL_MAX = 100

@@ -7,16 +7,15 @@ from pydantic import BaseModel
 from sqlalchemy import and_, func
 from sqlmodel import select
 
-from . import units
-from .account.reference import first_working_stage, required_reason, transition_allowed
-from .account_time import ACCOUNT_TZ
-from .clients.cards import feed_entry_view
-from .clients.feed import lock_client, touch_client, write_feed, write_system_entry
-from .clients.filters import load_saved_filter, save_filter_as
-from .clients.history import record_arrival
-from .errors import InvalidInput, StaleUpdate
-from .events import DealChanged, queue_event
-from .models import (
+from ..account.reference import first_working_stage, required_reason, transition_allowed
+from ..account_time import ACCOUNT_TZ
+from ..clients.cards import feed_entry_view
+from ..clients.feed import lock_client, touch_client, write_feed, write_system_entry
+from ..clients.filters import load_saved_filter, save_filter_as
+from ..clients.history import record_arrival
+from ..errors import InvalidInput, StaleUpdate
+from ..events import DealChanged, queue_event
+from ..models import (
     Board,
     Client,
     ClientPhone,
@@ -31,16 +30,17 @@ from .models import (
     User,
     utcnow,
 )
-from .permissions import (
+from ..permissions import (
     Actor,
     can_act_on_clients_of,
     ensure_can_act_on_deal,
     ensure_can_see_deal,
     restrict_deals_to_visible,
 )
-from .phones import phone_digits_query
-from .text import fold
-from .views import FeedEntryView, ReasonView, RefView, TaskView, UserView
+from ..phones import phone_digits_query
+from ..text import fold
+from ..views import FeedEntryView, ReasonView, RefView, TaskView, UserView
+from . import units
 
 FILTER_KEY = 'deal_filter'
 

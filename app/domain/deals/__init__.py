@@ -1,0 +1,1 @@
+"""Deals area: the deals kanban, booking, property objects."""
