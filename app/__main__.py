@@ -194,8 +194,8 @@ def _export_filter(session, args):
 
 def cmd_export(args) -> None:
     """Clients the user may see that the filter matches, into an XLSX by a named export schema."""
-    from app.domain import exporting
-    from app.domain.export_schemas import export_schemas
+    from app.domain.excel import exporting
+    from app.domain.excel.export_schemas import export_schemas
     from app.domain.text import fold
 
     out = Path(args.out)
@@ -262,7 +262,7 @@ def _import_summary_text(summary: dict, shown_errors: int = 20) -> str:
 
 def cmd_import(args) -> None:
     """Preview an XLSX of clients, or with --commit write every good row in one transaction."""
-    from app.domain import importing
+    from app.domain.excel import importing
 
     path = Path(args.file)
     if not path.is_file():

@@ -79,10 +79,10 @@ def child_export(data_dir: Path) -> None:
     sys.path.insert(0, str(ROOT))
     from sqlmodel import select
 
-    from app.domain import export_schemas, exporting
     from app.domain.clients.filters import ClientFilter
     from app.domain.db import init_database
-    from app.domain.export_fields import STANDARD_FIELDS
+    from app.domain.excel import export_schemas, exporting
+    from app.domain.excel.export_fields import STANDARD_FIELDS
     from app.domain.models import User
     from app.domain.permissions import Actor
 
@@ -172,7 +172,7 @@ def import_file(db, rows: int) -> bytes:
 def measure_import(db, data: bytes) -> None:
     from sqlmodel import select
 
-    from app.domain import importing
+    from app.domain.excel import importing
     from app.domain.models import User
     from app.domain.permissions import Actor
 

@@ -16,7 +16,6 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
-from app.domain import export_schemas, exporting, importing
 from app.domain.account import reference, users
 from app.domain.clients import bulk, clients, feed, leads, requests_list, tasks
 from app.domain.clients.bulk import BulkResult, Selection
@@ -34,7 +33,8 @@ from app.domain.errors import (
     NotFound,
     PermissionDenied,
 )
-from app.domain.export_schemas import SchemaView
+from app.domain.excel import export_schemas, exporting, importing
+from app.domain.excel.export_schemas import SchemaView
 from app.domain.models import Board, TaskType, TouchType
 from app.domain.permissions import ensure_may_import
 from app.domain.views import ClientDetail, ClientPage, LeadResult, StageView, TaskView, UserView

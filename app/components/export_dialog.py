@@ -4,7 +4,7 @@ from collections.abc import Awaitable, Callable
 
 from nicegui import ui
 
-from app.domain.export_schemas import SchemaView
+from app.domain.excel.export_schemas import SchemaView
 
 from .locale import tr
 from .progress import ProgressLine, WorkerProgress

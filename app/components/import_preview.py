@@ -5,7 +5,7 @@ from collections.abc import Awaitable, Callable
 from nicegui import ui
 
 from app.domain.account_time import from_local_naive
-from app.domain.importing import ImportPlan, outcome_text
+from app.domain.excel.importing import ImportPlan, outcome_text
 
 from .locale import current_locale, format_datetime, tr
 from .progress import ProgressLine, WorkerProgress

@@ -2,8 +2,8 @@
 
 from app.i18n import translate
 
+from .excel.spreadsheet import SheetWriter
 from .reports import DealsReport, FunnelReport, LeadReport, bucket_label
-from .spreadsheet import SheetWriter
 
 Table = tuple[list[str], list[list]]
 

@@ -2,7 +2,7 @@
 
 from sqlmodel import select
 
-from .export_schemas import seed_export_schema
+from .excel.export_schemas import seed_export_schema
 from .models import Board, Channel, ClosingReason, ExportSchema, Stage, StageKind, StageTransition
 
 CLIENT_STAGES = [

@@ -6,8 +6,8 @@ from nicegui import background_tasks, run, ui
 
 from app.components.import_preview import ImportPreview
 from app.components.locale import tr
-from app.domain import importing
-from app.domain.importing import ImportPlan
+from app.domain.excel import importing
+from app.domain.excel.importing import ImportPlan
 from app.domain.permissions import may_import
 
 from .screen import Screen, load_screen_data

@@ -16,7 +16,6 @@ from app.components.header import AppHeader
 from app.components.locale import remember_locale, tr
 from app.components.progress import WorkerProgress
 from app.components.view_settings_dialog import edit_view_settings
-from app.domain import export_schemas, exporting
 from app.domain.account import reference, users
 from app.domain.clients import clients, feed, filters, tasks, view_settings
 from app.domain.clients.filters import ClientFilter
@@ -31,7 +30,8 @@ from app.domain.events import (
     SessionEnded,
     UserSettingsChanged,
 )
-from app.domain.export_schemas import SchemaView
+from app.domain.excel import export_schemas, exporting
+from app.domain.excel.export_schemas import SchemaView
 from app.domain.permissions import Actor, acts_on_all_clients, can_see_clients_of, may_export, may_import
 from app.domain.views import ClientCard as CardData
 from app.domain.views import ClientDetail, FormChoices, StageView, TaskView

@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable
 from nicegui import ui
 
 from app.components.locale import tr
-from app.domain import export_schemas
-from app.domain.export_schemas import NAME_MAX, SchemaView
+from app.domain.excel import export_schemas
+from app.domain.excel.export_schemas import NAME_MAX, SchemaView
 
 from .settings_lists import reorder_and_remove
 

@@ -9,7 +9,7 @@ from openpyxl import Workbook, load_workbook
 from sqlmodel import func, select
 
 from app.api.v1 import XLSX
-from app.domain import importing
+from app.domain.excel import importing
 from app.domain.models import Client, Request, Tag
 from tests.factories import bearer, make_client, make_user
 

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from openpyxl import load_workbook
 
-from app.domain import export_schemas, exporting
 from app.domain.account import admin_lists
 from app.domain.clients import tasks
 from app.domain.clients.filters import ClientFilter
 from app.domain.errors import InvalidInput, NotFound, PermissionDenied
-from app.domain.export_fields import STANDARD_FIELDS
+from app.domain.excel import export_schemas, exporting
+from app.domain.excel.export_fields import STANDARD_FIELDS
 from tests.factories import make_client, make_user
 
 

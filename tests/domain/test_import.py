@@ -10,10 +10,10 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func
 from sqlmodel import select
 
-from app.domain import importing
 from app.domain.account import admin_lists
 from app.domain.account_time import to_local_naive
 from app.domain.errors import InvalidInput, PermissionDenied
+from app.domain.excel import importing
 from app.domain.models import (
     Agency,
     Client,
@@ -341,8 +341,8 @@ def test_imported_clients_are_announced_once_for_everyone(db, head):
 
 def test_an_export_reads_back_into_an_empty_database(db, head):
     """Round trip: the default schema's file, imported into an empty base, gives the same clients."""
-    from app.domain import exporting
     from app.domain.clients.filters import ClientFilter
+    from app.domain.excel import exporting
 
     anna = make_user(db, 'anna', name='Анна Смирнова')
     admin = make_user(db, 'admin', role='admin')

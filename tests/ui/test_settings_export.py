@@ -3,7 +3,7 @@
 import pytest
 from nicegui.testing import User
 
-from app.domain import export_schemas
+from app.domain.excel import export_schemas
 from app.domain.permissions import Actor
 from tests.factories import make_user
 from tests.ui.test_board import eventually, log_in, pick

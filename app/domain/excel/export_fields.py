@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from app.i18n import translate
 
-from .models import CustomField
+from ..models import CustomField
 
 CUSTOM_PREFIX = 'custom:'
 

@@ -3,11 +3,11 @@
 from pydantic import BaseModel
 from sqlmodel import select
 
-from .account.audit import record_change
-from .errors import InvalidInput, NotFound
+from ..account.audit import record_change
+from ..errors import InvalidInput, NotFound
+from ..models import CustomField, ExportSchema
+from ..permissions import Actor, ensure_admin, ensure_may_export
 from .export_fields import CUSTOM_PREFIX, DEFAULT_SCHEMA_FIELDS, STANDARD_BY_KEY, available_fields
-from .models import CustomField, ExportSchema
-from .permissions import Actor, ensure_admin, ensure_may_export
 
 AREA = 'export'
 NAME_MAX = 100

@@ -14,11 +14,10 @@ from sqlmodel import select
 
 from app.i18n import translate
 
-from .account_time import to_local_naive
-from .clients.filters import ClientFilter, filtered_query
-from .errors import InvalidInput, NotFound
-from .export_fields import CUSTOM_PREFIX, STANDARD_BY_KEY, ExportField, custom_export_field, field_label
-from .models import (
+from ..account_time import to_local_naive
+from ..clients.filters import ClientFilter, filtered_query
+from ..errors import InvalidInput, NotFound
+from ..models import (
     Agency,
     Channel,
     Client,
@@ -40,7 +39,8 @@ from .models import (
     as_utc,
     utcnow,
 )
-from .permissions import Actor, ensure_may_export
+from ..permissions import Actor, ensure_may_export
+from .export_fields import CUSTOM_PREFIX, STANDARD_BY_KEY, ExportField, custom_export_field, field_label
 from .spreadsheet import SheetWriter
 
 BATCH = 900  # ids per IN (…): under SQLite's limit of bound parameters

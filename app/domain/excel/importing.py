@@ -23,13 +23,12 @@ from sqlmodel import select
 
 from app.i18n import LOCALES, TEXTS, translate
 
-from .account.admin_lists import clean_custom_values
-from .account_time import from_local_naive
-from .clients.history import record_arrivals
-from .errors import Conflict, DomainError, InvalidInput
-from .events import ClientsChanged, queue_event
-from .export_fields import CUSTOM_PREFIX
-from .models import (
+from ..account.admin_lists import clean_custom_values
+from ..account_time import from_local_naive
+from ..clients.history import record_arrivals
+from ..errors import Conflict, DomainError, InvalidInput
+from ..events import ClientsChanged, queue_event
+from ..models import (
     Agency,
     Board,
     Channel,
@@ -51,10 +50,11 @@ from .models import (
     User,
     utcnow,
 )
-from .permissions import Actor, acts_on_all_clients, can_see_clients_of, ensure_may_import
-from .phones import Phone, normalize_phone
+from ..permissions import Actor, acts_on_all_clients, can_see_clients_of, ensure_may_import
+from ..phones import Phone, normalize_phone
+from ..text import fold
+from .export_fields import CUSTOM_PREFIX
 from .spreadsheet import SheetWriter
-from .text import fold
 
 MAX_BYTES = int(os.environ.get('VORONKA_IMPORT_MAX_MB', '20')) * 1024 * 1024
 MAX_ROWS = 100_000

@@ -1,0 +1,1 @@
+"""Excel area: export fields and schemas, the export run, the import, the streaming XLSX writer."""
