@@ -32,12 +32,12 @@ def run(args, data_dir) -> None:
     from sqlalchemy import func, insert
     from sqlmodel import select
 
-    from app.domain import reports
     from app.domain.account_time import to_local_naive
     from app.domain.db import init_database
     from app.domain.models import Client, Stage, StageChange, User, utcnow
     from app.domain.permissions import Actor
-    from app.domain.reports import ReportScope
+    from app.domain.reports import reports
+    from app.domain.reports.reports import ReportScope
 
     describe('reports', data_dir)
     db = init_database(os.environ['DATABASE_URL'])

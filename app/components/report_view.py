@@ -2,8 +2,8 @@
 
 from nicegui import ui
 
-from app.domain import report_tables
-from app.domain.reports import DealsReport, FunnelReport, LeadReport, bucket_label
+from app.domain.reports import report_tables
+from app.domain.reports.reports import DealsReport, FunnelReport, LeadReport, bucket_label
 
 from .locale import tr
 

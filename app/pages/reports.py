@@ -8,10 +8,10 @@ from nicegui import background_tasks, run, ui
 
 from app.components.locale import tr
 from app.components.report_view import ReportView
-from app.domain import report_tables, reports
 from app.domain.account_time import to_local_naive
 from app.domain.models import utcnow
-from app.domain.reports import ReportScope
+from app.domain.reports import report_tables, reports
+from app.domain.reports.reports import ReportScope
 
 from .screen import Screen, load_screen_data
 from .session import require_actor

@@ -6,13 +6,13 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import select
 
-from app.domain import reports
 from app.domain.account_time import to_local_naive
 from app.domain.clients import clients, leads
 from app.domain.deals import deals
 from app.domain.errors import InvalidInput
 from app.domain.models import Client, StageChange, utcnow
-from app.domain.reports import ReportScope
+from app.domain.reports import reports
+from app.domain.reports.reports import ReportScope
 from tests.factories import make_client, make_user, stages
 
 TODAY = to_local_naive(utcnow()).date()

@@ -2,7 +2,7 @@
 
 from app.i18n import translate
 
-from .excel.spreadsheet import SheetWriter
+from ..excel.spreadsheet import SheetWriter
 from .reports import DealsReport, FunnelReport, LeadReport, bucket_label
 
 Table = tuple[list[str], list[list]]

@@ -18,21 +18,10 @@ from sqlmodel import select
 
 from app.i18n import translate
 
-from .account_time import ACCOUNT_TZ, to_local_naive
-from .errors import InvalidInput
-from .models import (
-    Board,
-    Channel,
-    Client,
-    ClosingReason,
-    Deal,
-    Request,
-    Stage,
-    StageChange,
-    StageKind,
-    User,
-)
-from .permissions import Actor, ensure_active, sees_all_clients, visibility_condition
+from ..account_time import ACCOUNT_TZ, to_local_naive
+from ..errors import InvalidInput
+from ..models import Board, Channel, Client, ClosingReason, Deal, Request, Stage, StageChange, StageKind, User
+from ..permissions import Actor, ensure_active, sees_all_clients, visibility_condition
 
 Bucket = Literal['day', 'week', 'month']
 MAX_DAYS = 3 * 366
