@@ -35,7 +35,7 @@ def cmd_serve(args) -> None:
     settings = load_settings()
     # NiceGUI keeps its per-browser storage beside our data, not in whatever folder the server started in
     os.environ.setdefault('NICEGUI_STORAGE_PATH', str(settings.data_dir / 'nicegui'))
-    from app.domain import demo
+    from app import demo
     from app.main import run
 
     database = prepare_database(settings)
@@ -93,7 +93,7 @@ def cmd_token_create(args) -> None:
 
 
 def cmd_demo(args) -> None:
-    from app.domain import demo
+    from app import demo
 
     database = prepare_database(load_settings())
     with database.write() as session:

@@ -28,7 +28,7 @@ async def main(clients: int, boards: int, repeats: int) -> None:
     from nicegui.testing.user import User
     from nicegui.testing.user_simulation import user_simulation
 
-    from app.domain import demo
+    from app import demo
     from app.domain.account.reference import stage_views
     from app.domain.account.users import user_by_login
     from app.domain.clients import clients as client_service

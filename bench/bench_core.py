@@ -69,7 +69,7 @@ class Bench:
     def _run(self) -> None:
         from sqlmodel import select
 
-        from app.domain import demo
+        from app import demo
         from app.domain.account import users
         from app.domain.models import Stage, User
         from app.domain.permissions import Actor
@@ -117,7 +117,7 @@ class Bench:
         self.verdict(at_small, at_large, leads)
 
     def seed(self, start: int, end: int) -> tuple[int, float]:
-        from app.domain import demo
+        from app import demo
 
         began = time.perf_counter()
         with self.db.write() as session:

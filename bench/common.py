@@ -62,7 +62,7 @@ def seed_demo(db, clients: int, managers: int = 18) -> float:
     """The default setup, a sales team and `clients` demo clients in one transaction; returns the seconds taken."""
     import time
 
-    from app.domain import demo
+    from app import demo
     from app.domain.seed import seed_defaults
 
     began = time.perf_counter()

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from app.domain import demo
+from app import demo
 from app.domain.account import users
 from app.domain.clients import clients
 from app.domain.models import (

@@ -11,11 +11,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import JSON, DateTime, func, insert, text
 from sqlmodel import select
 
-from app.i18n import translate
-
-from .account.users import create_user, passwords
-from .clients.tasks import refresh_next_due
-from .models import (
+from app.domain.account.users import create_user, passwords
+from app.domain.clients.tasks import refresh_next_due
+from app.domain.models import (
     Agency,
     Board,
     Channel,
@@ -41,8 +39,9 @@ from .models import (
     User,
     utcnow,
 )
-from .seed import seed_defaults
-from .text import fold
+from app.domain.seed import seed_defaults
+from app.domain.text import fold
+from app.i18n import translate
 
 DEMO_PASSWORD = 'voronka'
 CHUNK = 5000
