@@ -39,9 +39,9 @@ from app.domain.models import (
     User,
     utcnow,
 )
-from app.domain.seed import seed_defaults
 from app.domain.text import fold
 from app.i18n import translate
+from app.seed import seed_defaults
 
 DEMO_PASSWORD = 'voronka'
 CHUNK = 5000

@@ -2,7 +2,7 @@
 
 from app.config import Settings
 from app.domain.db import Database, init_database
-from app.domain.seed import seed_defaults
+from app.seed import seed_defaults
 
 
 def prepare_database(settings: Settings) -> Database:

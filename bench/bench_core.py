@@ -73,7 +73,7 @@ class Bench:
         from app.domain.account import users
         from app.domain.models import Stage, User
         from app.domain.permissions import Actor
-        from app.domain.seed import seed_defaults
+        from app.seed import seed_defaults
 
         self.say(
             f'Voronka core bench: SQLite {sqlite3.sqlite_version}, Python {platform.python_version()}, '

@@ -63,7 +63,7 @@ def seed_demo(db, clients: int, managers: int = 18) -> float:
     import time
 
     from app import demo
-    from app.domain.seed import seed_defaults
+    from app.seed import seed_defaults
 
     began = time.perf_counter()
     with db.write() as session:

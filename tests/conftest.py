@@ -16,7 +16,7 @@ os.environ['DATABASE_URL'] = os.environ.get('TEST_DATABASE_URL') or f'sqlite:///
 from app.domain import models  # noqa: E402,F401
 from app.domain.db import init_database  # noqa: E402
 from app.domain.events import bus  # noqa: E402
-from app.domain.seed import seed_defaults  # noqa: E402
+from app.seed import seed_defaults  # noqa: E402
 
 
 def _fresh_schema(url: str) -> None:

@@ -2,8 +2,8 @@
 
 from sqlmodel import select
 
-from .excel.export_schemas import seed_export_schema
-from .models import Board, Channel, ClosingReason, ExportSchema, Stage, StageKind, StageTransition
+from app.domain.excel.export_schemas import seed_export_schema
+from app.domain.models import Board, Channel, ClosingReason, ExportSchema, Stage, StageKind, StageTransition
 
 CLIENT_STAGES = [
     ('Не разобрано', StageKind.working, '#90a4ae', []),
