@@ -7,6 +7,7 @@ from app.components.locale import tr
 from app.domain.account import admin_users
 from app.domain.account.admin_users import SWITCHES, UserRow
 from app.domain.account.users import ROLE_DEFAULTS
+from app.domain.clients import bulk
 from app.domain.models import Role
 
 
@@ -124,7 +125,7 @@ class _Dialogs:
             async def go() -> None:
                 if target.value is None:
                     return
-                result = await self.screen.call(admin_users.hand_over_clients, user_id=row.id, to_user_id=target.value)
+                result = await self.screen.call(bulk.hand_over_clients, user_id=row.id, to_user_id=target.value)
                 if result is not None:
                     ui.notify(tr('users.handed_over', count=result.changed), type='positive')
                     dialog.close()

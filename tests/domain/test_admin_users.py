@@ -4,6 +4,7 @@ import pytest
 from sqlmodel import select
 
 from app.domain.account import admin_users, users
+from app.domain.clients import bulk
 from app.domain.errors import InvalidInput, PermissionDenied
 from app.domain.models import AuditEntry, Client, Task, User, utcnow
 from app.domain.permissions import Actor
@@ -181,7 +182,7 @@ def test_all_clients_in_every_stage_are_handed_over_with_their_tasks(db):
         row.stage_id, row.closing_reason_id = failure.id, failure.reasons[0].id
         session.add(Task(client_id=working.id, title='Позвонить', type='call', due_at=utcnow(), assignee_id=anna.id))
     _as(db, admin, admin_users.deactivate, user_id=anna.id)
-    result = _as(db, admin, admin_users.hand_over_clients, user_id=anna.id, to_user_id=boris.id)
+    result = _as(db, admin, bulk.hand_over_clients, user_id=anna.id, to_user_id=boris.id)
     assert result.changed == 2
     assert _responsible(db, working.id) == _responsible(db, closed.id) == boris.id
     assert _responsible(db, others.id) == boris.id
@@ -197,7 +198,7 @@ def test_clients_cannot_go_to_an_inactive_user(db):
     client = make_client(db, anna)
     _as(db, admin, admin_users.deactivate, user_id=boris.id)
     with pytest.raises(InvalidInput):
-        _as(db, admin, admin_users.hand_over_clients, user_id=anna.id, to_user_id=boris.id)
+        _as(db, admin, bulk.hand_over_clients, user_id=anna.id, to_user_id=boris.id)
     assert _responsible(db, client.id) == anna.id
 
 
@@ -218,7 +219,7 @@ def test_non_admins_are_refused_everything_and_nothing_changes(db, role):
         (admin_users.reset_password, dict(user_id=anna.id, password='hacked!')),
         (admin_users.deactivate, dict(user_id=anna.id)),
         (admin_users.reactivate, dict(user_id=anna.id)),
-        (admin_users.hand_over_clients, dict(user_id=anna.id, to_user_id=boris.id)),
+        (bulk.hand_over_clients, dict(user_id=anna.id, to_user_id=boris.id)),
     ]
     for service, arguments in attempts:
         with pytest.raises(PermissionDenied):

@@ -5,8 +5,6 @@ from pydantic import BaseModel
 from sqlalchemy import func
 from sqlmodel import select
 
-from ..clients.bulk import BulkResult, Selection, bulk_assign
-from ..clients.filters import ClientFilter
 from ..errors import InvalidInput, NotFound
 from ..models import Client, Role, User
 from ..permissions import Actor, ensure_admin
@@ -171,19 +169,3 @@ def reactivate(session, *, actor: Actor, user_id: int) -> UserRow:
         session.add(user)
         record_change(session, actor, AREA, 'user reactivated', login=user.login)
     return _row(user, _client_count(session, user.id))
-
-
-def hand_over_clients(session, *, actor: Actor, user_id: int, to_user_id: int) -> BulkResult:
-    """Every client of one user, in every stage, to another active user in one transaction; open tasks
-    follow, exactly as in the bulk "change responsible"."""
-    ensure_admin(actor)
-    source = _user(session, user_id)
-    if to_user_id == source.id:
-        raise InvalidInput('error.same_user')
-    selection = Selection(flt=ClientFilter(responsible_ids=[source.id], all_stages=True))
-    result = bulk_assign(session, actor=actor, selection=selection, responsible_id=to_user_id)
-    target = session.get(User, to_user_id)
-    record_change(
-        session, actor, AREA, 'clients handed over', source=source.login, target=target.login, count=result.changed
-    )
-    return result

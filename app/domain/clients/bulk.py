@@ -10,11 +10,12 @@ from sqlmodel import select
 
 from app.i18n import translate
 
+from ..account.audit import record_change
 from ..account.reference import required_reason
-from ..errors import InvalidInput
+from ..errors import InvalidInput, NotFound
 from ..events import ClientsChanged, queue_event
 from ..models import Client, ClientTag, Deal, FeedEntry, FeedKind, Stage, StageTransition, Tag, Task, User, utcnow
-from ..permissions import Actor, acts_on_all_clients, ensure_may_bulk, restrict_to_visible
+from ..permissions import Actor, acts_on_all_clients, ensure_admin, ensure_may_bulk, restrict_to_visible
 from .filters import ClientFilter, filtered_query
 from .history import record_arrivals
 
@@ -255,3 +256,21 @@ def bulk_tags(
         )
     _record(session, actor, entries, list(changes), 'edited')
     return _result(len(changes), skipped)
+
+
+def hand_over_clients(session, *, actor: Actor, user_id: int, to_user_id: int) -> BulkResult:
+    """Every client of one user, in every stage, to another active user in one transaction; open tasks
+    follow, exactly as in the bulk "change responsible"."""
+    ensure_admin(actor)
+    source = session.get(User, user_id)
+    if source is None:
+        raise NotFound()
+    if to_user_id == source.id:
+        raise InvalidInput('error.same_user')
+    selection = Selection(flt=ClientFilter(responsible_ids=[source.id], all_stages=True))
+    result = bulk_assign(session, actor=actor, selection=selection, responsible_id=to_user_id)
+    target = session.get(User, to_user_id)
+    record_change(
+        session, actor, 'users', 'clients handed over', source=source.login, target=target.login, count=result.changed
+    )
+    return result
