@@ -6,7 +6,7 @@ from nicegui import app as nicegui_app
 from nicegui import ui
 
 from app import pages
-from app.api.v1 import api
+from app.api import api
 from app.config import Settings, load_settings, storage_secret
 from app.live import hub
 from app.setup import prepare_database

@@ -42,7 +42,7 @@ class Bench:
         from fastapi.testclient import TestClient
         from sqlalchemy import event
 
-        from app.api.v1 import api
+        from app.api import api
         from app.domain.db import init_database
 
         self.args = args

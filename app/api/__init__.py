@@ -1,1 +1,18 @@
-"""The JSON API: FastAPI routes mounted on NiceGUI's app."""
+"""The JSON API under /api/v1: thin routers, one per area, over the same domain services and permissions as the UI.
+Mounted on NiceGUI's app by app/main.py."""
+
+from fastapi import FastAPI
+
+from . import clients, deals, excel, leads, reference
+from .common import install_error_handlers
+
+api = FastAPI(
+    title='Voronka API',
+    version='1',
+    description='Leads in, clients out: the same rules and permissions as the Voronka screens. '
+    'Authenticate with `Authorization: Bearer <token>` (`python -m app token create LOGIN`).',
+)
+install_error_handlers(api)
+# clients before deals: its /clients/bulk/… routes must come before any /clients/{client_id}/… route
+for area in (leads, clients, deals, reference, excel):
+    api.include_router(area.router)

@@ -3,7 +3,7 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from app.api.v1 import api
+from app.api import api
 
 
 @pytest.fixture

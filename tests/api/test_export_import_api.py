@@ -8,7 +8,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlmodel import func, select
 
-from app.api.v1 import XLSX
+from app.api.excel import XLSX
 from app.domain.excel import importing
 from app.domain.models import Client, Request, Tag
 from tests.factories import bearer, make_client, make_user

@@ -1,0 +1,70 @@
+"""Leads in, requests out: website forms and telephony post leads; integrations read the requests list."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from app.domain.clients import leads, requests_list
+from app.domain.clients.requests_list import RequestFilter, RequestPage
+from app.domain.models import TouchType
+from app.domain.views import LeadResult
+
+from .common import Token, read_as, write_as
+
+router = APIRouter()
+
+
+class LeadIn(BaseModel):
+    name: str = Field('', max_length=300, examples=['Иванов Иван'])
+    phone: str = Field(..., max_length=64, examples=['8 (912) 345-67-89'])
+    channel: int | str | None = Field(None, description='channel id or name; unknown names fall back to the first')
+    touch_type: Literal['request', 'call'] = TouchType.request
+    project: int | str | None = Field(None, description='project id, name or abbreviation')
+    comment: str = Field('', max_length=5000)
+
+
+@router.post('/leads', response_model=LeadResult, status_code=201, tags=['leads'])
+def post_lead(lead: LeadIn, token: Token) -> LeadResult:
+    """A lead from a form or telephony: a new client, or a request attached to the existing one."""
+    return write_as(leads.receive_lead, token, **lead.model_dump())
+
+
+def request_filter(
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    channel_id: Annotated[list[int] | None, Query(description='requests through any of these channels')] = None,
+    project_id: Annotated[list[int] | None, Query()] = None,
+    touch_type: Literal['any', 'request', 'call'] = 'any',
+    source: Literal['any', 'manual', 'integration', 'import'] = 'any',
+    responsible_id: Annotated[list[int] | None, Query(description='the responsible of the request’s client')] = None,
+    q: Annotated[str | None, Query(description='any part of the client’s name, or 4+ consecutive phone digits')] = None,
+) -> RequestFilter:
+    """The requests screen's filter from query parameters."""
+    return RequestFilter(
+        created_from=created_from,
+        created_to=created_to,
+        channel_ids=channel_id or [],
+        project_ids=project_id or [],
+        touch_type=touch_type,
+        source=source,
+        responsible_ids=responsible_id or [],
+        search=q or '',
+    )
+
+
+@router.get('/requests', response_model=RequestPage, tags=['leads'])
+def get_requests(
+    token: Token,
+    flt: Annotated[RequestFilter, Depends(request_filter)],
+    sort: Literal['created_at', 'client', 'touch_type', 'source'] = 'created_at',
+    descending: bool = True,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> RequestPage:
+    """Every request (incoming contact) of the clients the caller may see, matching the requests screen's filters,
+    with the exact total."""
+    return read_as(
+        requests_list.list_requests, token, flt=flt, sort=sort, descending=descending, limit=limit, offset=offset
+    )
