@@ -10,7 +10,7 @@ from sqlmodel import select
 
 import app.pages.screen as screen_module
 from app.domain.models import Client
-from tests.domain.test_import import xlsx
+from tests.domain.excel.test_import import xlsx
 from tests.factories import make_client, make_user
 from tests.ui.test_board import column_of, eventually, log_in
 
