@@ -81,8 +81,6 @@ class User(SQLModel, table=True):
     can_import: bool = False
     can_bulk: bool = False
     locale: str = Field(default='ru', max_length=8)
-    failed_logins: int = 0
-    locked_until: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -95,6 +93,16 @@ class ApiToken(SQLModel, table=True):
     label: str = ''
     created_at: datetime = Field(default_factory=utcnow)
     last_used_at: datetime | None = None
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins of one source: an address, a login from an address, or a login from anywhere (the
+    account's ceiling). Counting by source slows an attacker while the owner, elsewhere, still gets in."""
+
+    key: str = Field(primary_key=True, max_length=160)
+    failures: int = 0
+    locked_until: datetime | None = None
+    last_failure_at: datetime = Field(default_factory=utcnow, index=True)
 
 
 class LoginSession(SQLModel, table=True):

@@ -8,6 +8,7 @@ from sqlmodel import select
 from ..errors import InvalidInput, NotFound
 from ..models import Client, Role, User
 from ..permissions import Actor, ensure_admin
+from . import login_throttle
 from .audit import record_change
 from .users import ROLE_DEFAULTS, create_user, end_sessions_of, passwords
 
@@ -137,8 +138,7 @@ def reset_password(session, *, actor: Actor, user_id: int, password: str) -> Use
     user = _user(session, user_id)
     _check_password(password)
     user.password_hash = passwords.hash(password)
-    user.failed_logins = 0
-    user.locked_until = None
+    login_throttle.forget_login(session, login=user.login)
     session.add(user)
     record_change(session, actor, AREA, 'password reset', login=user.login)
     return _row(user, _client_count(session, user.id))

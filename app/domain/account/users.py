@@ -1,4 +1,4 @@
-"""Accounts: creating and deactivating users, password checks with lock-out, API tokens."""
+"""Accounts: creating and deactivating users, password checks throttled by source, login sessions, API tokens."""
 
 import hashlib
 import secrets
@@ -10,16 +10,15 @@ from sqlmodel import select
 
 from app.i18n import LOCALES
 
-from ..errors import InvalidInput, LoginLocked, LoginRefused, NotFound
+from ..errors import InvalidInput, LoginRefused, NotFound
 from ..events import SessionEnded, queue_event
 from ..models import ApiToken, LoginSession, Role, User, utcnow
 from ..permissions import Actor, ensure_active
+from . import login_throttle
 from .audit import record_change
 
 passwords = CryptContext(schemes=['argon2'], deprecated='auto')
 
-MAX_FAILED_LOGINS = 5
-LOCK_SECONDS = 60
 # checked against when the login is unknown, so an unknown login costs as much time as a wrong password
 _DUMMY_HASH = passwords.hash('voronka-dummy-password')
 
@@ -79,61 +78,35 @@ def _find_login(session, login: str) -> User | None:
     return session.exec(select(User).where(User.login == (login or '').strip().lower())).first()
 
 
-def _check_lock(user: User | None) -> None:
-    now = utcnow()
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        raise LoginLocked(seconds=int((user.locked_until - now).total_seconds()) + 1)
-
-
 def _password_ok(user: User | None, password: str) -> bool:
     """The slow part (argon2); an unknown login is checked against a dummy hash so it takes as long."""
     valid = passwords.verify(password or '', user.password_hash if user and user.password_hash else _DUMMY_HASH)
     return valid and user is not None and user.active
 
 
-def _record_attempt(user: User, ok: bool) -> None:
-    if ok:
-        user.failed_logins = 0
-        user.locked_until = None
-        return
-    user.failed_logins += 1
-    if user.failed_logins >= MAX_FAILED_LOGINS:
-        # each further failure doubles the wait, up to an hour
-        extra = user.failed_logins - MAX_FAILED_LOGINS
-        user.locked_until = utcnow() + timedelta(seconds=min(LOCK_SECONDS * 2**extra, 3600))
-
-
 def authenticate(session, *, login: str, password: str) -> Actor:
-    """Check a password within one transaction; repeated failures lock the account for a while."""
+    """The password check alone: the active user it belongs to, or LoginRefused (nothing is counted here)."""
     user = _find_login(session, login)
-    _check_lock(user)
-    ok = _password_ok(user, password)
-    if user is not None:
-        _record_attempt(user, ok)
-        session.add(user)
-    if not ok:
-        # the refusal rolls back the caller's transaction: commit first, or the failure would never count
-        session.commit()
+    if not _password_ok(user, password):
         raise LoginRefused()
     return Actor.of(user)
 
 
-def log_in(database, *, login: str, password: str, hours: int) -> tuple[str, Actor]:
-    """The browser login: the slow password check runs outside any write transaction, so it never holds
-    the database's write lock; the outcome (failure count or a new session) is written afterwards."""
+def log_in(database, *, login: str, password: str, hours: int, address: str = '') -> tuple[str, Actor]:
+    """The browser login from one address: refused at once while that source must wait; the slow password
+    check runs outside any write transaction, so it never holds the database's write lock; the outcome (a
+    counted failure or a new session) is written afterwards."""
     with database.read() as session:
-        user = _find_login(session, login)
-        _check_lock(user)
-    ok = _password_ok(user, password)
+        login_throttle.ensure_not_throttled(session, login=login, address=address)
+        try:
+            actor = authenticate(session, login=login, password=password)
+        except LoginRefused:
+            actor = None
     with database.write() as session:
-        if user is not None:
-            # locked row: parallel wrong attempts must each count
-            fresh = session.exec(select(User).where(User.id == user.id).with_for_update()).one()
-            _record_attempt(fresh, ok)
-            session.add(fresh)
-        if ok:
-            actor = Actor.of(fresh)
+        if actor is not None:
+            login_throttle.record_success(session, login=login, address=address)
             return open_session(session, actor=actor, hours=hours), actor
+        login_throttle.record_failure(session, login=login, address=address)
     raise LoginRefused()
 
 
@@ -219,6 +192,22 @@ def actor_for_session(session, key: str | None) -> Actor | None:
     if row is None or row[0].expires_at <= utcnow() or not row[1].active:
         return None
     return Actor.of(row[1])
+
+
+def ended_sessions(session, keys: set[str]) -> set[str]:
+    """Of the login keys open tabs hold, those that no longer log anyone in (ended, expired, or their user
+    deactivated, by any process): one query, so every process can check its tabs every few seconds."""
+    hashes = {_token_hash(key): key for key in keys if key}
+    if not hashes:
+        return set()
+    alive = set(
+        session.exec(
+            select(LoginSession.token_hash)
+            .join(User, User.id == LoginSession.user_id)
+            .where(LoginSession.token_hash.in_(list(hashes)), LoginSession.expires_at > utcnow(), User.active)
+        ).all()
+    )
+    return {key for token_hash, key in hashes.items() if token_hash not in alive}
 
 
 def end_session(session, *, key: str) -> None:

@@ -3,9 +3,9 @@
 import pytest
 from sqlmodel import select
 
-from app.domain.account import admin_users, users
+from app.domain.account import admin_users, login_throttle, users
 from app.domain.clients import bulk
-from app.domain.errors import InvalidInput, PermissionDenied
+from app.domain.errors import InvalidInput, LoginRefused, PermissionDenied
 from app.domain.models import AuditEntry, Client, Task, User, utcnow
 from app.domain.permissions import Actor
 from tests.factories import PASSWORD, make_client, make_user, stages
@@ -122,12 +122,11 @@ def test_an_empty_name_is_refused(db):
 def test_admin_resets_a_password_and_lifts_the_lock(db):
     admin = make_user(db, 'root', role='admin')
     anna = make_user(db, 'anna')
-    with db.write() as session:
-        stored = session.get(User, anna.id)
-        stored.failed_logins, stored.locked_until = 9, utcnow().replace(year=2100)
+    for _ in range(login_throttle.PAIR.failures):
+        with pytest.raises(LoginRefused):
+            users.log_in(db, login='anna', password='guess', hours=1, address='192.0.2.1')
     _as(db, admin, admin_users.reset_password, user_id=anna.id, password='new-pass')
-    with db.write() as session:
-        assert users.authenticate(session, login='anna', password='new-pass').id == anna.id
+    assert users.log_in(db, login='anna', password='new-pass', hours=1, address='192.0.2.1')[1].id == anna.id
     assert ('users', 'password reset') in _audit(db)
 
 

@@ -1,14 +1,15 @@
-"""Accounts: passwords checked slowly and locked after repeated failures, API tokens stored hashed."""
+"""Accounts: passwords checked slowly, wrong guesses throttled by their source, API tokens stored hashed."""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from passlib.context import CryptContext
 from sqlmodel import select
 
-from app.domain.account import users
+from app.domain.account import login_throttle, users
 from app.domain.errors import InvalidInput, LoginLocked, LoginRefused
-from app.domain.models import ApiToken, User, utcnow
+from app.domain.models import ApiToken, LoginThrottle, User, utcnow
 from tests.factories import PASSWORD
 from tests.factories import make_user as make_user_with_real_hash
 
@@ -74,47 +75,92 @@ def test_taken_login_and_unknown_role_are_refused(db):
         users.create_user(session, login='boss', name='Босс', role='owner', password='', password_hash='x')
 
 
-def _browser_login(db, login: str, password: str):
-    return users.log_in(db, login=login, password=password, hours=12)
+def _browser_login(db, login: str, password: str, address: str = '10.0.0.1'):
+    return users.log_in(db, login=login, password=password, hours=12, address=address)
 
 
-def test_account_is_locked_after_five_failed_logins(db):
-    make_user(db, 'anna')
-    for _ in range(users.MAX_FAILED_LOGINS):
+def _fail(db, login: str, times: int, address: str) -> None:
+    for _ in range(times):
         with pytest.raises(LoginRefused) as refused:
-            _browser_login(db, 'anna', 'guess')
+            _browser_login(db, login, 'guess', address)
         assert type(refused.value) is LoginRefused
 
-    with pytest.raises(LoginLocked) as locked:
-        _browser_login(db, 'anna', PASSWORD)
-    assert 'Слишком много неудачных попыток' in locked.value.message('ru')
-    with pytest.raises(LoginLocked):
-        _login(db, 'anna', PASSWORD)
 
-
-def test_failed_checks_count_even_though_the_refusal_rolls_back_the_transaction(db):
+def test_five_wrong_passwords_make_that_address_wait_for_that_login_and_say_when(db):
     make_user(db, 'anna')
-    for _ in range(users.MAX_FAILED_LOGINS):
-        with pytest.raises(LoginRefused):
-            _login(db, 'anna', 'guess')
-    with pytest.raises(LoginLocked):
-        _login(db, 'anna', PASSWORD)
+    _fail(db, 'anna', login_throttle.PAIR.failures, address='203.0.113.9')
+
+    with pytest.raises(LoginLocked) as locked:
+        _browser_login(db, 'anna', PASSWORD, address='203.0.113.9')
+    assert 'Слишком много неудачных попыток' in locked.value.message('ru')
+    assert locked.value.params['seconds'] > 0
 
 
-def test_lock_expires_and_a_right_password_then_resets_the_count(db):
+def test_the_owner_still_logs_in_from_their_own_browser_while_an_attacker_is_slowed(db):
     anna = make_user(db, 'anna')
-    with db.write() as session:
-        user = session.get(User, anna.id)
-        user.failed_logins = users.MAX_FAILED_LOGINS
-        user.locked_until = utcnow() - timedelta(seconds=1)
+    _fail(db, 'anna', login_throttle.PAIR.failures, address='203.0.113.9')
+    with pytest.raises(LoginLocked):
+        _browser_login(db, 'anna', PASSWORD, address='203.0.113.9')
 
-    key, actor = _browser_login(db, 'anna', PASSWORD)
-
+    key, actor = _browser_login(db, 'anna', PASSWORD, address='192.0.2.10')
     assert actor.id == anna.id
     with db.read() as session:
         assert users.actor_for_session(session, key).id == anna.id
-        user = session.get(User, anna.id)
-        assert (user.failed_logins, user.locked_until) == (0, None)
+
+
+def test_each_further_failure_doubles_the_wait(db):
+    make_user(db, 'anna')
+    _fail(db, 'anna', login_throttle.PAIR.failures, address='203.0.113.9')
+    with db.write() as session:  # the wait is over: one more wrong guess
+        session.get(LoginThrottle, 'pair:anna|203.0.113.9').locked_until = utcnow() - timedelta(seconds=1)
+    _fail(db, 'anna', 1, address='203.0.113.9')
+    with db.read() as session:
+        row = session.get(LoginThrottle, 'pair:anna|203.0.113.9')
+        wait = (row.locked_until - utcnow()).total_seconds()
+    assert 100 < wait <= 2 * login_throttle.PAIR.first_wait_seconds
+
+
+def test_an_address_guessing_at_many_logins_waits_for_all_of_them(db):
+    make_user(db, 'anna')
+    for number in range(login_throttle.ADDRESS.failures):
+        _fail(db, f'guess{number}', 1, address='203.0.113.9')
+    with pytest.raises(LoginLocked):
+        _browser_login(db, 'anna', PASSWORD, address='203.0.113.9')
+    assert _browser_login(db, 'anna', PASSWORD, address='192.0.2.10')[1].name == 'Anna'
+
+
+def test_a_spread_attack_reaches_the_accounts_ceiling_far_above_what_a_person_types(db):
+    make_user(db, 'anna')
+    assert login_throttle.ACCOUNT.failures >= 100
+    for number in range(login_throttle.ACCOUNT.failures):
+        _fail(db, 'anna', 1, address=f'198.51.{number // 250}.{number % 250}')
+    with pytest.raises(LoginLocked):
+        _browser_login(db, 'anna', PASSWORD, address='192.0.2.10')
+
+
+def test_concurrent_wrong_guesses_each_count(db):
+    make_user(db, 'anna')
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = list(pool.map(lambda _: _attempt(db), range(login_throttle.PAIR.failures)))
+    assert outcomes == ['refused'] * login_throttle.PAIR.failures
+    with db.read() as session:
+        assert session.get(LoginThrottle, 'pair:anna|203.0.113.9').failures == login_throttle.PAIR.failures
+
+
+def _attempt(db) -> str:
+    try:
+        _browser_login(db, 'anna', 'guess', '203.0.113.9')
+    except LoginRefused:
+        return 'refused'
+    return 'in'
+
+
+def test_a_right_password_starts_that_logins_count_from_this_address_over(db):
+    make_user(db, 'anna')
+    _fail(db, 'anna', login_throttle.PAIR.failures - 1, address='203.0.113.9')
+    _browser_login(db, 'anna', PASSWORD, address='203.0.113.9')
+    _fail(db, 'anna', login_throttle.PAIR.failures - 1, address='203.0.113.9')
+    assert _browser_login(db, 'anna', PASSWORD, address='203.0.113.9')[1].name == 'Anna'
 
 
 def test_deactivated_user_cannot_log_in(db):
