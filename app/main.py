@@ -10,6 +10,7 @@ from app.api import api
 from app.config import Settings, load_settings, storage_secret
 from app.live import hub
 from app.setup import prepare_database
+from app.socket_guard import install_socket_guard
 
 CSS = Path(__file__).parent / 'static' / 'voronka.css'
 
@@ -18,6 +19,7 @@ def build() -> Settings:
     """Register everything the server serves; called once per start (and per UI test)."""
     settings = load_settings()
     prepare_database(settings)
+    install_socket_guard()
     nicegui_app.mount('/api/v1', api)
     nicegui_app.on_startup(hub.start)
     nicegui_app.on_shutdown(hub.stop)

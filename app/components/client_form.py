@@ -7,6 +7,7 @@ from nicegui import ui
 from app.domain.errors import DomainError, DuplicatePhone
 from app.domain.views import ClientDetail, FormChoices
 
+from .dialogs import answer
 from .locale import current_locale, tr
 
 
@@ -105,6 +106,4 @@ async def ask_new_client(
         with ui.row().classes('w-full justify-end'):
             ui.button(tr('action.cancel'), on_click=lambda: dialog.submit(None)).props('flat')
             ui.button(tr('action.create'), on_click=submit).mark('new-create')
-    result = await dialog
-    dialog.delete()
-    return result
+    return await answer(dialog)

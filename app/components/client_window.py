@@ -9,7 +9,7 @@ from nicegui import ui
 from app.domain.deals.units import UnitView
 from app.domain.views import ClientDetail, CustomFieldView, FormChoices, StageView
 
-from .dialogs import ask_booking, ask_move
+from .dialogs import answer, ask_booking, ask_move
 from .locale import TIMEZONE, current_locale, format_datetime, tr
 
 TASK_TYPES = ('call', 'meeting', 'showing', 'other')
@@ -433,7 +433,6 @@ class ClientWindow:
             with ui.row().classes('w-full justify-end'):
                 ui.button(tr('action.cancel'), on_click=lambda: dialog.submit(None)).props('flat')
                 ui.button(tr('action.save'), on_click=lambda: dialog.submit(box.value))
-        new_text = await dialog
-        dialog.delete()
+        new_text = await answer(dialog)
         if new_text is not None:
             await self._run(self.actions.edit_comment(comment_id, new_text))

@@ -9,6 +9,7 @@ from app.domain.deals.deal_board import DealDetail, DealFilter
 from app.domain.views import FormChoices, StageView
 
 from .deal_card import format_money
+from .dialogs import answer
 from .filter_panel import filter_dialog_footer, number_or_none
 from .locale import current_locale, format_datetime, tr
 
@@ -233,7 +234,6 @@ class DealFilterBar:
             filter_dialog_footer(
                 dialog, reset=lambda: DealFilter(own_only=f.own_only), collect=collected, apply_mark='deal-filter-apply'
             )
-        result = await dialog
-        dialog.delete()
+        result = await answer(dialog)
         if result is not None:
             await self.on_change(result)

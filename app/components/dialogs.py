@@ -1,6 +1,7 @@
 """Small questions the board asks: which reason, which stage, what booking. Each resolves to a value or None."""
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from nicegui import ui
 
@@ -8,6 +9,16 @@ from app.domain.deals.units import UnitView
 from app.domain.views import ClientPage, RefView, StageView
 
 from .locale import format_date, tr
+
+
+async def answer(dialog: ui.dialog) -> Any:
+    """Open the dialog, wait for its answer, delete it. A closed tab deletes its dialogs itself: then the answer is
+    None and there is nothing left to delete (deleting again raised `list.remove(x)` into the server log)."""
+    result = await dialog
+    if dialog.is_deleted:
+        return None
+    dialog.delete()
+    return result
 
 
 def _buttons(dialog: ui.dialog, on_ok, ok_label: str | None = None) -> ui.button:
@@ -24,9 +35,7 @@ async def pick_reason(stage: StageView) -> int | None:
         if not stage.reasons:  # an admin removed them all: say so instead of a form that cannot be sent
             ui.label(tr('reason.none')).classes('text-negative')
         _buttons(dialog, lambda: dialog.submit(choice.value) if choice.value else ui.notify(tr('reason.pick')))
-    result = await dialog
-    dialog.delete()
-    return result
+    return await answer(dialog)
 
 
 LoadUnits = Callable[[int | None], Awaitable[list[UnitView] | None]]
@@ -98,9 +107,7 @@ async def ask_booking(
 
         _buttons(dialog, submit, tr('booking.title'))
     await load()
-    result = await dialog
-    dialog.delete()
-    return result
+    return await answer(dialog)
 
 
 async def ask_move(client_name: str, stages: list[StageView], current_stage_id: int) -> tuple[int, int | None] | None:
@@ -130,9 +137,7 @@ async def ask_move(client_name: str, stages: list[StageView], current_stage_id: 
             dialog.submit((chosen.id, reason.value))
 
         _buttons(dialog, submit)
-    result = await dialog
-    dialog.delete()
-    return result
+    return await answer(dialog)
 
 
 async def browse_clients(

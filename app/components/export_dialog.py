@@ -6,6 +6,7 @@ from nicegui import ui
 
 from app.domain.excel.export_schemas import SchemaView
 
+from .dialogs import answer
 from .locale import tr
 from .progress import ProgressLine, WorkerProgress
 
@@ -54,5 +55,4 @@ async def run_export_dialog(
             go = ui.button(tr('export.download'), icon='download', on_click=start).mark('export-start')
             if not schemas:
                 go.disable()
-    await dialog
-    dialog.delete()
+    await answer(dialog)

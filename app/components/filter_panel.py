@@ -9,6 +9,7 @@ from nicegui import ui
 from app.domain.clients.filters import ClientFilter
 from app.domain.views import FormChoices, StageView
 
+from .dialogs import answer
 from .locale import TIMEZONE, format_datetime, local_time, tr
 
 TASK_STATES = ('any', 'none', 'overdue', 'open')
@@ -251,7 +252,6 @@ class FilterBar:
             filter_dialog_footer(
                 dialog, reset=lambda: ClientFilter(own_only=f.own_only), collect=collected, apply_mark='filter-apply'
             )
-        result = await dialog
-        dialog.delete()
+        result = await answer(dialog)
         if result is not None:
             await self.on_change(result)

@@ -7,6 +7,7 @@ from nicegui import ui
 from app.domain.clients.view_settings import CARD_PARTS, ViewSettings
 from app.domain.views import RefView
 
+from .dialogs import answer
 from .locale import tr
 
 SORTS = ('newest', 'oldest', 'nearest_task', 'last_activity')
@@ -83,5 +84,4 @@ async def edit_view_settings(
         with ui.row().classes('w-full justify-end q-mt-sm'):
             ui.button(tr('action.cancel'), on_click=lambda: dialog.submit(None)).props('flat')
             ui.button(tr('action.save'), on_click=submit).mark('view-save')
-    await dialog
-    dialog.delete()
+    await answer(dialog)
