@@ -16,6 +16,8 @@ class Settings:
     port: int
     session_hours: int
     default_region: str
+    trusted_proxies: frozenset[str] = frozenset({'127.0.0.1'})
+    allowed_origins: frozenset[str] = frozenset()
 
     @property
     def is_sqlite(self) -> bool:
@@ -33,7 +35,14 @@ def load_settings() -> Settings:
         port=int(os.environ.get('VORONKA_PORT', '8080')),
         session_hours=int(os.environ.get('VORONKA_SESSION_HOURS', '12')),
         default_region=os.environ.get('VORONKA_PHONE_REGION', 'RU'),
+        trusted_proxies=_listed('VORONKA_TRUSTED_PROXIES', '127.0.0.1'),
+        allowed_origins=frozenset(o.rstrip('/').lower() for o in _listed('VORONKA_ALLOWED_ORIGINS', '')),
     )
+
+
+def _listed(name: str, default: str) -> frozenset[str]:
+    """A comma-separated environment variable as a set (addresses of proxies, origins)."""
+    return frozenset(part.strip() for part in os.environ.get(name, default).split(',') if part.strip())
 
 
 def storage_secret(settings: Settings) -> str:

@@ -503,6 +503,10 @@ TEXTS: dict[str, dict[str, str]] = {
         'en': 'Too many failed attempts. Try again in {seconds} s',
     },
     'error.login_taken': {'ru': 'Логин «{login}» уже занят', 'en': 'The login “{login}” is taken'},
+    'error.foreign_origin': {
+        'ru': 'Форма отправлена с чужого сайта и не принята',
+        'en': 'The form was sent from another site and was refused',
+    },
     'error.bad_role': {
         'ru': 'Роль должна быть admin, head или manager',
         'en': 'The role must be admin, head or manager',
@@ -935,6 +939,27 @@ TEXTS: dict[str, dict[str, str]] = {
     'role.admin': {'ru': 'Администратор', 'en': 'Admin'},
     'role.head': {'ru': 'Руководитель', 'en': 'Head of sales'},
     'role.manager': {'ru': 'Менеджер', 'en': 'Manager'},
+    # limits of what comes in (app/domain/limits.py)
+    'error.too_long': {
+        'ru': '«{field}» длиннее {limit} символов: сократите',
+        'en': '“{field}” is longer than {limit} characters: please shorten it',
+    },
+    'error.too_many_phones': {
+        'ru': 'У клиента может быть не больше {limit} телефонов',
+        'en': 'A client may have at most {limit} phones',
+    },
+    'error.date_range': {
+        'ru': 'Дата {value} вне допустимых лет {first}–{last}',
+        'en': 'The date {value} is outside the years {first}–{last}',
+    },
+    'error.money_range': {
+        'ru': '«{field}»: сумма должна быть от 0 до {limit} ₽',
+        'en': '“{field}”: the amount must be from 0 to {limit} ₽',
+    },
+    'import.problem.phones_not_added': {
+        'ru': 'У клиента может быть не больше {limit} телефонов: {phones} не добавлены',
+        'en': 'A client may have at most {limit} phones: {phones} not added',
+    },
 }
 
 

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from nicegui import background_tasks, run
 
+from app.domain.account.users import ended_sessions
 from app.domain.clients.clients import client_snapshot
 from app.domain.clients.tasks import tasks_falling_due
 from app.domain.db import get_database
@@ -51,8 +52,19 @@ class LiveView(Protocol):
 
     def on_incoming_call(self, event: IncomingCall) -> None: ...
 
+    key: str | None  # the tab's login key
+
+    def on_session_lost(self) -> None: ...
+
 
 TASK_CHECK_SECONDS = 10
+# a login ended or a user deactivated by another process (the CLI) reaches its open tabs within this time
+SESSION_CHECK_SECONDS = 2
+
+
+def _ended_sessions(keys: set[str]) -> set[str]:
+    with get_database().read() as session:
+        return ended_sessions(session, keys)
 
 
 def _tasks_due(since: datetime, until: datetime) -> list[TaskView]:
@@ -80,6 +92,7 @@ class LiveHub:
         self.loop: asyncio.AbstractEventLoop | None = None
         self._unsubscribe = None
         self._task_watch = None
+        self._session_watch = None
         self.sequence = 0  # committed changes published so far: a view's load remembers where it read
         self._sequence_lock = threading.Lock()
 
@@ -90,14 +103,16 @@ class LiveHub:
             self._unsubscribe()
         self._unsubscribe = bus.subscribe(self._on_event)
         self._task_watch = background_tasks.create(self._watch_tasks(), name='task-due-watch')
+        self._session_watch = background_tasks.create(self._watch_sessions(), name='session-watch')
 
     def stop(self) -> None:
         if self._unsubscribe:
             self._unsubscribe()
             self._unsubscribe = None
-        if self._task_watch is not None:
-            self._task_watch.cancel()
-            self._task_watch = None
+        for watch in (self._task_watch, self._session_watch):
+            if watch is not None:
+                watch.cancel()
+        self._task_watch = self._session_watch = None
         self.views.clear()
 
     async def _watch_tasks(self) -> None:
@@ -115,6 +130,24 @@ class LiveHub:
             if due:
                 for view in list(self.views):
                     view.on_tasks_due(due)
+
+    async def _watch_sessions(self) -> None:
+        """Every two seconds, one query: tabs whose login ended or whose user was deactivated, in this process
+        or any other, stop hearing anything and go to the login page."""
+        while True:
+            await asyncio.sleep(SESSION_CHECK_SECONDS)
+            views = list(self.views)
+            if not views:
+                continue
+            try:
+                ended = await run.io_bound(_ended_sessions, {view.key for view in views if view.key})
+            except Exception:
+                log.exception('checking sessions failed')
+                continue
+            for view in views:
+                if not view.key or view.key in ended:
+                    self.views.discard(view)
+                    view.on_session_lost()
 
     def add(self, view: LiveView) -> None:
         self.views.add(view)

@@ -23,7 +23,6 @@ class AppHeader:
         on_pick: Callable[[int], None],
         on_tasks: Callable[[], Awaitable[list[TaskView]]],
         on_locale: Callable[[str], None],
-        on_logout: Callable[[], None],
         is_admin: bool = False,
     ) -> None:
         self.on_search = on_search
@@ -65,7 +64,9 @@ class AppHeader:
             with ui.column().classes('gap-0 items-end'):
                 ui.label(user_name).classes('text-weight-medium').mark('header-user')
                 ui.label(tr(f'role.{role}')).classes('text-caption vk-role')
-            ui.button(icon='logout', on_click=on_logout).props('flat dense round').mark('logout').tooltip(tr('logout'))
+            # a form post, not a socket event: only an HTTP answer can drop the login cookie
+            with ui.element('form').props('method=post action=/logout').classes('q-ma-none'):
+                ui.button(icon='logout').props('flat dense round type=submit').mark('logout').tooltip(tr('logout'))
 
     def set_counters(self, open_count: int, overdue: int) -> None:
         self.open_label.set_text(str(open_count))

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from nicegui import app, context
+from nicegui import context
 
 from app.domain.account_time import ACCOUNT_TZ as TIMEZONE
 from app.i18n import DEFAULT_LOCALE, translate
@@ -12,18 +12,17 @@ _client_locales: dict[str, str] = {}
 
 def remember_locale(client, locale: str) -> None:
     """Live updates run outside any request: they find the tab's language by its client."""
+    if client.id not in _client_locales:
+        client.on_delete(lambda: _client_locales.pop(client.id, None))
     _client_locales[client.id] = locale
-    client.on_delete(lambda: _client_locales.pop(client.id, None))
 
 
 def current_locale() -> str:
+    """The language the current tab was built in (its user's, or the login page's)."""
     try:
-        return app.storage.user.get('locale', DEFAULT_LOCALE)
-    except RuntimeError:  # no request in a live update: the language the tab was built in
-        try:
-            return _client_locales.get(context.client.id, DEFAULT_LOCALE)
-        except RuntimeError:
-            return DEFAULT_LOCALE
+        return _client_locales.get(context.client.id, DEFAULT_LOCALE)
+    except RuntimeError:  # outside any tab
+        return DEFAULT_LOCALE
 
 
 def tr(key: str, **params) -> str:

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
-from nicegui import app, background_tasks, run, ui
+from nicegui import background_tasks, ui
 
 from app.components.client_form import ask_new_client
 from app.components.client_window import ClientWindow
@@ -37,7 +37,7 @@ from app.domain.views import ClientCard as CardData
 from app.domain.views import ClientDetail, FormChoices, StageView, TaskView
 from app.live import hub
 
-from .session import SESSION_KEY, attempt, call, read, require_actor, session_key
+from .session import attempt, call, read, require_actor, session_key
 
 
 def load_screen_data(actor: Actor) -> tuple[list[StageView], FormChoices, ClientFilter]:
@@ -62,11 +62,6 @@ def _export_path() -> Path:
         if time.time() - old.stat().st_mtime > _EXPORT_KEEP_SECONDS:
             old.unlink(missing_ok=True)
     return _EXPORT_DIR / f'{uuid.uuid4().hex}.xlsx'
-
-
-def _end_session(key: str | None) -> None:
-    with get_database().write() as session:
-        users.end_session(session, key=key or '')
 
 
 class WindowActions:
@@ -154,7 +149,7 @@ class Screen:
         self.choices = choices
         self.filter = flt
         self.client = ui.context.client
-        remember_locale(self.client, app.storage.user.get('locale', 'ru'))
+        remember_locale(self.client, actor.locale)
 
     async def call(self, service, **arguments):
         """A domain service as this tab's user; usable from live updates, outside any request."""
@@ -174,12 +169,11 @@ class Screen:
             user_name=self.actor.name,
             role=self.actor.role,
             active=self.active_nav,
-            locale=app.storage.user.get('locale', 'ru'),
+            locale=self.actor.locale,
             on_search=self.search,
             on_pick=self.open_client,
             on_tasks=lambda: self.read(tasks.my_tasks),
             on_locale=self.set_locale,
-            on_logout=self.logout,
             is_admin=self.actor.is_admin,
         )
         self.window = ClientWindow(
@@ -256,9 +250,14 @@ class Screen:
 
     def on_session_ended(self, event: SessionEnded) -> None:
         if event.session_key == self.event_key:
-            hub.remove(self)
+            self.on_session_lost()
+
+    def on_session_lost(self) -> None:
+        """Logged out (here or elsewhere), expired or deactivated: nothing more reaches this tab."""
+        hub.remove(self)
+        if self.client.id in self.client.instances:
             with self.client:
-                ui.navigate.to('/login')
+                ui.navigate.to('/login?expired=1')
 
     def on_tasks_due(self, due: list[TaskView]) -> None:
         mine = [task for task in due if task.assignee_id == self.actor.id]
@@ -354,13 +353,7 @@ class Screen:
 
     async def set_locale(self, locale: str) -> None:
         await self.call(users.set_locale, locale=locale)
-        app.storage.user['locale'] = locale
         ui.navigate.reload()
-
-    async def logout(self) -> None:
-        await run.io_bound(_end_session, self.key)
-        app.storage.user.pop(SESSION_KEY, None)
-        ui.navigate.to('/login')
 
     def build_transfer_buttons(self) -> None:
         """«Экспорт» and «Загрузка из Excel», for the users whose switches allow them."""

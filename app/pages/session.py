@@ -1,19 +1,23 @@
-"""The logged-in user of a tab, and running domain services for them off the event loop."""
+"""The logged-in user of a tab, and running domain services for them off the event loop.
 
-from nicegui import app, run, ui
+A tab's login is the `voronka_session` cookie its page was loaded with (set by the login form's POST): the
+key of a row in the database, so any app process can check it and nothing of it lives in this process."""
 
-from app.components.locale import current_locale
+from nicegui import context, run, ui
+
+from app.borders import SESSION_COOKIE
+from app.components.locale import current_locale, remember_locale
 from app.domain.account import users
 from app.domain.db import get_database
 from app.domain.errors import DomainError
 from app.domain.permissions import Actor
 
-SESSION_KEY = 'session_key'
 EXPIRED = 'login.expired'
 
 
 def session_key() -> str | None:
-    return app.storage.user.get(SESSION_KEY)
+    """The login key of the tab being built or handled (its page's request cookie)."""
+    return context.client.request.cookies.get(SESSION_COOKIE)
 
 
 def _actor_for(key: str | None) -> Actor | None:
@@ -25,9 +29,9 @@ async def require_actor() -> Actor | None:
     """The tab's user, or None after sending the browser to the login page."""
     actor = await run.io_bound(_actor_for, session_key())
     if actor is None:
-        expired = session_key() is not None
-        app.storage.user.pop(SESSION_KEY, None)
-        ui.navigate.to('/login?expired=1' if expired else '/login')
+        ui.navigate.to('/login?expired=1' if session_key() else '/login')
+    else:
+        remember_locale(context.client, actor.locale)
     return actor
 
 

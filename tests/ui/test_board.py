@@ -16,10 +16,10 @@ from tests.factories import PASSWORD, make_client, make_user, stages
 
 
 async def log_in(user: User, login: str) -> None:
-    await user.open('/login')
-    user.find(marker='login').type(login)
-    user.find(marker='password').type(PASSWORD)
-    user.find(marker='login-submit').click()
+    """The login form's POST, as the browser sends it; the fresh session cookie stays in the user's jar."""
+    response = await user.http_client.post('/login', data={'login': login, 'password': PASSWORD})
+    assert response.status_code == 303 and response.headers['location'] == '/', response.text
+    await user.open('/')
     await user.should_see(marker='board-ready', retries=100)
 
 
@@ -228,8 +228,13 @@ async def test_logout_ends_the_session_in_every_tab(create_user, db):
     make_user(db, 'anna')
     first = create_user()
     await log_in(first, 'anna')
-    first.find(marker='logout').click()
+    second_tab_cookie = first.http_client.cookies['voronka_session']
+    response = await first.http_client.post('/logout')
+    assert response.status_code == 303 and response.headers['location'] == '/login'
+    await first.should_see(marker='login-submit')  # the open tab went to the login page
+    await first.open('/')
     await first.should_see(marker='login-submit')
+    first.http_client.cookies.set('voronka_session', second_tab_cookie)  # an old copy of the cookie opens nothing
     await first.open('/')
     await first.should_see(marker='login-submit')
 

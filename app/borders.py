@@ -1,0 +1,145 @@
+"""What the app decides at its HTTP border: whom to believe about the caller's address and scheme (only the
+configured proxies), which origins are its own, the headers every response carries, and the login cookie."""
+
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.config import Settings
+
+SESSION_COOKIE = 'voronka_session'
+LOCALE_COOKIE = 'voronka_locale'
+
+
+def _peer(scope: Scope) -> str:
+    client = scope.get('client')
+    return client[0] if client else ''
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope.get('headers', ()):
+        if key == name:
+            return value.decode('latin-1')
+    return ''
+
+
+def client_address(scope: Scope, settings: Settings) -> str:
+    """The caller's address: the peer, or behind a trusted proxy the nearest X-Forwarded-For hop that is not
+    itself a trusted proxy (the left-most entries are the client's own word and could be forged)."""
+    peer = _peer(scope)
+    if peer not in settings.trusted_proxies:
+        return peer
+    hops = [hop.strip() for hop in _header(scope, b'x-forwarded-for').split(',') if hop.strip()]
+    for hop in reversed(hops):
+        if hop not in settings.trusted_proxies:
+            return hop
+    return peer
+
+
+def came_over_https(scope: Scope, settings: Settings) -> bool:
+    """Whether the browser talks to us over https: directly, or as a trusted proxy says."""
+    if scope.get('scheme') in ('https', 'wss'):
+        return True
+    if _peer(scope) in settings.trusted_proxies:
+        return _header(scope, b'x-forwarded-proto').split(',')[0].strip().lower() == 'https'
+    return False
+
+
+def own_hosts(scope: Scope, settings: Settings) -> set[str]:
+    """host[:port] the browser used to reach us: the Host header, and a trusted proxy's X-Forwarded-Host."""
+    hosts = {_header(scope, b'host').lower()}
+    if _peer(scope) in settings.trusted_proxies:
+        hosts.add(_header(scope, b'x-forwarded-host').split(',')[0].strip().lower())
+    return hosts - {''}
+
+
+def origin_allowed(origin: str, scope: Scope, settings: Settings) -> bool:
+    """An Origin is ours when the deployment listed it, or when its host:port is the one the request came to
+    (the scheme is not compared: behind a TLS proxy the app itself sees plain http)."""
+    origin = origin.strip().rstrip('/').lower()
+    if origin in settings.allowed_origins:
+        return True
+    netloc = urlsplit(origin).netloc
+    return bool(netloc) and netloc in own_hosts(scope, settings)
+
+
+def form_post_allowed(request: Request, settings: Settings) -> bool:
+    """A login or logout form may be posted only from our own pages; a browser always sends Origin with a POST,
+    so a foreign page cannot log a visitor in or out (a non-browser client without Origin has no victim)."""
+    origin = request.headers.get('origin')
+    return origin is None or origin_allowed(origin, request.scope, settings)
+
+
+def set_session_cookie(response: Response, request: Request, settings: Settings, key: str) -> None:
+    """A fresh login key: HttpOnly, SameSite=Lax, Secure whenever the browser came over https."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        key,
+        max_age=settings.session_hours * 3600,
+        path='/',
+        httponly=True,
+        samesite='lax',
+        secure=came_over_https(request.scope, settings),
+    )
+
+
+def clear_session_cookie(response: Response, request: Request, settings: Settings) -> None:
+    response.delete_cookie(
+        SESSION_COOKIE, path='/', httponly=True, samesite='lax', secure=came_over_https(request.scope, settings)
+    )
+
+
+def content_security_policy(scope: Scope, settings: Settings) -> str:
+    """NiceGUI pages need inline scripts and `new Function` (Vue templates), so scripts may be inline; the
+    protection is in what may frame us, load plugins, rebase URLs, post forms or open connections."""
+    sockets = ' '.join(f'{scheme}://{host}' for host in sorted(own_hosts(scope, settings)) for scheme in ('ws', 'wss'))
+    extra = ' '.join(f'{origin} {origin.replace("http", "ws", 1)}' for origin in sorted(settings.allowed_origins))
+    return '; '.join(
+        [
+            "default-src 'self'",
+            "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: blob:",
+            "font-src 'self' data:",
+            "media-src 'self' blob: https:",
+            ' '.join(part for part in ("connect-src 'self'", sockets, extra) if part),
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+        ]
+    )
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware (no per-request task hop): every HTTP response refuses framing and sniffing and
+    carries the content security policy."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope['type'] != 'http':
+            await self.app(scope, receive, send)
+            return
+        policy = content_security_policy(scope, self.settings).encode()
+
+        async def send_with_headers(message: Message) -> None:
+            if message['type'] == 'http.response.start':
+                headers = [(k, v) for k, v in message.get('headers', []) if k.lower() not in _OURS]
+                headers += [
+                    (b'x-frame-options', b'DENY'),
+                    (b'x-content-type-options', b'nosniff'),
+                    (b'referrer-policy', b'same-origin'),
+                    (b'content-security-policy', policy),
+                ]
+                message = {**message, 'headers': headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+_OURS = {b'x-frame-options', b'x-content-type-options', b'referrer-policy', b'content-security-policy'}
