@@ -1,7 +1,6 @@
 """One frozen Settings object read from the environment, so every entry point configures the same way."""
 
 import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,15 +42,3 @@ def load_settings() -> Settings:
 def _listed(name: str, default: str) -> frozenset[str]:
     """A comma-separated environment variable as a set (addresses of proxies, origins)."""
     return frozenset(part.strip() for part in os.environ.get(name, default).split(',') if part.strip())
-
-
-def storage_secret(settings: Settings) -> str:
-    """The browser-storage secret: from the environment, else generated once and kept in the data directory."""
-    given = os.environ.get('VORONKA_STORAGE_SECRET')
-    if given:
-        return given
-    path = settings.data_dir / 'storage_secret'
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()

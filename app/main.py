@@ -7,7 +7,8 @@ from nicegui import ui
 
 from app import pages
 from app.api import api
-from app.config import Settings, load_settings, storage_secret
+from app.borders import SecurityHeaders
+from app.config import Settings, load_settings
 from app.live import hub
 from app.setup import prepare_database
 from app.socket_guard import install_socket_guard
@@ -20,6 +21,7 @@ def build() -> Settings:
     settings = load_settings()
     prepare_database(settings)
     install_socket_guard()
+    nicegui_app.add_middleware(SecurityHeaders, settings=settings)
     nicegui_app.mount('/api/v1', api)
     nicegui_app.on_startup(hub.start)
     nicegui_app.on_shutdown(hub.stop)
@@ -29,12 +31,12 @@ def build() -> Settings:
 
 
 def run(host: str | None = None, port: int | None = None) -> None:
+    """Serve; without a storage secret NiceGUI keeps no per-browser storage (logins live in the database)."""
     settings = build()
     ui.run(
         host=host or settings.host,
         port=port or settings.port,
         title='Воронка',
-        storage_secret=storage_secret(settings),
         reload=False,
         show=False,
         language='ru',

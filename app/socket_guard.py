@@ -8,54 +8,62 @@ fails when an upgrade of NiceGUI changes what is patched here.
 """
 
 import logging
-import os
+from http.cookies import CookieError, SimpleCookie
 from typing import Any
-from urllib.parse import urlsplit
 
 from nicegui import Client, core
+from nicegui import nicegui as nicegui_server
+
+from app.borders import SESSION_COOKIE, origin_allowed
+from app.config import Settings, load_settings
 
 log = logging.getLogger(__name__)
 
 
-def _border_from_env() -> tuple[frozenset[str], frozenset[str]]:
-    """The extra origins a deployment allows and the proxies whose X-Forwarded-Host we believe, read once."""
-    origins = os.environ.get('VORONKA_ALLOWED_ORIGINS', '')
-    proxies = os.environ.get('VORONKA_TRUSTED_PROXIES', '127.0.0.1')
-    return (
-        frozenset(o.strip().rstrip('/').lower() for o in origins.split(',') if o.strip()),
-        frozenset(p.strip() for p in proxies.split(',') if p.strip()),
-    )
-
-
 class OriginCheck:
-    """engineio's `cors_allowed_origins` callable: the app's own origin, or one the deployment listed.
+    """engineio's `cors_allowed_origins` callable: the app's own origin, or one the deployment listed
+    (`app.borders.origin_allowed`, the rule the login form follows too).
 
     engineio asks it on every request of both transports (polling and the websocket upgrade) that carries an
-    Origin. Own means the Origin's host:port is the request's Host, or the X-Forwarded-Host set by a trusted proxy
-    (the peer is the address uvicorn reports, so behind a proxy that also sends X-Forwarded-For, list the public
-    origin in VORONKA_ALLOWED_ORIGINS instead). The scheme is not compared: behind a TLS proxy the app sees http.
-
-    A request without an Origin is let through, as engineio does: browsers leave it out only on same-origin
-    requests (socket.io's polling GETs from our own pages), and always send it from another site's page, so a
-    missing Origin never means a foreign page in a victim's browser. A non-browser client can omit or forge the
-    header at will; it carries no victim's cookies, and `_page_of` keeps it away from other pages' handlers.
+    Origin. A request without an Origin is let through, as engineio does: browsers leave it out only on
+    same-origin requests (socket.io's polling GETs from our own pages), and always send it from another site's
+    page, so a missing Origin never means a foreign page in a victim's browser. A non-browser client can omit or
+    forge the header at will; it carries no victim's cookie, so `_guarded_handshake` keeps it off every logged-in
+    page, and `_page_of` keeps any socket away from other pages' handlers.
     """
 
-    def __init__(self, allowed: frozenset[str], trusted_proxies: frozenset[str]) -> None:
-        self.allowed = allowed
-        self.trusted_proxies = trusted_proxies
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
 
     def __call__(self, origin: str | None, environ: dict[str, Any]) -> bool:
         if not origin:
             return False  # asked so only for CORS headers, which a request without Origin does not need
-        if origin.rstrip('/').lower() in self.allowed:
-            return True
-        hosts = {environ.get('HTTP_HOST', '')}
-        peer = (environ.get('asgi.scope') or {}).get('client') or ('',)
-        if peer[0] in self.trusted_proxies:
-            hosts.add(environ.get('HTTP_X_FORWARDED_HOST', '').split(',')[0].strip())
-        netloc = urlsplit(origin).netloc.lower()
-        return bool(netloc) and netloc in {host.lower() for host in hosts}
+        return origin_allowed(origin, environ.get('asgi.scope') or {}, self.settings)
+
+
+def _login_cookie(cookie_header: str) -> str:
+    cookies = SimpleCookie()
+    try:
+        cookies.load(cookie_header or '')
+    except CookieError:
+        return ''
+    morsel = cookies.get(SESSION_COOKIE)
+    return morsel.value if morsel else ''
+
+
+async def _guarded_handshake(sid: str, data: Any) -> bool:
+    """A socket may join a page only with the login cookie the page was loaded with: a page's client id alone
+    (it is in the page's HTML) opens nothing to a socket of another browser."""
+    client = Client.instances.get(data.get('client_id')) if isinstance(data, dict) else None
+    if client is not None and not sid.startswith('test-'):  # NiceGUI's simulated User sockets carry no environ
+        environ = core.sio.get_environ(sid) or {}
+        if _login_cookie(environ.get('HTTP_COOKIE', '')) != client.request.cookies.get(SESSION_COOKIE, ''):
+            log.warning('refused a socket handshake for a page loaded with another login, socket %s', sid)
+            return False
+    return await _NICEGUI_HANDSHAKE(sid, data)
+
+
+_NICEGUI_HANDSHAKE = nicegui_server._on_handshake
 
 
 def _page_of(sid: str, msg: Any) -> Client | None:
@@ -92,6 +100,7 @@ def _on_log(sid: str, msg: Any) -> None:
 
 
 HANDLERS = {
+    'handshake': _guarded_handshake,
     'event': _on_event,
     'javascript_response': _on_javascript_response,
     'ack': _on_ack,
@@ -101,7 +110,8 @@ HANDLERS = {
 
 def install_socket_guard() -> None:
     """Refuse foreign origins and bind each page's messages to its own sockets; idempotent, called from build()."""
-    allowed, proxies = _border_from_env()
-    core.sio.eio.cors_allowed_origins = OriginCheck(allowed, proxies)
+    core.sio.eio.cors_allowed_origins = OriginCheck(load_settings())
     for event, handler in HANDLERS.items():
         core.sio.on(event, handler)
+    # the implicit handshake of a socket's connect calls the module's function by name: replace it there too
+    nicegui_server._on_handshake = _guarded_handshake

@@ -19,7 +19,6 @@ def bench_data_dir(prefix: str, *, keep: bool = False) -> Iterator[Path]:
     data_dir = Path(tempfile.mkdtemp(prefix=prefix))
     os.environ['VORONKA_DATA_DIR'] = str(data_dir)
     os.environ['DATABASE_URL'] = f'sqlite:///{data_dir / "bench.db"}'
-    os.environ.setdefault('VORONKA_STORAGE_SECRET', 'bench')
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     try:

@@ -10,7 +10,6 @@ from sqlmodel import SQLModel
 
 _data_dir = Path(tempfile.mkdtemp(prefix='voronka-test-'))
 os.environ['VORONKA_DATA_DIR'] = str(_data_dir)
-os.environ['VORONKA_STORAGE_SECRET'] = 'test-secret'
 os.environ['DATABASE_URL'] = os.environ.get('TEST_DATABASE_URL') or f'sqlite:///{_data_dir / "test.db"}'
 
 from app.domain import models  # noqa: E402,F401

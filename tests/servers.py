@@ -14,6 +14,6 @@ def app_env(data_dir, **extra: str) -> dict:
     """The environment of a fresh install: its own data directory, SQLite, and not pytest
     (NiceGUI treats a process that inherits PYTEST_CURRENT_TEST as its own screen test)."""
     env = {**os.environ, 'VORONKA_DATA_DIR': str(data_dir), **extra}
-    for name in ('DATABASE_URL', 'PYTEST_CURRENT_TEST', 'VORONKA_STORAGE_SECRET'):
+    for name in ('DATABASE_URL', 'PYTEST_CURRENT_TEST'):
         env.pop(name, None)
     return env

@@ -90,7 +90,6 @@ def test_first_start_prints_url_and_demo_logins_and_serves_the_api(tmp_path):
         else:
             pytest.fail('the server did not answer')
         assert (tmp_path / 'voronka.db').exists()
-        assert (tmp_path / 'storage_secret').exists()
     finally:
         server.terminate()
         server.wait(timeout=20)

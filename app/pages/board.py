@@ -1,5 +1,6 @@
 """/ — the clients kanban: columns, drag and drop, and live changes from everyone."""
 
+from fastapi.responses import RedirectResponse
 from nicegui import background_tasks, run, ui
 from nicegui.events import SortableEventArguments
 
@@ -21,7 +22,7 @@ from app.domain.views import ClientDetail, StageView
 from app.live import hub
 
 from .screen import Screen, load_screen_data
-from .session import require_actor
+from .session import page_actor, to_login
 
 PAGE_SIZE = 12  # about what a column shows on a laptop screen; more come on scroll
 RELOAD_DELAY = 0.3
@@ -315,10 +316,10 @@ class Board(Screen):
 
 def register() -> None:
     @ui.page('/')
-    async def board_page() -> None:
-        actor = await require_actor()
+    async def board_page() -> RedirectResponse | None:
+        actor = await page_actor()
         if actor is None:
-            return
+            return to_login()
         stages, choices, flt = await run.io_bound(load_screen_data, actor)
         board = Board(actor, stages, choices, flt, await run.io_bound(_load_view, actor))
         board.build()

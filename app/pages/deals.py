@@ -2,6 +2,7 @@
 
 import asyncio
 
+from fastapi.responses import RedirectResponse
 from nicegui import background_tasks, run, ui
 from nicegui.events import SortableEventArguments
 
@@ -23,7 +24,7 @@ from app.live import hub
 
 from .board import DRAG_HIGHLIGHT, PAGE_AREA, PAGE_SIZE, RELOAD_DELAY
 from .screen import Screen, load_screen_data
-from .session import require_actor
+from .session import page_actor, to_login
 
 DRAG_GROUP = 'deals'
 TOTALS_DELAY = 0.15  # several changes in a burst cost one re-read of the column totals
@@ -329,10 +330,10 @@ class DealsBoard(Screen):
 
 def register() -> None:
     @ui.page('/deals')
-    async def deals_page(deal: int | None = None) -> None:
-        actor = await require_actor()
+    async def deals_page(deal: int | None = None) -> RedirectResponse | None:
+        actor = await page_actor()
         if actor is None:
-            return
+            return to_login()
         stages, choices, flt = await run.io_bound(load_screen_data, actor)
         deal_stages, deal_filter = await run.io_bound(_load_deals_setup, actor)
         board = DealsBoard(actor, stages, choices, flt, deal_stages, deal_filter)

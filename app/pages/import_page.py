@@ -2,6 +2,7 @@
 
 import io
 
+from fastapi.responses import RedirectResponse
 from nicegui import background_tasks, run, ui
 
 from app.components.import_preview import ImportPreview
@@ -11,7 +12,7 @@ from app.domain.excel.importing import ImportPlan
 from app.domain.permissions import may_import
 
 from .screen import Screen, load_screen_data
-from .session import require_actor
+from .session import page_actor, to_login
 
 XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 
@@ -112,10 +113,10 @@ class ImportScreen(Screen):
 
 def register() -> None:
     @ui.page('/import')
-    async def import_page() -> None:
-        actor = await require_actor()
+    async def import_page() -> RedirectResponse | None:
+        actor = await page_actor()
         if actor is None:
-            return
+            return to_login()
         stages, choices, flt = await run.io_bound(load_screen_data, actor)
         screen = ImportScreen(actor, stages, choices, flt)
         screen.build()

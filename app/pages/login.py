@@ -84,7 +84,11 @@ def register() -> None:
                 password.classes('w-full').mark('password')
                 ui.label(message).classes('text-negative text-caption').mark('login-error')
                 ui.button(tr('login.submit')).props('type=submit').classes('w-full q-mt-sm').mark('login-submit')
-            with ui.element('form').props('method=post action=/login/language').classes('row justify-center w-full q-mt-sm'):
+            with (
+                ui.element('form')
+                .props('method=post action=/login/language')
+                .classes('row justify-center w-full q-mt-sm')
+            ):
                 for code, label in (('ru', 'Русский'), ('en', 'English')):
                     ui.button(label).props(f'type=submit name=locale value={code} flat dense no-caps size=sm').mark(
                         f'login-locale-{code}'

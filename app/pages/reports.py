@@ -4,6 +4,7 @@ an XLSX download, for a period and for all or chosen managers."""
 import io
 from datetime import date, timedelta
 
+from fastapi.responses import RedirectResponse
 from nicegui import background_tasks, run, ui
 
 from app.components.locale import tr
@@ -14,7 +15,7 @@ from app.domain.reports import report_tables, reports
 from app.domain.reports.reports import ReportScope
 
 from .screen import Screen, load_screen_data
-from .session import require_actor
+from .session import page_actor, to_login
 
 XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 KINDS = ('funnel', 'leads', 'deals')
@@ -134,10 +135,10 @@ def _xlsx(kind: str, report, locale: str) -> bytes:
 
 def register() -> None:
     @ui.page('/reports')
-    async def reports_page() -> None:
-        actor = await require_actor()
+    async def reports_page() -> RedirectResponse | None:
+        actor = await page_actor()
         if actor is None:
-            return
+            return to_login()
         stages, choices, flt = await run.io_bound(load_screen_data, actor)
         screen = ReportsScreen(actor, stages, choices, flt)
         screen.build()

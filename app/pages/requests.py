@@ -1,6 +1,7 @@
 """/requests — every incoming contact of the clients the user may see: filters, server-side paging and sorting;
 a row opens its client's window."""
 
+from fastapi.responses import RedirectResponse
 from nicegui import run, ui
 
 from app.components.locale import format_datetime, tr
@@ -13,7 +14,7 @@ from app.domain.permissions import Actor
 from app.domain.views import ClientCard as CardData
 
 from .screen import Screen, load_screen_data
-from .session import require_actor
+from .session import page_actor, to_login
 
 COLUMNS = ('created_at', 'client', 'phone', 'channel', 'project', 'touch_type', 'source', 'responsible', 'comment')
 SORTABLE = {'created_at', 'client', 'touch_type', 'source'}
@@ -145,10 +146,10 @@ class RequestsScreen(Screen):
 
 def register() -> None:
     @ui.page('/requests')
-    async def requests_page() -> None:
-        actor = await require_actor()
+    async def requests_page() -> RedirectResponse | None:
+        actor = await page_actor()
         if actor is None:
-            return
+            return to_login()
         stages, choices, flt = await run.io_bound(load_screen_data, actor)
         request_filter = await run.io_bound(_load_request_filter, actor)
         screen = RequestsScreen(actor, stages, choices, flt, request_filter)

@@ -3,6 +3,7 @@
 A tab's login is the `voronka_session` cookie its page was loaded with (set by the login form's POST): the
 key of a row in the database, so any app process can check it and nothing of it lives in this process."""
 
+from fastapi.responses import RedirectResponse
 from nicegui import context, run, ui
 
 from app.borders import SESSION_COOKIE
@@ -25,13 +26,28 @@ def _actor_for(key: str | None) -> Actor | None:
         return users.actor_for_session(session, key)
 
 
+async def page_actor() -> Actor | None:
+    """The user a page is being built for; None without a live login (no database read without a cookie)."""
+    key = session_key()
+    actor = await run.io_bound(_actor_for, key) if key else None
+    if actor is not None:
+        remember_locale(context.client, actor.locale)
+    return actor
+
+
+def to_login() -> RedirectResponse:
+    """What a page answers a request without a live login: a redirect, and the half-made page is dropped at
+    once (a crawler's or a script's requests leave nothing behind in memory)."""
+    expired = bool(session_key())
+    context.client.delete()
+    return RedirectResponse('/login?expired=1' if expired else '/login', status_code=303)
+
+
 async def require_actor() -> Actor | None:
-    """The tab's user, or None after sending the browser to the login page."""
-    actor = await run.io_bound(_actor_for, session_key())
+    """An open tab's user, re-read; None after sending the browser to the login page."""
+    actor = await page_actor()
     if actor is None:
         ui.navigate.to('/login?expired=1' if session_key() else '/login')
-    else:
-        remember_locale(context.client, actor.locale)
     return actor
 
 

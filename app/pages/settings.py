@@ -5,6 +5,7 @@ Each area builds its own tab; every change goes through the domain, which refuse
 import logging
 from collections.abc import Callable
 
+from fastapi.responses import RedirectResponse
 from nicegui import run, ui
 
 from app.components.locale import format_datetime, tr
@@ -13,7 +14,7 @@ from app.domain.events import AccountChanged, ClientChanged
 from app.domain.views import ClientCard as CardData
 
 from .screen import Screen, load_screen_data
-from .session import require_actor
+from .session import page_actor, to_login
 
 log = logging.getLogger(__name__)
 
@@ -185,10 +186,10 @@ def register() -> None:
     AREAS[:] = _areas()
 
     @ui.page('/settings')
-    async def settings_page() -> None:
-        actor = await require_actor()
+    async def settings_page() -> RedirectResponse | None:
+        actor = await page_actor()
         if actor is None:
-            return
+            return to_login()
         stages, choices, flt = await run.io_bound(load_screen_data, actor)
         screen = SettingsScreen(actor, stages, choices, flt)
         screen.build()

@@ -1,5 +1,6 @@
 """/table — the clients table: the board's filter as rows, server-side paging and sorting, bulk actions."""
 
+from fastapi.responses import RedirectResponse
 from nicegui import run, ui
 
 from app.components.dialogs import ask_move
@@ -13,7 +14,7 @@ from app.domain.permissions import Actor
 from app.domain.views import ClientCard as CardData
 
 from .screen import Screen, load_screen_data
-from .session import require_actor
+from .session import page_actor, to_login
 
 COLUMNS = (
     'name',
@@ -300,10 +301,10 @@ class ClientTable(Screen):
 
 def register() -> None:
     @ui.page('/table')
-    async def table_page() -> None:
-        actor = await require_actor()
+    async def table_page() -> RedirectResponse | None:
+        actor = await page_actor()
         if actor is None:
-            return
+            return to_login()
         stages, choices, flt = await run.io_bound(load_screen_data, actor)
         columns = await run.io_bound(_load_columns, actor)
         table = ClientTable(actor, stages, choices, flt, columns)

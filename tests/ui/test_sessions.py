@@ -1,8 +1,10 @@
 """Login sessions as tabs live them: a deactivation or a logout anywhere ends every open tab of that user."""
 
+from datetime import timedelta
+
 from sqlmodel import update
 
-from app.domain.models import LoginSession, User
+from app.domain.models import LoginSession, User, utcnow
 from app.live import hub
 from tests.factories import make_user
 from tests.ui.test_board import log_in
@@ -27,7 +29,11 @@ async def test_a_session_ended_elsewhere_closes_the_tab(user, db):
     anna = make_user(db, 'anna')
     await log_in(user, 'anna')
     with db.write() as session:
-        session.exec(update(LoginSession).where(LoginSession.user_id == anna.id).values(expires_at=User.created_at))
+        session.exec(
+            update(LoginSession)
+            .where(LoginSession.user_id == anna.id)
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
 
     await user.should_see(marker='login-submit', retries=40)
     assert _tabs_of(anna.id) == []

@@ -1,0 +1,62 @@
+"""The HTTP border's decisions: whose word about the caller's address and scheme counts, which origins are ours,
+and the headers every response carries."""
+
+from dataclasses import replace
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from app.borders import SecurityHeaders, came_over_https, client_address, origin_allowed
+from app.config import load_settings
+
+
+@pytest.fixture
+def settings():
+    return replace(
+        load_settings(), trusted_proxies=frozenset({'127.0.0.1'}), allowed_origins=frozenset({'https://crm.example.ru'})
+    )
+
+
+def _scope(peer: str, **headers: str) -> dict:
+    return {
+        'type': 'http',
+        'scheme': 'http',
+        'client': (peer, 40000),
+        'headers': [(name.replace('_', '-').encode(), value.encode()) for name, value in headers.items()],
+    }
+
+
+def test_forwarded_headers_count_only_from_a_trusted_proxy(settings):
+    through_proxy = _scope('127.0.0.1', x_forwarded_for='198.51.100.7, 203.0.113.5', x_forwarded_proto='https')
+    direct = _scope('203.0.113.5', x_forwarded_for='10.0.0.1', x_forwarded_proto='https')
+    assert client_address(through_proxy, settings) == '203.0.113.5'  # the hop the proxy saw, not the forged left
+    assert came_over_https(through_proxy, settings)
+    assert client_address(direct, settings) == '203.0.113.5'
+    assert not came_over_https(direct, settings)
+
+
+def test_an_origin_is_ours_by_the_host_it_came_to_or_by_the_list(settings):
+    assert origin_allowed('http://crm.local:8080', _scope('10.0.0.7', host='crm.local:8080'), settings)
+    assert origin_allowed('https://crm.example.ru/', _scope('10.0.0.7', host='elsewhere'), settings)
+    assert not origin_allowed('http://evil.example', _scope('10.0.0.7', host='crm.local:8080'), settings)
+    assert not origin_allowed('null', _scope('10.0.0.7', host='crm.local:8080'), settings)
+    forwarded = dict(host='127.0.0.1:8080', x_forwarded_host='crm.example.org')
+    assert origin_allowed('https://crm.example.org', _scope('127.0.0.1', **forwarded), settings)
+    assert not origin_allowed('https://crm.example.org', _scope('10.0.0.9', **forwarded), settings)
+
+
+def test_every_response_refuses_framing_and_sniffing_and_carries_the_policy(settings):
+    app = FastAPI()
+
+    @app.get('/page')
+    def page():
+        return {'ok': True}
+
+    app.add_middleware(SecurityHeaders, settings=settings)
+    response = TestClient(app).get('/page', headers={'host': 'crm.local'})
+    assert response.headers['x-frame-options'] == 'DENY'
+    assert response.headers['x-content-type-options'] == 'nosniff'
+    policy = response.headers['content-security-policy']
+    for part in ("frame-ancestors 'none'", "object-src 'none'", "base-uri 'self'", 'ws://crm.local', 'wss://crm.local'):
+        assert part in policy
