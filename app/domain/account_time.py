@@ -9,9 +9,18 @@ from .models import as_utc
 ACCOUNT_TZ = ZoneInfo(os.environ.get('VORONKA_TZ', 'Europe/Moscow'))
 
 
+def in_account_zone(moment: datetime) -> datetime:
+    """A stored moment on the account's clock. One at the very edge of the calendar (a year-9999 due time saved
+    before dates were bounded) cannot be shifted: it is shown as stored, in UTC, rather than break the screen."""
+    try:
+        return as_utc(moment).astimezone(ACCOUNT_TZ)
+    except OverflowError:
+        return moment
+
+
 def to_local_naive(moment: datetime | None) -> datetime | None:
     """A stored moment as a spreadsheet shows it: the account's wall-clock time, without a zone."""
-    return None if moment is None else as_utc(moment).astimezone(ACCOUNT_TZ).replace(tzinfo=None)
+    return None if moment is None else in_account_zone(moment).replace(tzinfo=None)
 
 
 def from_local_naive(moment: datetime) -> datetime:

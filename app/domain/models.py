@@ -226,7 +226,7 @@ class Client(SQLModel, table=True):
     name: str = Field(max_length=300)
     # casefolded name: SQLite's lower()/LIKE fold only ASCII, so Cyrillic search needs a folded copy
     name_folded: str = Field(default='', max_length=300)
-    email: str = Field(default='', max_length=200)
+    email: str = Field(default='', max_length=254)
     project_id: int | None = Field(default=None, foreign_key='project.id')
     channel_id: int = Field(foreign_key='channel.id')
     agency_id: int | None = Field(default=None, foreign_key='agency.id')

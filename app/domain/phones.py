@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import phonenumbers
 
 from .errors import InvalidInput
+from .limits import PHONE_TEXT_MAX, check_text
 
 DEFAULT_REGION = 'RU'
 
@@ -19,7 +20,7 @@ class Phone:
 
 def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> Phone:
     """Parse any common spelling; accept possible numbers (a broken-but-plausible lead still gets in)."""
-    text = (raw or '').strip()
+    text = check_text(raw, PHONE_TEXT_MAX, 'field.phones')
     if not text:
         raise InvalidInput('error.phone_required')
     try:

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from sqlmodel import delete, select
 
 from ..errors import InvalidInput, NotFound
+from ..limits import CUSTOM_TEXT_MAX, check_day, check_text, clean_text
 from ..models import Agency, Channel, Client, ClientTag, CustomField, Project, Realtor, Tag
 from ..permissions import Actor, ensure_admin
 from ..phones import normalize_phone
@@ -69,7 +70,7 @@ class ReferenceLists(BaseModel):
 
 
 def _name(value: str | None, limit: int) -> str:
-    name = ' '.join((value or '').split())
+    name = ' '.join(clean_text(value).split())
     if not name:
         raise InvalidInput('error.list_name_required')
     if len(name) > limit:
@@ -192,7 +193,7 @@ def remove_channel(session, *, actor: Actor, channel_id: int) -> int:
 
 
 def _abbreviation(value: str | None) -> str:
-    abbreviation = (value or '').strip()
+    abbreviation = clean_text(value).strip()
     if not abbreviation:
         raise InvalidInput('error.abbreviation_required')
     if len(abbreviation) > ABBREVIATION_MAX:
@@ -231,7 +232,7 @@ def set_project_active(session, *, actor: Actor, project_id: int, active: bool) 
 
 
 def _color(value: str | None) -> str:
-    color = (value or '').strip() or '#1976d2'
+    color = clean_text(value).strip() or '#1976d2'
     if len(color) > 16:
         raise InvalidInput('error.bad_color', color=color)
     return color
@@ -342,7 +343,7 @@ def _fields_in_order(session) -> list[CustomField]:
 def _options(kind: str, options: list[str] | None) -> list[str]:
     if kind != 'list':
         return []
-    cleaned = list(dict.fromkeys(o.strip() for o in options or [] if o and o.strip()))
+    cleaned = [o for o in dict.fromkeys(check_text(o, CUSTOM_TEXT_MAX, 'lists.options') for o in options or []) if o]
     if not cleaned:
         raise InvalidInput('error.field_options_required')
     return cleaned
@@ -417,11 +418,11 @@ def _convert(field: CustomField, value):
                 raise ValueError
             return int(number) if number.is_integer() else number
         if field.kind == 'date':
-            return date.fromisoformat(str(value)).isoformat()
+            return check_day(date.fromisoformat(str(value))).isoformat()
         if field.kind == 'bool':
             return bool(value)
         if field.kind == 'list' and value not in field.options:
             raise ValueError
     except ValueError:
         raise InvalidInput('error.field_value', field=field.name, value=value) from None
-    return str(value).strip() if field.kind in ('text', 'list') else value
+    return check_text(str(value), CUSTOM_TEXT_MAX, field.name) if field.kind in ('text', 'list') else value

@@ -8,6 +8,7 @@ from sqlalchemy import func, update
 from sqlmodel import delete, or_, select
 
 from ..errors import InvalidInput
+from ..limits import clean_text
 from ..models import Board, Client, ClosingReason, Deal, Stage, StageChange, StageKind, StageTransition
 from ..permissions import Actor, ensure_admin
 from .audit import record_change
@@ -318,7 +319,7 @@ def _reason(session, reason_id: int) -> tuple[ClosingReason, Stage]:
 
 
 def _stage_name(session, name: str, board: str, except_id: int | None = None) -> str:
-    name = ' '.join((name or '').split())
+    name = ' '.join(clean_text(name).split())
     if not name:
         raise InvalidInput('error.stage_name_required')
     if len(name) > 100:
@@ -330,7 +331,7 @@ def _stage_name(session, name: str, board: str, except_id: int | None = None) ->
 
 
 def _reason_name(session, stage_id: int, name: str, except_id: int | None = None) -> str:
-    name = ' '.join((name or '').split())
+    name = ' '.join(clean_text(name).split())
     if not name:
         raise InvalidInput('error.reason_name_required')
     if len(name) > 200:

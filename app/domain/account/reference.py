@@ -3,6 +3,7 @@
 from sqlmodel import select
 
 from ..errors import InvalidInput, NotFound
+from ..limits import INT_MAX
 from ..models import (
     Agency,
     Board,
@@ -103,10 +104,10 @@ def resolve_project(session, value: int | str | None) -> Project | None:
 
 
 def ensure_exists(session, model, item_id: int | None, what: str):
-    """Load a referenced row or refuse the input that named it."""
+    """Load a referenced row or refuse the input that named it (an id beyond the columns' range names nothing)."""
     if item_id is None:
         return None
-    item = session.get(model, item_id)
+    item = session.get(model, item_id) if 1 <= item_id <= INT_MAX else None
     if item is None:
         raise InvalidInput('error.unknown_ref_id', what=what, id=item_id)
     return item

@@ -1,6 +1,6 @@
 """Client services: create without duplicates, edit, move through stages, reassign, list and read."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, func, insert, or_
@@ -13,6 +13,7 @@ from ..account.admin_lists import clean_custom_values
 from ..account.reference import ensure_exists, first_working_stage, required_reason, resolve_channel, transition_allowed
 from ..errors import DuplicatePhone, InvalidInput, PermissionDenied, StaleUpdate
 from ..events import ClientChanged, queue_event
+from ..limits import EMAIL_MAX, NAME_MAX, SITUATION_MAX, check_phone_count, check_text
 from ..models import (
     Agency,
     Board,
@@ -47,11 +48,25 @@ from .history import record_arrival, record_arrivals
 from .view_settings import ViewSettings
 
 EDITABLE_FIELDS = ('name', 'email', 'project_id', 'channel_id', 'agency_id', 'realtor_id', 'situation', 'custom')
+# the client's own texts: (limit, one line)
+TEXT_FIELDS = {'name': (NAME_MAX, True), 'email': (EMAIL_MAX, False), 'situation': (SITUATION_MAX, False)}
 
 
-def normalize_phones(raw_phones: Sequence[str]) -> list[Phone]:
-    """Normalise a client's phones; at least one, no number twice."""
-    phones = [normalize_phone(raw) for raw in raw_phones if raw and raw.strip()]
+def client_text(field: str, value: str | None) -> str:
+    """A text field of the client as stored; refused over its limit, so an over-long one is shortened on saving."""
+    limit, one_line = TEXT_FIELDS[field]
+    text = check_text(value, limit, f'field.{field}', one_line=one_line)
+    if field == 'name' and not text:
+        raise InvalidInput('error.name_required')
+    return text
+
+
+def normalize_phones(raw_phones: Sequence[str], held: Collection[str] = ()) -> list[Phone]:
+    """Normalise a client's phones; at least one, no number twice, no more than the limit unless all of them are
+    numbers the client `held` already (one with more from before the limit keeps them, but gets no new one)."""
+    texts = [raw for raw in raw_phones if raw and raw.strip()]
+    check_phone_count(len(texts), held=len(held))  # before thousands of numbers are parsed
+    phones = [normalize_phone(raw) for raw in texts]
     if not phones:
         raise InvalidInput('error.phone_required')
     seen = set()
@@ -59,6 +74,8 @@ def normalize_phones(raw_phones: Sequence[str]) -> list[Phone]:
         if phone.number in seen:
             raise InvalidInput('error.duplicate_phone_in_request', phone=phone.number)
         seen.add(phone.number)
+    adding = not seen <= set(held)
+    check_phone_count(len(phones), held=0 if adding else len(held))
     return phones
 
 
@@ -127,9 +144,7 @@ def insert_client(
     """Insert a client, its phones and its first feed entry; returns the new id. The phones go in under a
     savepoint: a number taken meanwhile raises IntegrityError and leaves the caller's transaction usable
     (the unique constraint is the last word on duplicates)."""
-    name = ' '.join((name or '').split())
-    if not name:
-        raise InvalidInput('error.name_required')
+    name = client_text('name', name)
     when = created_at or utcnow()
     creator = actor.id if actor else None
     stage = first_working_stage(session)
@@ -215,6 +230,7 @@ def create_client(
 ) -> ClientDetail:
     """Create a client by hand. A taken phone refuses with DuplicatePhone, which leads to the existing client."""
     ensure_active(actor)
+    name = client_text('name', name)
     normalized = normalize_phones(phones)
     for phone in normalized:
         if find_client_by_phone(session, phone.number) is not None:
@@ -238,8 +254,8 @@ def create_client(
             channel_id=channel.id,
             creation_method=CreationMethod.manual,
             touch_type=touch_type,
-            email=(email or '').strip(),
-            situation=(situation or '').strip(),
+            email=client_text('email', email),
+            situation=client_text('situation', situation),
             custom=clean_custom_values(session, custom or {}),
             **values,
         )
@@ -258,7 +274,7 @@ def create_client(
             project_id=values['project_id'],
             touch_type=touch_type,
             source=CreationMethod.manual,
-            name=' '.join((name or '').split()),
+            name=name,
             phone=normalized[0].number,
             created_by_id=actor.id,
             is_first=True,
@@ -301,13 +317,8 @@ def update_client(
     if unknown:
         raise InvalidInput('error.unknown_ref', what=', '.join(sorted(unknown)))
     values = {k: v for k, v in changes.items() if k in EDITABLE_FIELDS}
-    if 'name' in values:
-        values['name'] = ' '.join((values['name'] or '').split())
-        if not values['name']:
-            raise InvalidInput('error.name_required')
-    for text_field in ('email', 'situation'):
-        if text_field in values:
-            values[text_field] = (values[text_field] or '').strip()
+    for text_field in TEXT_FIELDS.keys() & values.keys():
+        values[text_field] = client_text(text_field, values[text_field])
     if 'custom' in values:  # only known custom fields, each converted to its kind (a bad value is refused)
         values['custom'] = clean_custom_values(session, values['custom'])
     if 'channel_id' in values:
@@ -357,8 +368,8 @@ def update_client(
 
 
 def _replace_phones(session, actor: Actor, client: Client, raw_phones: Sequence[str]) -> list[dict]:
-    phones = normalize_phones(raw_phones)
     current = {p.number: p for p in session.exec(select(ClientPhone).where(ClientPhone.client_id == client.id))}
+    phones = normalize_phones(raw_phones, held=current)
     for phone in phones:
         owner = find_client_by_phone(session, phone.number)
         if owner is not None and owner.id != client.id:

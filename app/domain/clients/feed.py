@@ -8,6 +8,7 @@ from app.i18n import translate
 
 from ..errors import InvalidInput, NotFound, PermissionDenied
 from ..events import ClientChanged, queue_event
+from ..limits import COMMENT_MAX, check_text
 from ..models import Client, FeedEntry, FeedKind, utcnow
 from ..permissions import Actor, ensure_can_see
 
@@ -94,12 +95,18 @@ def announce(session, client: Client, actor: Actor | None, what: str, **event_fi
     )
 
 
+def comment_text(text: str | None) -> str:
+    """A comment as stored (of a client or a deal): not empty, not over the limit."""
+    text = check_text(text, COMMENT_MAX, 'client.comment')
+    if not text:
+        raise InvalidInput('error.comment_empty')
+    return text
+
+
 def add_comment(session, *, actor: Actor, client_id: int, text: str) -> FeedEntry:
     """Anyone who sees the client may comment: a read-only viewer can still leave a note for the owner."""
     client = ensure_can_see(actor, lock_client(session, client_id))
-    text = (text or '').strip()
-    if not text:
-        raise InvalidInput('error.comment_empty')
+    text = comment_text(text)
     entry = write_feed(session, client, kind=FeedKind.comment, actor_id=actor.id, text=text)
     client.last_comment_at = entry.created_at
     touch_client(session, client, actor, 'comment')
@@ -119,10 +126,7 @@ def _own_comment(session, actor: Actor, comment_id: int) -> tuple[FeedEntry, Cli
 
 def edit_comment(session, *, actor: Actor, comment_id: int, text: str) -> FeedEntry:
     entry, client = _own_comment(session, actor, comment_id)
-    text = (text or '').strip()
-    if not text:
-        raise InvalidInput('error.comment_empty')
-    entry.text = text
+    entry.text = comment_text(text)
     entry.edited_at = utcnow()
     session.add(entry)
     touch_client(session, client, actor, 'comment')

@@ -7,6 +7,8 @@ from pydantic import BaseModel
 from sqlalchemy import and_, func, not_, select
 from sqlmodel import select as sql_select
 
+from ..errors import InvalidInput
+from ..limits import Count, Id, Moment, Money, SearchText
 from ..models import Client, ClientPhone, ClientTag, Deal, Stage, StageKind, UserPreference, as_utc, utcnow
 from ..permissions import Actor, restrict_to_visible
 from ..phones import phone_digits_query
@@ -19,22 +21,22 @@ M = TypeVar('M', bound=BaseModel)
 class ClientFilter(BaseModel):
     """Every filter of SPEC §3 «Фильтр». Empty means "no condition"; stages empty means working stages only."""
 
-    created_from: datetime | None = None
-    created_to: datetime | None = None
+    created_from: Moment | None = None
+    created_to: Moment | None = None
     source: Literal['any', 'own', 'agency'] = 'any'
-    project_ids: list[int] = []
-    stage_ids: list[int] = []
-    creator_ids: list[int] = []
-    responsible_ids: list[int] = []
-    deals_count_min: int | None = None
-    deals_count_max: int | None = None
-    deals_sum_min: float | None = None
-    deals_sum_max: float | None = None
+    project_ids: list[Id] = []
+    stage_ids: list[Id] = []
+    creator_ids: list[Id] = []
+    responsible_ids: list[Id] = []
+    deals_count_min: Count | None = None
+    deals_count_max: Count | None = None
+    deals_sum_min: Money | None = None
+    deals_sum_max: Money | None = None
     tasks: Literal['any', 'none', 'overdue', 'open'] = 'any'
-    tag_ids: list[int] = []
-    last_comment_from: datetime | None = None
-    last_comment_to: datetime | None = None
-    search: str = ''
+    tag_ids: list[Id] = []
+    last_comment_from: Moment | None = None
+    last_comment_to: Moment | None = None
+    search: SearchText = ''
     own_only: bool = False
     all_stages: bool = False  # the header search and the API look in closed stages too
 
@@ -159,7 +161,7 @@ def load_saved_filter(session, *, actor: Actor, key: str, model: type[M]) -> M:
     """A filter (of clients, deals, requests) this user left on, across logins and devices."""
     try:
         return model.model_validate(load_preference(session, actor=actor, key=key, default={}))
-    except ValueError:  # a filter saved by an older version: start clean rather than fail
+    except (ValueError, InvalidInput):  # saved by an older version, or before its bounds: start clean, not fail
         return model()
 
 

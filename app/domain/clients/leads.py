@@ -6,6 +6,7 @@ from sqlmodel import select
 from ..account.reference import default_channel, first_working_stage, resolve_channel, resolve_project
 from ..errors import InvalidInput
 from ..events import IncomingCall, queue_event
+from ..limits import COMMENT_MAX, NAME_MAX, check_text, clean_text
 from ..models import AccountSetting, Channel, Client, CreationMethod, FeedKind, Request, Role, Stage, TouchType, User
 from ..permissions import Actor, can_see_client, can_see_clients_of, ensure_active
 from ..phones import normalize_phone
@@ -105,25 +106,26 @@ def receive_lead(
     number = normalize_phone(phone)
     if touch_type not in (TouchType.request, TouchType.call):
         raise InvalidInput('error.bad_touch_type')
-    notes = [(comment or '').strip()]
+    name = check_text(name, NAME_MAX, 'field.name', one_line=True)
+    notes = [check_text(comment, COMMENT_MAX, 'client.comment')]
     try:
         chosen_channel = resolve_channel(session, channel)
     except InvalidInput:
         chosen_channel = default_channel(session)
-        notes.append(f'Канал «{channel}» не найден')
+        notes.append(f'Канал «{clean_text(str(channel))}» не найден')
     try:
         chosen_project = resolve_project(session, project)
     except InvalidInput:
         chosen_project = None
-        notes.append(f'Проект «{project}» не найден')
+        notes.append(f'Проект «{clean_text(str(project))}» не найден')
     request = Request(
         client_id=0,
         channel_id=chosen_channel.id,
         project_id=chosen_project.id if chosen_project else None,
         touch_type=touch_type,
         source=CreationMethod.integration,
-        name=(name or '').strip(),
-        phone=(phone or '').strip(),
+        name=name,
+        phone=clean_text(phone).strip(),
         comment='\n'.join(n for n in notes if n),
         created_by_id=actor.id,
     )

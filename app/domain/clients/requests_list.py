@@ -1,12 +1,12 @@
 """The requests list: every incoming contact of the clients a user may see, filtered, paged, with its total."""
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel
 from sqlalchemy import and_, func
 from sqlmodel import select
 
+from ..limits import Id, Moment, SearchText
 from ..models import Channel, Client, Project, Request, User
 from ..permissions import Actor, restrict_to_visible
 from ..views import RefView, RequestView
@@ -20,14 +20,14 @@ TOUCH_TYPES = ('request', 'call')
 class RequestFilter(BaseModel):
     """What the requests list and its API select; empty means "no condition"."""
 
-    created_from: datetime | None = None
-    created_to: datetime | None = None
-    channel_ids: list[int] = []
-    project_ids: list[int] = []
+    created_from: Moment | None = None
+    created_to: Moment | None = None
+    channel_ids: list[Id] = []
+    project_ids: list[Id] = []
     touch_type: Literal['any', 'request', 'call'] = 'any'
     source: Literal['any', 'manual', 'integration', 'import'] = 'any'
-    responsible_ids: list[int] = []  # of the client
-    search: str = ''  # the client's name, or 4+ digits of its phones
+    responsible_ids: list[Id] = []  # of the client
+    search: SearchText = ''  # the client's name, or 4+ digits of its phones
 
     def is_default(self) -> bool:
         return self == RequestFilter()

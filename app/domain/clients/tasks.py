@@ -7,6 +7,7 @@ from sqlalchemy import case, func, update
 from sqlmodel import select
 
 from ..errors import InvalidInput, NotFound
+from ..limits import TASK_TITLE_MAX, check_moment, check_text
 from ..models import Client, FeedKind, Task, TaskType, User, as_utc, utcnow
 from ..permissions import Actor, can_see_client, ensure_can_see, restrict_to_visible
 from ..views import TaskView
@@ -47,9 +48,10 @@ def add_task(
 ) -> TaskView:
     """Plan something for a client; the assignee defaults to the client's responsible."""
     client = load_for_change(session, actor, client_id)
-    title = (title or '').strip()
+    title = check_text(title, TASK_TITLE_MAX, 'task.title')
     if not title:
         raise InvalidInput('error.task_title')
+    due_at = as_utc(check_moment(due_at))
     if type not in set(TaskType):
         raise InvalidInput('error.unknown_ref', what=f'{type}')
     assignee = session.get(User, assignee_id or client.responsible_id)
@@ -63,7 +65,7 @@ def add_task(
         client_id=client.id,
         title=title,
         type=type,
-        due_at=as_utc(due_at),
+        due_at=due_at,
         assignee_id=assignee.id,
         created_by_id=actor.id,
     )

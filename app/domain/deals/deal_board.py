@@ -10,11 +10,12 @@ from sqlmodel import select
 from ..account.reference import first_working_stage, required_reason, transition_allowed
 from ..account_time import ACCOUNT_TZ
 from ..clients.cards import feed_entry_view
-from ..clients.feed import lock_client, touch_client, write_feed, write_system_entry
+from ..clients.feed import comment_text, lock_client, touch_client, write_feed, write_system_entry
 from ..clients.filters import load_saved_filter, save_filter_as
 from ..clients.history import record_arrival
 from ..errors import InvalidInput, StaleUpdate
 from ..events import DealChanged, queue_event
+from ..limits import Day, Id, Money, SearchText
 from ..models import (
     Board,
     Client,
@@ -49,13 +50,13 @@ class DealFilter(BaseModel):
     """The deals board's filter; empty means "no condition". Dates are whole days in the account's zone."""
 
     own_only: bool = False
-    responsible_ids: list[int] = []
-    project_ids: list[int] = []
-    created_from: date | None = None
-    created_to: date | None = None
-    amount_min: float | None = None
-    amount_max: float | None = None
-    search: str = ''
+    responsible_ids: list[Id] = []
+    project_ids: list[Id] = []
+    created_from: Day | None = None
+    created_to: Day | None = None
+    amount_min: Money | None = None
+    amount_max: Money | None = None
+    search: SearchText = ''
 
     def is_default(self) -> bool:
         """Nothing chosen beyond the Mine/All toggle, which lives apart."""
@@ -430,9 +431,7 @@ def reopen_deal(
 def add_deal_comment(session, *, actor: Actor, deal_id: int, text: str) -> DealDetail:
     """Anyone who sees the deal may comment; the comment is in the deal's feed and in its client's."""
     deal = ensure_can_see_deal(actor, session.get(Deal, deal_id))
-    text = (text or '').strip()
-    if not text:
-        raise InvalidInput('error.comment_empty')
+    text = comment_text(text)
     client = lock_client(session, deal.client_id)
     entry = write_feed(session, client, kind=FeedKind.comment, actor_id=actor.id, text=text)
     entry.deal_id = deal.id

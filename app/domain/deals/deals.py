@@ -8,6 +8,7 @@ from ..clients.clients import apply_stage, load_for_change
 from ..clients.feed import touch_client, write_system_entry
 from ..clients.history import record_arrival
 from ..errors import InvalidInput
+from ..limits import check_money, check_text
 from ..models import Board, Deal, FeedKind, Project, Stage, StageKind
 from ..permissions import Actor
 from ..views import ClientDetail
@@ -44,6 +45,8 @@ def book_client(
         raise InvalidInput('error.amount') from None
     if not math.isfinite(amount) or amount <= 0:
         raise InvalidInput('error.amount')
+    check_money(amount, 'deals.amount')
+    unit = check_text(unit, units.LABEL_MAX, 'deals.object', one_line=True)
     project = ensure_exists(session, Project, project_id, 'field.project_id')
     success = stage_of_kind(session, StageKind.success)
     source = session.get(Stage, client.stage_id)
@@ -53,7 +56,7 @@ def book_client(
         client_id=client.id,
         project_id=project.id if project else None,
         unit_id=taken.id if taken else None,
-        unit=(unit or '').strip(),
+        unit=unit,
         amount=amount,
         stage_id=first_working_stage(session, Board.deals).id,
         responsible_id=client.responsible_id,

@@ -10,6 +10,7 @@ from sqlmodel import select
 from ..account.audit import record_change
 from ..account.reference import ensure_exists
 from ..errors import InvalidInput, NotFound
+from ..limits import check_money, clean_text
 from ..models import Deal, Project, PropertyUnit, UnitStatus
 from ..permissions import Actor, ensure_active, ensure_admin
 from ..views import RefView
@@ -33,7 +34,7 @@ class UnitView(BaseModel):
 
 
 def _label(value: str | None) -> str:
-    label = ' '.join((value or '').split())
+    label = ' '.join(clean_text(value).split())
     if not label:
         raise InvalidInput('error.unit_label_required')
     if len(label) > LABEL_MAX:
@@ -52,6 +53,11 @@ def _positive(value, key: str) -> float | None:
     if not math.isfinite(number) or number <= 0:
         raise InvalidInput(key)
     return number
+
+
+def _price(value) -> float | None:
+    price = _positive(value, 'error.unit_price')
+    return None if price is None else check_money(price, 'units.price')
 
 
 def _status(value: str) -> str:
@@ -167,7 +173,7 @@ def add_unit(
         project_id=project.id if project else None,
         label=_label(label),
         area=_positive(area, 'error.unit_area'),
-        price=_positive(price, 'error.unit_price'),
+        price=_price(price),
         status=UnitStatus.free,
     )
     session.add(unit)
@@ -195,7 +201,7 @@ def edit_unit(
     unit.project_id = project.id if project else None
     unit.label = _label(label)
     unit.area = _positive(area, 'error.unit_area')
-    unit.price = _positive(price, 'error.unit_price')
+    unit.price = _price(price)
     if status is not None:
         unit.status = _status(status)
     session.add(unit)

@@ -5,6 +5,7 @@ from sqlmodel import select
 
 from ..account.audit import record_change
 from ..errors import InvalidInput, NotFound
+from ..limits import clean_text
 from ..models import CustomField, ExportSchema
 from ..permissions import Actor, ensure_admin, ensure_may_export
 from .export_fields import CUSTOM_PREFIX, DEFAULT_SCHEMA_FIELDS, STANDARD_BY_KEY, available_fields
@@ -50,7 +51,7 @@ def export_schemas(session, *, actor: Actor) -> list[SchemaView]:
 
 
 def _checked(session, name: str | None, fields: list[str], schema_id: int | None = None) -> tuple[str, list[str]]:
-    name = ' '.join((name or '').split())
+    name = ' '.join(clean_text(name).split())
     if not name:
         raise InvalidInput('error.list_name_required')
     if len(name) > NAME_MAX:

@@ -15,9 +15,10 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 from openpyxl import load_workbook
-from sqlalchemy import bindparam, case, insert, or_, update
+from sqlalchemy import bindparam, case, func, insert, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
@@ -25,9 +26,12 @@ from app.i18n import LOCALES, TEXTS, translate
 
 from ..account.admin_lists import clean_custom_values
 from ..account_time import from_local_naive
+from ..clients.clients import client_text
+from ..clients.feed import comment_text
 from ..clients.history import record_arrivals
 from ..errors import Conflict, DomainError, InvalidInput
 from ..events import ClientsChanged, queue_event
+from ..limits import PHONES_MAX, check_moment, check_phone_count, clean_text
 from ..models import (
     Agency,
     Board,
@@ -102,6 +106,15 @@ TEMPLATE_COLUMNS = (
 )
 _DATE_FORMATS = ('%d.%m.%Y %H:%M:%S', '%d.%m.%Y %H:%M', '%d.%m.%Y', '%d.%m.%y', '%Y-%m-%d %H:%M:%S', '%Y-%m-%d')
 _LIST_SPLIT = re.compile(r'[,;\n]')
+# the cells the client's own rules check (the same as the client window's and the API's): over its limit, the
+# row is an error, for the user to shorten
+_CELL_RULES = {
+    'name': partial(client_text, 'name'),
+    'email': partial(client_text, 'email'),
+    'situation': partial(client_text, 'situation'),
+    'note': comment_text,
+    'note2': comment_text,
+}
 
 
 def _header_key(text: str) -> str:
@@ -130,7 +143,7 @@ class Problem:
     error: bool = False
 
     def message(self, locale: str) -> str:
-        return translate(self.key, locale, **self.params)
+        return DomainError(self.key, **self.params).message(locale)  # translates a field named by its text key
 
 
 @dataclass
@@ -238,7 +251,7 @@ def _cell_text(value) -> str:
         return str(int(value))
     if isinstance(value, datetime):
         return value.strftime('%d.%m.%Y %H:%M:%S')
-    return ' '.join(str(value).split()) if not isinstance(value, str) else value.strip()
+    return ' '.join(clean_text(str(value)).split()) if not isinstance(value, str) else clean_text(value).strip()
 
 
 def _phone_texts(value) -> list[str]:
@@ -254,9 +267,9 @@ def _phone_texts(value) -> list[str]:
 
 def _parse_date(value) -> datetime | None:
     """A wall-clock date from a date cell, a serial number or text like 01.01.2000 12:34:00; None if unreadable
-    or outside 1900–2100 (1C and others write 01.01.0001 for "no date")."""
+    or 01.01.0001 (the "no date" of 1C and others). Any other date outside the CRM's years is refused."""
     moment = _any_date(value)
-    return moment if moment is not None and 1900 <= moment.year <= 2100 else None
+    return None if moment is None or moment.year == 1 else check_moment(moment)
 
 
 def _any_date(value) -> datetime | None:
@@ -374,6 +387,12 @@ def _read_row(number: int, line: tuple, columns: _Columns, custom: dict) -> Impo
 
     problems: list[Problem] = []
     values = {key: _cell_text(cell(key)) for key in columns.keys if key not in _PHONE_KEYS}
+    for key, rule in _CELL_RULES.items():
+        if values.get(key):
+            try:
+                values[key] = rule(values[key])
+            except InvalidInput as exc:
+                problems.append(Problem(key, exc.key, exc.params, error=True))
     phones: list[Phone] = []
     sources = [(key, cell(key)) for key in _PHONE_KEYS] + [('phone', at(index)) for index in columns.extra_phones]
     for key, raw in sources:
@@ -390,12 +409,20 @@ def _read_row(number: int, line: tuple, columns: _Columns, custom: dict) -> Impo
             problems.append(Problem('phone', 'import.problem.no_phone', error=True))
         for problem in problems:
             problem.error = True
+    try:
+        check_phone_count(len(phones))
+    except InvalidInput as exc:
+        problems.append(Problem('phone', exc.key, exc.params, error=True))
     created_at = None
     raw_date = cell('created_at')
     if raw_date not in (None, ''):
-        created_at = _parse_date(raw_date)
-        if created_at is None:
-            problems.append(Problem('created_at', 'import.problem.bad_date', {'value': _cell_text(raw_date)}))
+        try:
+            created_at = _parse_date(raw_date)
+        except InvalidInput as exc:
+            problems.append(Problem('created_at', exc.key, exc.params, error=True))
+        else:
+            if created_at is None:
+                problems.append(Problem('created_at', 'import.problem.bad_date', {'value': _cell_text(raw_date)}))
     custom_values = {}
     fields_by_id = {str(f.id): f for f in custom.values()}
     for field_id, index in columns.custom.items():
@@ -403,8 +430,8 @@ def _read_row(number: int, line: tuple, columns: _Columns, custom: dict) -> Impo
         if value in (None, ''):
             continue
         field_ = fields_by_id[field_id]
-        if field_.kind == 'date':
-            parsed = _parse_date(value)
+        if field_.kind == 'date':  # the field's own rule refuses a date outside the CRM's years
+            parsed = _any_date(value)
             value = parsed.date().isoformat() if parsed else value
         elif field_.kind == 'bool':
             value = fold(_cell_text(value)) in ('да', 'yes', 'true', '1', 'истина')
@@ -462,12 +489,46 @@ def _existing_owners(session, numbers: list[str]) -> dict[str, Client]:
     return owners
 
 
+def _phone_counts(session, client_ids: list[int]) -> dict[int, int]:
+    """How many numbers each of these clients has."""
+    counts = {}
+    for start in range(0, len(client_ids), CHUNK):
+        chunk = client_ids[start : start + CHUNK]
+        counts.update(
+            session.exec(
+                select(ClientPhone.client_id, func.count())
+                .where(ClientPhone.client_id.in_(chunk))
+                .group_by(ClientPhone.client_id)
+            ).all()
+        )
+    return counts
+
+
+def _within_phone_limit(plan: PlannedRow, held: int) -> int:
+    """Keep only the new numbers an attaching row's client has room for; the rest are named in a warning (the
+    request still attaches). Returns how many numbers the client will have."""
+    room = max(0, PHONES_MAX - held)
+    if len(plan.new_phones) > room:
+        left_out = ', '.join(p.number for p in plan.new_phones[room:])
+        plan.problems.append(
+            Problem('phone', 'import.problem.phones_not_added', {'phones': left_out, 'limit': PHONES_MAX})
+        )
+        plan.new_phones = plan.new_phones[:room]
+    return held + len(plan.new_phones)
+
+
 def plan_import(session, *, actor: Actor, file: ImportFile) -> ImportPlan:
     """Resolve every row against the database as it is now: which become clients, which attach, which fail."""
     ensure_may_import(actor)
     lookup = _Lookup(session)
     owners = _existing_owners(session, sorted({p.number for r in file.rows for p in r.phones}))
     claimed: dict[str, PlannedRow] = {}  # phone → the earlier row of this file that has it
+    # numbers per client the rows go to: a known client by its id, a new one by the row that makes it
+    phone_counts: dict[tuple[str, int], int] = {
+        ('client', client_id): count
+        for client_id, count in _phone_counts(session, sorted({c.id for c in owners.values()})).items()
+    }
+    holders: dict[int, tuple[str, int]] = {}  # row number → the key of its client in phone_counts
     planned = []
     for row in file.rows:
         plan = _plan_row(row, actor, lookup)
@@ -479,11 +540,18 @@ def plan_import(session, *, actor: Actor, file: ImportFile) -> ImportPlan:
         if known is not None:
             plan.outcome, plan.client_id = 'attach', known.id
             plan.client_name = known.name if can_see_clients_of(actor, known.responsible_id) else ''
+            holder = ('client', known.id)
         elif earlier is not None:
             plan.outcome, plan.earlier_row = 'attach', earlier.row.number
             plan.client_name = earlier.name
+            holder = holders[earlier.row.number]
+        else:
+            holder = ('row', row.number)
+            phone_counts[holder] = len(row.phones)
+        holders[row.number] = holder
         if plan.outcome == 'attach':  # its other numbers join the client it attaches to, if nobody has them
             plan.new_phones = [p for p in row.phones if p.number not in owners and p.number not in claimed]
+            phone_counts[holder] = _within_phone_limit(plan, phone_counts.get(holder, 0))
         for phone in row.phones:
             claimed.setdefault(phone.number, plan)
         plan.custom = _checked_custom(session, plan)
@@ -656,9 +724,9 @@ def _write_new(session, actor, rows, now, client_ids, projects, agencies, realto
         agency_id = agencies.get(r.agency)
         records.append(
             {
-                'name': r.name[:300],
-                'name_folded': fold(r.name[:300]),
-                'email': r.row.values.get('email', '')[:200],
+                'name': r.name,
+                'name_folded': fold(r.name),
+                'email': r.row.values.get('email', ''),
                 'situation': r.row.values.get('situation', ''),
                 'project_id': projects.get(r.project),
                 'channel_id': r.channel_id,
@@ -757,7 +825,7 @@ def _write_requests(session, actor, rows, now, client_ids, projects) -> None:
                 'project_id': projects.get(r.project),
                 'touch_type': r.touch_type,
                 'source': CreationMethod.import_,
-                'name': r.row.values.get('name', '')[:300],
+                'name': r.row.values.get('name', ''),
                 'phone': ', '.join(p.number for p in r.row.phones)[:64],
                 'comment': '\n'.join(r.notes),
                 'created_at': when,

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from app.domain.account import admin_lists
 from app.domain.account_time import to_local_naive
+from app.domain.clients import clients
 from app.domain.errors import InvalidInput, PermissionDenied
 from app.domain.excel import importing
 from app.domain.models import (
@@ -441,3 +442,67 @@ def test_a_custom_value_its_field_cannot_hold_is_shown_in_the_preview(db, head):
     row = plan.rows[0]
     assert list(row.custom.values()) == [12500]
     assert any('Дача' in p.message('ru') for p in row.problems)
+
+
+def test_an_over_long_cell_or_an_absurd_date_is_a_row_error_in_the_preview_and_the_other_rows_load(db, head):
+    data = xlsx(
+        [
+            ['ФИО', 'Телефон', 'Дата создания', 'Ситуация', 'Примечание'],
+            ['Д' * 301, '+79171234501', '', '', ''],
+            ['Из будущего', '+79171234502', '31.12.9999', '', ''],
+            ['Из прошлого', '+79171234503', datetime(1800, 1, 1), '', ''],
+            ['Многословный', '+79171234504', '', 'с' * 10_001, ''],
+            ['Болтливый', '+79171234505', '', '', 'п' * 20_001],
+            ['Обычный', '+79171234506', '01.02.2025', 'Ищет двушку', 'Перезвонить'],
+        ]
+    )
+    plan = preview(db, head, data)
+    assert [r.outcome for r in plan.rows] == ['error'] * 5 + ['new']
+    errors = plan.summary('ru')['error_list']
+    assert [(e['row'], e['column']) for e in errors] == [
+        (2, 'name'),
+        (3, 'created_at'),
+        (4, 'created_at'),
+        (5, 'situation'),
+        (6, 'note'),
+    ]
+    assert errors[0]['message'] == '«Имя» длиннее 300 символов: сократите'
+    assert errors[1]['message'] == 'Дата 9999-12-31T00:00:00 вне допустимых лет 1900–2200'
+    assert commit(db, head, data).count('new') == 1
+    assert count(db, Client) == 1
+
+
+def test_a_row_with_more_than_ten_phones_is_a_row_error(db, head):
+    numbers = ', '.join(f'+7917123{n:04d}' for n in range(11))
+    plan = preview(db, head, xlsx([['ФИО', 'Телефоны'], ['Многономерный', numbers]]))
+    assert plan.rows[0].outcome == 'error'
+    assert plan.rows[0].problems[0].message('ru') == 'У клиента может быть не больше 10 телефонов'
+
+
+def test_attaching_rows_add_new_numbers_only_while_their_client_has_fewer_than_ten(db, head):
+    anna = make_user(db, 'anna')
+    known = make_client(db, anna, name='Уже есть', phone='+79170000001')
+    with db.write() as session:
+        phones = [f'+7917000{n:04d}' for n in range(1, 10)]
+        clients.update_client(session, actor=anna, client_id=known.id, changes={'phones': phones})
+    new_numbers = [f'+7918000{n:04d}' for n in range(1, 10)]
+    data = xlsx(
+        [
+            ['ФИО', 'Телефоны'],
+            ['Повтор известного', '+79170000001, +79190000001, +79190000002, +79190000003'],
+            ['Новый с девятью', ', '.join(new_numbers)],
+            ['Повтор нового', f'{new_numbers[0]}, +79190000004, +79190000005'],
+        ]
+    )
+    plan = commit(db, head, data)
+    assert [r.outcome for r in plan.rows] == ['attach', 'new', 'attach']
+    assert [p.number for p in plan.rows[0].new_phones] == ['+79190000001']
+    assert plan.rows[0].problems[0].message('ru') == (
+        'У клиента может быть не больше 10 телефонов: +79190000002, +79190000003 не добавлены'
+    )
+    assert [p.number for p in plan.rows[2].new_phones] == ['+79190000004']
+    with db.read() as session:
+        by_client = dict(
+            session.exec(select(ClientPhone.client_id, func.count()).group_by(ClientPhone.client_id)).all()
+        )
+    assert sorted(by_client.values()) == [10, 10]
