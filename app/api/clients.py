@@ -9,39 +9,56 @@ from pydantic import BaseModel, Field
 from app.domain.clients import bulk, clients, feed, tasks
 from app.domain.clients.bulk import BulkResult, Selection
 from app.domain.clients.filters import ClientFilter
+from app.domain.limits import (
+    COMMENT_MAX,
+    EMAIL_MAX,
+    NAME_MAX,
+    PHONE_TEXT_MAX,
+    PHONES_MAX,
+    SEARCH_MAX,
+    SITUATION_MAX,
+    TASK_TITLE_MAX,
+)
 from app.domain.models import TaskType, TouchType
 from app.domain.views import ClientDetail, ClientPage, TaskView
 
+from .bounds import Count, Id, Limit, Moment, Money, Offset
 from .common import Token, read_as, write_as
 
 router = APIRouter()
 
+PhoneText = Annotated[str, Field(max_length=PHONE_TEXT_MAX)]
+
 
 class ClientIn(BaseModel):
-    name: str = Field(..., max_length=300)
-    phones: list[str] = Field(..., min_length=1)
-    email: str = ''
-    project_id: int | None = None
-    channel_id: int | None = None
-    agency_id: int | None = None
-    realtor_id: int | None = None
-    situation: str = ''
-    tag_ids: list[int] = []
-    responsible_id: int | None = None
+    name: str = Field(..., max_length=NAME_MAX)
+    phones: list[PhoneText] = Field(..., min_length=1, max_length=PHONES_MAX)
+    email: str = Field('', max_length=EMAIL_MAX)
+    project_id: Id | None = None
+    channel_id: Id | None = None
+    agency_id: Id | None = None
+    realtor_id: Id | None = None
+    situation: str = Field('', max_length=SITUATION_MAX)
+    tag_ids: list[Id] = []
+    responsible_id: Id | None = None
     touch_type: Literal['request', 'call'] = TouchType.call
 
 
 class ClientPatch(BaseModel):
-    version: int | None = Field(None, description='the version you read; a newer one on the server means 409')
-    name: str | None = None
-    phones: list[str] | None = None
-    email: str | None = None
-    project_id: int | None = None
-    channel_id: int | None = None
-    agency_id: int | None = None
-    realtor_id: int | None = None
-    situation: str | None = None
-    tag_ids: list[int] | None = None
+    version: Count | None = Field(None, description='the version you read; a newer one on the server means 409')
+    name: str | None = Field(None, max_length=NAME_MAX)
+    phones: list[PhoneText] | None = Field(
+        None,
+        description=f'all the client’s phones; at most {PHONES_MAX}, but a client that has more from before may '
+        'keep them or drop some (no new one)',
+    )
+    email: str | None = Field(None, max_length=EMAIL_MAX)
+    project_id: Id | None = None
+    channel_id: Id | None = None
+    agency_id: Id | None = None
+    realtor_id: Id | None = None
+    situation: str | None = Field(None, max_length=SITUATION_MAX)
+    tag_ids: list[Id] | None = None
     touch_type: Literal['request', 'call'] | None = None
     custom: dict | None = None
 
@@ -50,23 +67,23 @@ CLEARABLE = {'project_id', 'agency_id', 'realtor_id'}
 
 
 class MoveIn(BaseModel):
-    stage_id: int
-    reason_id: int | None = None
-    version: int | None = None
+    stage_id: Id
+    reason_id: Id | None = None
+    version: Count | None = None
 
 
 class ReopenIn(BaseModel):
-    stage_id: int | None = None
-    version: int | None = None
+    stage_id: Id | None = None
+    version: Count | None = None
 
 
 class AssignIn(BaseModel):
-    responsible_id: int
-    version: int | None = None
+    responsible_id: Id
+    version: Count | None = None
 
 
 class CommentIn(BaseModel):
-    text: str = Field(..., max_length=20000)
+    text: str = Field(..., max_length=COMMENT_MAX)
 
 
 class CommentOut(BaseModel):
@@ -77,14 +94,14 @@ class CommentOut(BaseModel):
 
 
 class TaskIn(BaseModel):
-    title: str = Field(..., max_length=300)
-    due_at: datetime
+    title: str = Field(..., max_length=TASK_TITLE_MAX)
+    due_at: Moment
     type: Literal['call', 'meeting', 'showing', 'other'] = TaskType.call
-    assignee_id: int | None = None
+    assignee_id: Id | None = None
 
 
 class BulkIn(BaseModel):
-    client_ids: list[int] = Field([], description='the chosen clients, or leave empty and give `filter`')
+    client_ids: list[Id] = Field([], description='the chosen clients, or leave empty and give `filter`')
     filter: ClientFilter | None = Field(None, description='all clients matching this filter')
 
     def selection(self) -> Selection:
@@ -92,37 +109,39 @@ class BulkIn(BaseModel):
 
 
 class BulkAssignIn(BulkIn):
-    responsible_id: int
+    responsible_id: Id
 
 
 class BulkMoveIn(BulkIn):
-    stage_id: int
-    reason_id: int | None = None
+    stage_id: Id
+    reason_id: Id | None = None
 
 
 class BulkTagsIn(BulkIn):
-    add_tag_ids: list[int] = []
-    remove_tag_ids: list[int] = []
+    add_tag_ids: list[Id] = []
+    remove_tag_ids: list[Id] = []
 
 
 def client_filter(
-    stage_id: Annotated[list[int] | None, Query(description='stages; none given means the working stages')] = None,
+    stage_id: Annotated[list[Id] | None, Query(description='stages; none given means the working stages')] = None,
     all_stages: Annotated[bool, Query(description='include the closing stages when no stage_id is given')] = False,
-    responsible_id: Annotated[list[int] | None, Query()] = None,
-    creator_id: Annotated[list[int] | None, Query()] = None,
-    project_id: Annotated[list[int] | None, Query()] = None,
-    tag_id: Annotated[list[int] | None, Query(description='clients having any of these tags')] = None,
+    responsible_id: Annotated[list[Id] | None, Query()] = None,
+    creator_id: Annotated[list[Id] | None, Query()] = None,
+    project_id: Annotated[list[Id] | None, Query()] = None,
+    tag_id: Annotated[list[Id] | None, Query(description='clients having any of these tags')] = None,
     source: Literal['any', 'own', 'agency'] = 'any',
     task_state: Annotated[Literal['any', 'none', 'overdue', 'open'], Query(alias='tasks')] = 'any',
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
-    last_comment_from: datetime | None = None,
-    last_comment_to: datetime | None = None,
-    deals_count_min: int | None = None,
-    deals_count_max: int | None = None,
-    deals_sum_min: float | None = None,
-    deals_sum_max: float | None = None,
-    q: Annotated[str | None, Query(description='any part of the name, or 4+ consecutive phone digits')] = None,
+    created_from: Moment | None = None,
+    created_to: Moment | None = None,
+    last_comment_from: Moment | None = None,
+    last_comment_to: Moment | None = None,
+    deals_count_min: Count | None = None,
+    deals_count_max: Count | None = None,
+    deals_sum_min: Money | None = None,
+    deals_sum_max: Money | None = None,
+    q: Annotated[
+        str | None, Query(max_length=SEARCH_MAX, description='any part of the name, or 4+ consecutive phone digits')
+    ] = None,
     scope: Literal['all', 'own'] = 'all',
 ) -> ClientFilter:
     """The screens' client filter from query parameters: one spelling for the list and the export."""
@@ -157,8 +176,8 @@ def get_clients(
     flt: Filter,
     sort: Literal['created_at', 'name', 'last_activity_at', 'stage_changed_at'] = 'created_at',
     descending: bool = True,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> ClientPage:
     """Clients the caller may see matching the same filters as the screens, with the exact total."""
     return read_as(clients.list_clients, token, flt=flt, sort=sort, descending=descending, limit=limit, offset=offset)
@@ -193,12 +212,12 @@ def post_client(client: ClientIn, token: Token) -> ClientDetail:
 
 
 @router.get('/clients/{client_id}', response_model=ClientDetail, tags=['clients'])
-def get_client(client_id: int, token: Token) -> ClientDetail:
+def get_client(client_id: Id, token: Token) -> ClientDetail:
     return read_as(clients.get_client, token, client_id=client_id)
 
 
 @router.patch('/clients/{client_id}', response_model=ClientDetail, tags=['clients'])
-def patch_client(client_id: int, patch: ClientPatch, token: Token) -> ClientDetail:
+def patch_client(client_id: Id, patch: ClientPatch, token: Token) -> ClientDetail:
     changes = patch.model_dump(exclude_unset=True)
     version = changes.pop('version', None)
     # null clears a reference (project, agency, realtor); for anything else it means "leave as is"
@@ -207,7 +226,7 @@ def patch_client(client_id: int, patch: ClientPatch, token: Token) -> ClientDeta
 
 
 @router.post('/clients/{client_id}/move', response_model=ClientDetail, tags=['clients'])
-def move(client_id: int, body: MoveIn, token: Token) -> ClientDetail:
+def move(client_id: Id, body: MoveIn, token: Token) -> ClientDetail:
     return write_as(
         clients.move_client,
         token,
@@ -219,14 +238,14 @@ def move(client_id: int, body: MoveIn, token: Token) -> ClientDetail:
 
 
 @router.post('/clients/{client_id}/reopen', response_model=ClientDetail, tags=['clients'])
-def reopen(client_id: int, body: ReopenIn, token: Token) -> ClientDetail:
+def reopen(client_id: Id, body: ReopenIn, token: Token) -> ClientDetail:
     return write_as(
         clients.reopen_client, token, client_id=client_id, stage_id=body.stage_id, expected_version=body.version
     )
 
 
 @router.post('/clients/{client_id}/assign', response_model=ClientDetail, tags=['clients'])
-def assign(client_id: int, body: AssignIn, token: Token) -> ClientDetail:
+def assign(client_id: Id, body: AssignIn, token: Token) -> ClientDetail:
     return write_as(
         clients.assign_client,
         token,
@@ -237,16 +256,16 @@ def assign(client_id: int, body: AssignIn, token: Token) -> ClientDetail:
 
 
 @router.post('/clients/{client_id}/comments', response_model=CommentOut, status_code=201, tags=['clients'])
-def comment(client_id: int, body: CommentIn, token: Token) -> CommentOut:
+def comment(client_id: Id, body: CommentIn, token: Token) -> CommentOut:
     entry = write_as(feed.add_comment, token, client_id=client_id, text=body.text)
     return CommentOut(id=entry.id, client_id=entry.client_id, text=entry.text, created_at=entry.created_at)
 
 
 @router.post('/clients/{client_id}/tasks', response_model=TaskView, status_code=201, tags=['clients'])
-def add_task(client_id: int, body: TaskIn, token: Token) -> TaskView:
+def add_task(client_id: Id, body: TaskIn, token: Token) -> TaskView:
     return write_as(tasks.add_task, token, client_id=client_id, **body.model_dump())
 
 
 @router.post('/clients/{client_id}/tasks/{task_id}/done', response_model=TaskView, tags=['clients'])
-def complete_task(client_id: int, task_id: int, token: Token) -> TaskView:
+def complete_task(client_id: Id, task_id: Id, token: Token) -> TaskView:
     return write_as(tasks.complete_task, token, client_id=client_id, task_id=task_id)

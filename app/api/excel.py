@@ -18,6 +18,7 @@ from app.domain.excel import export_schemas, exporting, importing
 from app.domain.excel.export_schemas import SchemaView
 from app.domain.permissions import ensure_may_import
 
+from .bounds import Id
 from .clients import Filter
 from .common import Token, locale_of, read_as, run_as
 
@@ -52,7 +53,7 @@ def _export_into(session, *, actor, schema_id: int, flt: ClientFilter, path: str
 
 
 @router.get('/export', response_class=FileResponse, responses=XLSX_RESPONSE, tags=['export'])
-def export(token: Token, flt: Filter, schema_id: int) -> FileResponse:
+def export(token: Token, flt: Filter, schema_id: Id) -> FileResponse:
     """Every client the caller may see that the filter matches (the same parameters as `GET /clients`), as XLSX
     by the schema's columns. Needs the export permission."""
     handle, path = tempfile.mkstemp(prefix='voronka-export-', suffix='.xlsx')

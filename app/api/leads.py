@@ -1,6 +1,5 @@
 """Leads in, requests out: website forms and telephony post leads; integrations read the requests list."""
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -8,21 +7,25 @@ from pydantic import BaseModel, Field
 
 from app.domain.clients import leads, requests_list
 from app.domain.clients.requests_list import RequestFilter, RequestPage
+from app.domain.limits import COMMENT_MAX, NAME_MAX, PHONE_TEXT_MAX, SEARCH_MAX
 from app.domain.models import TouchType
 from app.domain.views import LeadResult
 
+from .bounds import Id, Limit, Moment, Offset
 from .common import Token, read_as, write_as
 
 router = APIRouter()
 
+RefName = Annotated[str, Field(max_length=NAME_MAX)]
+
 
 class LeadIn(BaseModel):
-    name: str = Field('', max_length=300, examples=['Иванов Иван'])
-    phone: str = Field(..., max_length=64, examples=['8 (912) 345-67-89'])
-    channel: int | str | None = Field(None, description='channel id or name; unknown names fall back to the first')
+    name: str = Field('', max_length=NAME_MAX, examples=['Иванов Иван'])
+    phone: str = Field(..., max_length=PHONE_TEXT_MAX, examples=['8 (912) 345-67-89'])
+    channel: Id | RefName | None = Field(None, description='channel id or name; unknown names fall back to the first')
     touch_type: Literal['request', 'call'] = TouchType.request
-    project: int | str | None = Field(None, description='project id, name or abbreviation')
-    comment: str = Field('', max_length=5000)
+    project: Id | RefName | None = Field(None, description='project id, name or abbreviation')
+    comment: str = Field('', max_length=COMMENT_MAX)
 
 
 @router.post('/leads', response_model=LeadResult, status_code=201, tags=['leads'])
@@ -32,14 +35,17 @@ def post_lead(lead: LeadIn, token: Token) -> LeadResult:
 
 
 def request_filter(
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
-    channel_id: Annotated[list[int] | None, Query(description='requests through any of these channels')] = None,
-    project_id: Annotated[list[int] | None, Query()] = None,
+    created_from: Moment | None = None,
+    created_to: Moment | None = None,
+    channel_id: Annotated[list[Id] | None, Query(description='requests through any of these channels')] = None,
+    project_id: Annotated[list[Id] | None, Query()] = None,
     touch_type: Literal['any', 'request', 'call'] = 'any',
     source: Literal['any', 'manual', 'integration', 'import'] = 'any',
-    responsible_id: Annotated[list[int] | None, Query(description='the responsible of the request’s client')] = None,
-    q: Annotated[str | None, Query(description='any part of the client’s name, or 4+ consecutive phone digits')] = None,
+    responsible_id: Annotated[list[Id] | None, Query(description='the responsible of the request’s client')] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=SEARCH_MAX, description='any part of the client’s name, or 4+ consecutive phone digits'),
+    ] = None,
 ) -> RequestFilter:
     """The requests screen's filter from query parameters."""
     return RequestFilter(
@@ -60,8 +66,8 @@ def get_requests(
     flt: Annotated[RequestFilter, Depends(request_filter)],
     sort: Literal['created_at', 'client', 'touch_type', 'source'] = 'created_at',
     descending: bool = True,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> RequestPage:
     """Every request (incoming contact) of the clients the caller may see, matching the requests screen's filters,
     with the exact total."""
