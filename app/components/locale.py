@@ -4,7 +4,8 @@ from datetime import datetime
 
 from nicegui import context
 
-from app.domain.account_time import ACCOUNT_TZ as TIMEZONE
+from app.domain.account_time import ACCOUNT_TZ as TIMEZONE  # noqa: F401 (the components take the zone from here)
+from app.domain.account_time import in_account_zone
 from app.i18n import DEFAULT_LOCALE, translate
 
 _client_locales: dict[str, str] = {}
@@ -30,7 +31,7 @@ def tr(key: str, **params) -> str:
 
 
 def local_time(moment: datetime) -> datetime:
-    return moment.astimezone(TIMEZONE)
+    return in_account_zone(moment)  # a stored year-9999 moment is shown as stored, never an OverflowError
 
 
 def format_date(moment: datetime | None) -> str:
