@@ -3,7 +3,7 @@
 from fastapi.responses import RedirectResponse
 from nicegui import run, ui
 
-from app.components.dialogs import ask_move
+from app.components.dialogs import answer, ask_move
 from app.components.filter_panel import FilterBar
 from app.components.locale import current_locale, format_date, format_datetime, tr
 from app.domain.clients import bulk, clients, filters
@@ -256,8 +256,7 @@ class ClientTable(Screen):
             with ui.row().classes('w-full justify-end'):
                 ui.button(tr('action.cancel'), on_click=lambda: dialog.submit(None)).props('flat')
                 ui.button(tr('action.ok'), on_click=lambda: dialog.submit(user.value)).mark('bulk-assign-ok')
-        chosen = await dialog
-        dialog.delete()
+        chosen = await answer(dialog)
         if chosen:
             await self._run_bulk(bulk.bulk_assign, responsible_id=chosen)
 
@@ -285,8 +284,7 @@ class ClientTable(Screen):
             with ui.row().classes('w-full justify-end'):
                 ui.button(tr('action.cancel'), on_click=lambda: dialog.submit(None)).props('flat')
                 ui.button(tr('action.ok'), on_click=lambda: dialog.submit((add.value or [], remove.value or [])))
-        chosen = await dialog
-        dialog.delete()
+        chosen = await answer(dialog)
         if chosen and (chosen[0] or chosen[1]):
             await self._run_bulk(bulk.bulk_tags, add_tag_ids=chosen[0], remove_tag_ids=chosen[1])
 
