@@ -261,9 +261,9 @@ class ClientTable(Screen):
             await self._run_bulk(bulk.bulk_assign, responsible_id=chosen)
 
     async def bulk_move(self) -> None:
-        answer = await ask_move(tr('table.selected', count=self._selection_count()), self.stage_list, -1)
-        if answer is not None:
-            await self._run_bulk(bulk.bulk_move, stage_id=answer[0], reason_id=answer[1])
+        move = await ask_move(tr('table.selected', count=self._selection_count()), self.stage_list, -1)
+        if move is not None:
+            await self._run_bulk(bulk.bulk_move, stage_id=move[0], reason_id=move[1])
 
     async def bulk_tags(self) -> None:
         options = {t.id: t.name for t in self.choices.tags}
