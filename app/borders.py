@@ -1,6 +1,7 @@
 """What the app decides at its HTTP border: whom to believe about the caller's address and scheme (only the
 configured proxies), which origins are its own, the headers every response carries, and the login cookie."""
 
+import json
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
@@ -8,6 +9,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
+from app.i18n import translate
 
 SESSION_COOKIE = 'voronka_session'
 LOCALE_COOKIE = 'voronka_locale'
@@ -143,3 +145,73 @@ class SecurityHeaders:
 
 
 _OURS = {b'x-frame-options', b'x-content-type-options', b'referrer-policy', b'content-security-policy'}
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Pure ASGI middleware: a request body over its path's limit is refused with 413 before it is spooled,
+    by its Content-Length at once, or as soon as a body without one grows past the limit. JSON and forms get
+    `default`; the prefixes in `larger` (file uploads, the import) get their own, bigger limit."""
+
+    def __init__(self, app: ASGIApp, default: int, larger: dict[str, int]) -> None:
+        self.app = app
+        self.default = default
+        self.larger = larger
+
+    def _limit(self, path: str) -> int:
+        return next((limit for prefix, limit in self.larger.items() if path.startswith(prefix)), self.default)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope['type'] != 'http':
+            await self.app(scope, receive, send)
+            return
+        limit = self._limit(scope.get('path', ''))
+        declared = _header(scope, b'content-length')
+        if declared.isdigit() and int(declared) > limit:
+            await _refuse(scope, send, limit)
+            return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message['type'] == 'http.request':
+                received += len(message.get('body', b''))
+                if received > limit:
+                    raise _TooLarge()
+            return message
+
+        async def watching_send(message: Message) -> None:
+            nonlocal started
+            started = started or message['type'] == 'http.response.start'
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, watching_send)
+        except _TooLarge:
+            if not started:
+                await _refuse(scope, send, limit)
+
+
+async def _refuse(scope: Scope, send: Send, limit: int) -> None:
+    """413 in the caller's language, as JSON (what an integration reads; a browser shows it as text)."""
+    locale = 'en' if _header(scope, b'accept-language').lower().startswith('en') else 'ru'
+    body = json.dumps(
+        {
+            'detail': translate('error.body_too_large', locale, limit=max(limit // (1024 * 1024), 1)),
+            'code': 'error.body_too_large',
+        },
+        ensure_ascii=False,
+    ).encode()
+    await send(
+        {
+            'type': 'http.response.start',
+            'status': 413,
+            'headers': [(b'content-type', b'application/json'), (b'content-length', str(len(body)).encode())],
+        }
+    )
+    await send({'type': 'http.response.body', 'body': body})

@@ -503,6 +503,10 @@ TEXTS: dict[str, dict[str, str]] = {
         'en': 'Too many failed attempts. Try again in {seconds} s',
     },
     'error.login_taken': {'ru': 'Логин «{login}» уже занят', 'en': 'The login “{login}” is taken'},
+    'error.body_too_large': {
+        'ru': 'Запрос больше {limit} МБ и не принят',
+        'en': 'The request is larger than {limit} MB and was refused',
+    },
     'error.foreign_origin': {
         'ru': 'Форма отправлена с чужого сайта и не принята',
         'en': 'The form was sent from another site and was refused',

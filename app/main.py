@@ -7,13 +7,16 @@ from nicegui import ui
 
 from app import pages
 from app.api import api
-from app.borders import SecurityHeaders
+from app.borders import BodyLimit, SecurityHeaders
 from app.config import Settings, load_settings
+from app.domain.excel.importing import MAX_BYTES as UPLOAD_MAX_BYTES
 from app.live import hub
 from app.setup import prepare_database
 from app.socket_guard import install_socket_guard
 
 CSS = Path(__file__).parent / 'static' / 'voronka.css'
+# a JSON body or a form is a few kilobytes; only the import (and the upload of its file) may be larger
+BODY_MAX_BYTES = 1024 * 1024
 
 
 def build() -> Settings:
@@ -21,7 +24,9 @@ def build() -> Settings:
     settings = load_settings()
     prepare_database(settings)
     install_socket_guard()
-    nicegui_app.add_middleware(SecurityHeaders, settings=settings)
+    uploads = {'/api/v1/import': UPLOAD_MAX_BYTES, '/_nicegui/client/': UPLOAD_MAX_BYTES}
+    nicegui_app.add_middleware(BodyLimit, default=BODY_MAX_BYTES, larger=uploads)
+    nicegui_app.add_middleware(SecurityHeaders, settings=settings)  # the outermost: a 413 carries the headers too
     nicegui_app.mount('/api/v1', api)
     nicegui_app.on_startup(hub.start)
     nicegui_app.on_shutdown(hub.stop)

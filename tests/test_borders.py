@@ -4,10 +4,10 @@ and the headers every response carries."""
 from dataclasses import replace
 
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
-from app.borders import SecurityHeaders, came_over_https, client_address, origin_allowed
+from app.borders import BodyLimit, SecurityHeaders, came_over_https, client_address, origin_allowed
 from app.config import load_settings
 
 
@@ -60,3 +60,33 @@ def test_every_response_refuses_framing_and_sniffing_and_carries_the_policy(sett
     policy = response.headers['content-security-policy']
     for part in ("frame-ancestors 'none'", "object-src 'none'", "base-uri 'self'", 'ws://crm.local', 'wss://crm.local'):
         assert part in policy
+
+
+def _echo_app(limits: dict[str, int]) -> TestClient:
+    app = FastAPI()
+
+    @app.post('/{path:path}')
+    async def echo(request: Request):
+        return {'size': len(await request.body())}
+
+    app.add_middleware(BodyLimit, default=1000, larger=limits)
+    return TestClient(app)
+
+
+def test_a_body_over_its_limit_is_refused_before_it_is_read_in_the_callers_language():
+    client = _echo_app({'/upload': 5000})
+    assert client.post('/json', content=b'x' * 1000).json() == {'size': 1000}
+    refused = client.post('/json', content=b'x' * 1001, headers={'accept-language': 'en'})
+    assert refused.status_code == 413
+    assert refused.json()['code'] == 'error.body_too_large' and 'larger than' in refused.json()['detail']
+    assert client.post('/upload', content=b'x' * 4000).json() == {'size': 4000}
+
+
+def test_a_body_without_a_length_is_cut_off_as_soon_as_it_grows_past_the_limit():
+    def chunks():
+        for _ in range(100):
+            yield b'x' * 100
+
+    refused = _echo_app({}).post('/json', content=chunks())
+    assert refused.status_code == 413
+    assert 'больше' in refused.json()['detail']

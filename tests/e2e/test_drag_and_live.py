@@ -1,11 +1,5 @@
 """Real Chromium against a real server: drag a card with the mouse, a colleague's browser sees it arrive."""
 
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
 
 from app.domain.account.reference import stage_views
@@ -15,18 +9,7 @@ from app.domain.db import Database
 from app.domain.deals import deal_board, deals
 from app.domain.models import Board
 from app.domain.permissions import Actor
-from tests.servers import app_env, free_port
-
-CHROMIUM = Path('/usr/bin/chromium')
-CHROMIUM_ARGS = [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-]
+from tests.e2e.conftest import CHROMIUM, logged_in_page, running_app
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason='Debian chromium is not installed')
 
@@ -35,51 +18,10 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason='Debian chromium i
 def server(tmp_path_factory):
     """The app as `python -m app` starts it, on a fresh data directory with the demo team and no clients."""
     data_dir = tmp_path_factory.mktemp('e2e')
-    port = free_port()
-    env = app_env(data_dir, VORONKA_PORT=str(port))
-    process = subprocess.Popen(
-        [sys.executable, '-m', 'app', '--demo-clients', '0'],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f'http://127.0.0.1:{port}'
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(url + '/login', timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    pytest.fail('the server did not start')
-                time.sleep(0.3)
+    with running_app(data_dir) as (url, _):
         database = Database(f'sqlite:///{data_dir / "voronka.db"}')
         yield url, database
         database.dispose()
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-
-
-@pytest.fixture(scope='module')
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def logged_in_page(browser, url: str, login: str):
-    page = browser.new_context(viewport={'width': 1440, 'height': 900}).new_page()
-    page.goto(url + '/login')
-    page.locator('input[autocomplete="username"]').fill(login)
-    page.locator('input[autocomplete="current-password"]').fill('voronka')
-    page.get_by_role('button', name='Войти').click()
-    page.wait_for_selector('.vk-board', timeout=20000)
-    return page
 
 
 def test_dragging_a_card_moves_it_and_a_colleague_sees_it_arrive(server, browser):

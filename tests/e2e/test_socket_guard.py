@@ -3,21 +3,16 @@ handlers run only for its own socket, the browser cannot write into our log, and
 quietly. The first test fails when a NiceGUI upgrade undoes the patch of app/socket_guard.py."""
 
 import json
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from tests.servers import app_env, free_port
+from tests.e2e.conftest import logged_in_page, running_app
 
-CHROMIUM = Path('/usr/bin/chromium')
-CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking']
 EVIL = 'http://evil.example'
 SOCKET_PATH = '/_nicegui_ws/socket.io/?EIO=4&transport='
 
@@ -47,55 +42,11 @@ def test_the_patch_is_in_place_for_the_pinned_nicegui():
 
 @pytest.fixture(scope='module')
 def server(tmp_path_factory):
-    """`python -m app` with the demo team, its stderr (the server log) in a file the tests read."""
+    """`python -m app` with the demo team, its output (the server log) in a file the tests read."""
     data_dir = tmp_path_factory.mktemp('guard')
     log_path = data_dir / 'server.log'
-    port = free_port()
-    with log_path.open('w') as log_file:
-        process = subprocess.Popen(
-            [sys.executable, '-m', 'app', '--demo-clients', '0'],
-            env=app_env(data_dir, VORONKA_PORT=str(port)),
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    url = f'http://127.0.0.1:{port}'
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(url + '/login', timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    pytest.fail('the server did not start')
-                time.sleep(0.3)
+    with running_app(data_dir, log_path) as (url, _):
         yield url, log_path
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-
-
-@pytest.fixture(scope='module')
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip('Debian chromium is not installed')
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def logged_in_page(browser, url: str, login: str):
-    page = browser.new_context(viewport={'width': 1440, 'height': 900}).new_page()
-    page.goto(url + '/login')
-    page.locator('input[autocomplete=username]').fill(login)
-    page.locator('input[type=password]').fill('voronka')
-    page.locator('input[type=password]').press('Enter')
-    page.wait_for_selector('.vk-board', timeout=20000)
-    page.wait_for_function('window.did_handshake === true')
-    return page
 
 
 def poll_handshake(url: str, origin: str | None) -> str:
