@@ -1,14 +1,15 @@
-"""/login and /logout: plain HTML form posts, because only an HTTP answer can set or drop the login cookie.
+"""/login and /logout: a plain HTML page and form posts, because only an HTTP answer can set or drop the login cookie.
 
 Every login issues a fresh session key (a cookie copied before the login opens nothing after it) and ends the
 one the browser brought; logout ends the session in the database, so every tab and every copy of the cookie
 is logged out at once."""
 
+from html import escape
 from urllib.parse import parse_qs, urlencode
 
 from fastapi import Request
-from fastapi.responses import PlainTextResponse, RedirectResponse
-from nicegui import app, run, ui
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
+from nicegui import app, run
 
 from app.borders import (
     LOCALE_COOKIE,
@@ -18,7 +19,6 @@ from app.borders import (
     form_post_allowed,
     set_session_cookie,
 )
-from app.components.locale import remember_locale, tr
 from app.config import load_settings
 from app.domain.account import users
 from app.domain.db import get_database
@@ -54,45 +54,85 @@ def _back_to_form(**query: str) -> RedirectResponse:
     return RedirectResponse('/login?' + urlencode(query), status_code=303)
 
 
+def _login_html(locale: str, *, error: str, wait: str, login: str, expired: str) -> str:
+    """The login page as plain HTML: no script and no per-request state on the server, so a crawler or a
+    scanner hitting it costs nothing that stays; the fields post to /login like any form."""
+
+    def text(key: str, **params) -> str:
+        return escape(translate(key, locale, **params))
+
+    if error == 'locked' and wait.isdigit():
+        message = text('error.login_locked', seconds=int(wait))
+    elif error:
+        message = text('error.login')
+    else:
+        message = text('login.expired') if expired else ''
+    login = escape(login[:LOGIN_MAX], quote=True)
+    focus = ('', ' autofocus') if login else (' autofocus', '')
+    languages = ''.join(
+        f'<button type="submit" name="locale" value="{code}" class="link" data-testid="login-locale-{code}">{label}'
+        '</button>'
+        for code, label in (('ru', 'Русский'), ('en', 'English'))
+    )
+    return LOGIN_PAGE.format(
+        lang=locale,
+        title=text('login.title'),
+        login_label=text('login.login'),
+        password_label=text('login.password'),
+        submit=text('login.submit'),
+        login=login,
+        focus_login=focus[0],
+        focus_password=focus[1],
+        message=message,
+        languages=languages,
+    )
+
+
+LOGIN_PAGE = """<!DOCTYPE html>
+<html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Воронка</title><link rel="icon" href="data:,">
+<style>
+body {{ margin: 0; min-height: 100vh; display: flex; align-items: center; justify-content: center;
+  background: #f4f6f9; font-family: Roboto, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; color: #1d1d1d; }}
+.card {{ width: 320px; box-sizing: border-box; padding: 24px; background: #fff; border-radius: 4px;
+  box-shadow: 0 1px 5px rgba(0,0,0,.2), 0 2px 2px rgba(0,0,0,.14), 0 3px 1px -2px rgba(0,0,0,.12); }}
+h1 {{ font-size: 20px; font-weight: 500; margin: 0 0 20px; }}
+label {{ display: block; font-size: 12px; color: #666; margin: 0 0 4px; }}
+input {{ width: 100%; box-sizing: border-box; height: 40px; padding: 0 12px; margin: 0 0 12px; font: inherit;
+  font-size: 15px; border: 1px solid #c2c2c2; border-radius: 4px; outline: none; }}
+input:focus {{ border: 2px solid #5898d4; padding: 0 11px; }}
+.error {{ min-height: 18px; font-size: 13px; color: #c10015; margin: 0 0 8px; }}
+.submit {{ width: 100%; height: 36px; border: 0; border-radius: 4px; background: #5898d4; color: #fff; font: inherit;
+  font-size: 14px; font-weight: 500; letter-spacing: .05em; text-transform: uppercase; cursor: pointer;
+  box-shadow: 0 1px 3px rgba(0,0,0,.2); }}
+.submit:hover {{ background: #4a88c4; }}
+.languages {{ display: flex; justify-content: center; gap: 12px; margin: 16px 0 0; }}
+.link {{ border: 0; background: none; color: #5898d4; font: inherit; font-size: 12px; cursor: pointer; padding: 4px; }}
+</style></head>
+<body><main class="card">
+<h1>{title}</h1>
+<form method="post" action="/login">
+<label for="login">{login_label}</label>
+<input id="login" name="login" autocomplete="username" value="{login}" maxlength="64" required{focus_login}>
+<label for="password">{password_label}</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required{focus_password}>
+<p class="error" role="alert" data-testid="login-error">{message}</p>
+<button type="submit" class="submit" data-testid="login-submit">{submit}</button>
+</form>
+<form method="post" action="/login/language" class="languages">{languages}</form>
+</main></body></html>
+"""
+
+
 def _end_session(key: str) -> None:
     with get_database().write() as session:
         users.end_session(session, key=key)
 
 
 def register() -> None:
-    # the page first: ui.page drops every route of its path, the POST too
-    @ui.page('/login')
-    def login_page(request: Request, error: str = '', wait: str = '', login: str = '', expired: str = '') -> None:
-        remember_locale(ui.context.client, _locale_of(request))
-        if expired:
-            ui.notify(tr('login.expired'), type='warning')
-        message = ''
-        if error == 'locked' and wait.isdigit():
-            message = tr('error.login_locked', seconds=int(wait))
-        elif error:
-            message = tr('error.login')
-        with ui.card().classes('absolute-center w-80 q-pa-lg'):
-            ui.label(tr('login.title')).classes('text-h6 q-mb-md')
-            with ui.element('form').props('method=post action=/login').classes('column w-full gap-2'):
-                # a login sent back after a refusal: the cursor goes to the password
-                focus = ('', 'autofocus') if login else ('autofocus', '')
-                name = ui.input(tr('login.login'), value=login[:LOGIN_MAX])
-                name.props(f'name=login autocomplete=username outlined dense {focus[0]}')
-                name.classes('w-full').mark('login')
-                password = ui.input(tr('login.password'), password=True)
-                password.props(f'name=password autocomplete=current-password outlined dense {focus[1]}')
-                password.classes('w-full').mark('password')
-                ui.label(message).classes('text-negative text-caption').mark('login-error')
-                ui.button(tr('login.submit')).props('type=submit').classes('w-full q-mt-sm').mark('login-submit')
-            with (
-                ui.element('form')
-                .props('method=post action=/login/language')
-                .classes('row justify-center w-full q-mt-sm')
-            ):
-                for code, label in (('ru', 'Русский'), ('en', 'English')):
-                    ui.button(label).props(f'type=submit name=locale value={code} flat dense no-caps size=sm').mark(
-                        f'login-locale-{code}'
-                    )
+    @app.get('/login', include_in_schema=False)
+    def login_page(request: Request, error: str = '', wait: str = '', login: str = '', expired: str = ''):
+        return HTMLResponse(_login_html(_locale_of(request), error=error, wait=wait, login=login, expired=expired))
 
     @app.post('/login', include_in_schema=False)
     async def log_in(request: Request):

@@ -37,7 +37,7 @@ from app.domain.views import ClientCard as CardData
 from app.domain.views import ClientDetail, FormChoices, StageView, TaskView
 from app.live import hub
 
-from .session import attempt, call, read, require_actor, session_key
+from .session import attempt, call, leave_for_login, read, require_actor, session_key
 
 
 def load_screen_data(actor: Actor) -> tuple[list[StageView], FormChoices, ClientFilter]:
@@ -257,7 +257,7 @@ class Screen:
         hub.remove(self)
         if self.client.id in self.client.instances:
             with self.client:
-                ui.navigate.to('/login?expired=1')
+                leave_for_login()
 
     def on_tasks_due(self, due: list[TaskView]) -> None:
         mine = [task for task in due if task.assignee_id == self.actor.id]

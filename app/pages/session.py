@@ -43,11 +43,17 @@ def to_login() -> RedirectResponse:
     return RedirectResponse('/login?expired=1' if expired else '/login', status_code=303)
 
 
+def leave_for_login() -> None:
+    """Send the current tab to the login page. A full page load, not NiceGUI's navigation: the login page is
+    plain HTML, not a NiceGUI page."""
+    ui.run_javascript("window.location.assign('/login?expired=1')")
+
+
 async def require_actor() -> Actor | None:
     """An open tab's user, re-read; None after sending the browser to the login page."""
     actor = await page_actor()
     if actor is None:
-        ui.navigate.to('/login?expired=1' if session_key() else '/login')
+        leave_for_login()
     return actor
 
 
@@ -68,7 +74,7 @@ async def call(service, *, key: str | None = None, write: bool = True, **argumen
         return await run.io_bound(_call, key or session_key(), write, service, arguments)
     except DomainError as error:
         if error.key == EXPIRED:
-            ui.navigate.to('/login?expired=1')
+            leave_for_login()
             return None
         ui.notify(error.message(current_locale()), type='negative', multi_line=True)
         return None
