@@ -964,6 +964,34 @@ TEXTS: dict[str, dict[str, str]] = {
         'ru': 'У клиента может быть не больше {limit} телефонов: {phones} не добавлены',
         'en': 'A client may have at most {limit} phones: {phones} not added',
     },
+    # the API's validation errors (app/api/common.py): {field} is where in the request, e.g. «phones.0»
+    'error.field.body': {'ru': 'тело запроса', 'en': 'the request body'},
+    'error.field.missing': {'ru': '«{field}»: обязательное поле', 'en': '“{field}” is required'},
+    'error.field.too_short': {
+        'ru': '«{field}» короче {limit} символов',
+        'en': '“{field}” is shorter than {limit} characters',
+    },
+    'error.field.too_many': {'ru': '«{field}»: не больше {limit} значений', 'en': '“{field}”: at most {limit} items'},
+    'error.field.too_few': {'ru': '«{field}»: не меньше {limit} значений', 'en': '“{field}”: at least {limit} items'},
+    'error.field.min': {'ru': '«{field}» должно быть не меньше {limit}', 'en': '“{field}” must be at least {limit}'},
+    'error.field.max': {'ru': '«{field}» должно быть не больше {limit}', 'en': '“{field}” must be at most {limit}'},
+    'error.field.integer': {'ru': '«{field}»: нужно целое число', 'en': '“{field}” must be a whole number'},
+    'error.field.number': {'ru': '«{field}»: нужно конечное число', 'en': '“{field}” must be a finite number'},
+    'error.field.datetime': {
+        'ru': '«{field}»: нужны дата и время ISO 8601, например 2025-03-01T10:00:00+03:00',
+        'en': '“{field}” must be an ISO 8601 date and time, e.g. 2025-03-01T10:00:00+03:00',
+    },
+    'error.field.date': {
+        'ru': '«{field}»: нужна дата ISO 8601, например 2025-03-01',
+        'en': '“{field}” must be an ISO 8601 date, e.g. 2025-03-01',
+    },
+    'error.field.bool': {'ru': '«{field}»: нужно true или false', 'en': '“{field}” must be true or false'},
+    'error.field.choice': {'ru': '«{field}»: одно из {limit}', 'en': '“{field}” must be one of {limit}'},
+    'error.field.list': {'ru': '«{field}»: нужен список', 'en': '“{field}” must be a list'},
+    'error.field.object': {'ru': '«{field}»: нужен объект JSON', 'en': '“{field}” must be a JSON object'},
+    'error.field.json': {'ru': 'Тело запроса — не JSON', 'en': 'The request body is not valid JSON'},
+    'error.field.text': {'ru': '«{field}»: нужна строка', 'en': '“{field}” must be a string'},
+    'error.field.invalid': {'ru': '«{field}»: недопустимое значение', 'en': '“{field}” has an invalid value'},
 }
 
 

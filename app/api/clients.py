@@ -28,6 +28,13 @@ from .common import Token, read_as, write_as
 router = APIRouter()
 
 PhoneText = Annotated[str, Field(max_length=PHONE_TEXT_MAX)]
+Version = Annotated[
+    Count | None,
+    Field(
+        description='the version you read; a newer one on the server means 409 `error.stale` with the client as it '
+        'is now in `current`. Left out, the change is made whatever was saved since: the last writer wins'
+    ),
+]
 
 
 class ClientIn(BaseModel):
@@ -45,7 +52,7 @@ class ClientIn(BaseModel):
 
 
 class ClientPatch(BaseModel):
-    version: Count | None = Field(None, description='the version you read; a newer one on the server means 409')
+    version: Version = None
     name: str | None = Field(None, max_length=NAME_MAX)
     phones: list[PhoneText] | None = Field(
         None,
@@ -69,17 +76,17 @@ CLEARABLE = {'project_id', 'agency_id', 'realtor_id'}
 class MoveIn(BaseModel):
     stage_id: Id
     reason_id: Id | None = None
-    version: Count | None = None
+    version: Version = None
 
 
 class ReopenIn(BaseModel):
     stage_id: Id | None = None
-    version: Count | None = None
+    version: Version = None
 
 
 class AssignIn(BaseModel):
     responsible_id: Id
-    version: Count | None = None
+    version: Version = None
 
 
 class CommentIn(BaseModel):
@@ -218,6 +225,8 @@ def get_client(client_id: Id, token: Token) -> ClientDetail:
 
 @router.patch('/clients/{client_id}', response_model=ClientDetail, tags=['clients'])
 def patch_client(client_id: Id, patch: ClientPatch, token: Token) -> ClientDetail:
+    """Change the fields given; the others stay. Send the `version` you read to be refused (409 `error.stale`,
+    the fresh client in `current`) if somebody saved the client since; without `version` the last writer wins."""
     changes = patch.model_dump(exclude_unset=True)
     version = changes.pop('version', None)
     # null clears a reference (project, agency, realtor); for anything else it means "leave as is"

@@ -7,7 +7,8 @@ from app.domain.deals import deals, units
 from app.domain.deals.units import UnitView
 from app.domain.views import ClientDetail
 
-from .bounds import Count, Id, Money
+from .bounds import Id, Money
+from .clients import Version
 from .common import Token, read_as, write_as
 
 router = APIRouter()
@@ -18,7 +19,7 @@ class BookingIn(BaseModel):
     unit_id: Id | None = Field(None, description='a free object of the catalogue; it becomes booked')
     unit: str = Field('', max_length=units.LABEL_MAX, description='free-text object, when no `unit_id` is given')
     amount: Money | None = Field(None, description="defaults to the object's price when `unit_id` is given")
-    version: Count | None = None
+    version: Version = None
 
 
 @router.post('/clients/{client_id}/book', response_model=ClientDetail, tags=['clients'])

@@ -20,7 +20,7 @@ from app.domain.permissions import ensure_may_import
 
 from .bounds import Id
 from .clients import Filter
-from .common import Token, locale_of, read_as, run_as
+from .common import TOO_LARGE_RESPONSE, Token, locale_of, read_as, run_as
 
 router = APIRouter()
 
@@ -137,6 +137,7 @@ def _import(session, *, actor, data: bytes, commit: bool) -> importing.ImportPla
 @router.post(
     '/import',
     response_model=ImportSummary,
+    responses=TOO_LARGE_RESPONSE,
     tags=['import'],
     openapi_extra={
         'requestBody': {

@@ -38,9 +38,14 @@ class Conflict(DomainError):
 
 
 class StaleUpdate(Conflict):
-    """Somebody saved the same record after the caller read it."""
+    """Somebody saved the same record after the caller read it; `current` is that record as the caller may see it
+    now (a client's detail), when the refusing service has it, so a retry needs no second read."""
 
     key = 'error.stale'
+
+    def __init__(self, key: str | None = None, *, current: object | None = None, **params) -> None:
+        self.current = current
+        super().__init__(key, **params)
 
 
 class DuplicatePhone(Conflict):

@@ -286,12 +286,13 @@ def create_client(
 
 def load_for_change(session, actor: Actor, client_id: int, expected_version: int | None = None) -> Client:
     """The client locked for this transaction, after checking the actor may change it and nobody saved
-    it since the actor read it."""
+    it since the actor read it. A stale caller gets the client as it is now: read here, under the lock, it is
+    exactly the version that refused the write (a read after the rollback could already show a newer one, or none)."""
     client = ensure_can_see(actor, lock_client(session, client_id))
     responsible = session.get(User, client.responsible_id)
     ensure_can_act(actor, client, responsible.name if responsible else '')
     if expected_version is not None and expected_version != client.version:
-        raise StaleUpdate()
+        raise StaleUpdate(current=build_detail(session, actor, client))
     return client
 
 
