@@ -19,7 +19,7 @@ from app.borders import (
     form_post_allowed,
     set_session_cookie,
 )
-from app.config import load_settings
+from app.config import Settings, load_settings
 from app.domain.account import users
 from app.domain.db import get_database
 from app.domain.errors import LoginLocked, LoginRefused
@@ -129,16 +129,28 @@ def _end_session(key: str) -> None:
         users.end_session(session, key=key)
 
 
+def _from_our_pages(handler):
+    """A form post of the login area is refused when another site's page sent it (login CSRF, forced logout);
+    the handler gets the settings it was checked with."""
+
+    async def guarded(request: Request):
+        settings = load_settings()
+        if not form_post_allowed(request, settings):
+            return PlainTextResponse(translate('error.foreign_origin', _locale_of(request)), status_code=403)
+        return await handler(request, settings)
+
+    guarded.__name__, guarded.__doc__ = handler.__name__, handler.__doc__
+    return guarded
+
+
 def register() -> None:
     @app.get('/login', include_in_schema=False)
     def login_page(request: Request, error: str = '', wait: str = '', login: str = '', expired: str = ''):
         return HTMLResponse(_login_html(_locale_of(request), error=error, wait=wait, login=login, expired=expired))
 
     @app.post('/login', include_in_schema=False)
-    async def log_in(request: Request):
-        settings = load_settings()
-        if not form_post_allowed(request, settings):
-            return PlainTextResponse(translate('error.foreign_origin', _locale_of(request)), status_code=403)
+    @_from_our_pages
+    async def log_in(request: Request, settings: Settings):
         form = await _form(request)
         login = form.get('login', '').strip()[:LOGIN_MAX]
         try:
@@ -163,11 +175,9 @@ def register() -> None:
         return response
 
     @app.post('/login/language', include_in_schema=False)
-    async def choose_language(request: Request):
+    @_from_our_pages
+    async def choose_language(request: Request, settings: Settings):
         """The login page's language switch (a form post too: no script, works before any login)."""
-        settings = load_settings()
-        if not form_post_allowed(request, settings):
-            return PlainTextResponse(translate('error.foreign_origin', _locale_of(request)), status_code=403)
         locale = (await _form(request)).get('locale', '')
         response = RedirectResponse('/login', status_code=303)
         if locale in LOCALES:
@@ -175,10 +185,8 @@ def register() -> None:
         return response
 
     @app.post('/logout', include_in_schema=False)
-    async def log_out(request: Request):
-        settings = load_settings()
-        if not form_post_allowed(request, settings):
-            return PlainTextResponse(translate('error.foreign_origin', _locale_of(request)), status_code=403)
+    @_from_our_pages
+    async def log_out(request: Request, settings: Settings):
         key = request.cookies.get(SESSION_COOKIE)
         if key:
             await run.io_bound(_end_session, key)
