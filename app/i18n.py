@@ -547,6 +547,10 @@ TEXTS: dict[str, dict[str, str]] = {
     'filter.button': {'ru': 'Фильтр', 'en': 'Filter'},
     'filter.title': {'ru': 'Фильтр клиентов', 'en': 'Filter clients'},
     'filter.apply': {'ru': 'Применить', 'en': 'Apply'},
+    'filter.out_of_bounds': {
+        'ru': 'Значение фильтра вне допустимого: даты — 1900–2200 годы, суммы — от 0 до 1 000 000 000 000 ₽',
+        'en': 'A filter value is out of bounds: dates 1900–2200, sums 0 to 1,000,000,000,000 ₽',
+    },
     'filter.reset': {'ru': 'Сбросить', 'en': 'Reset'},
     'filter.search': {'ru': 'Имя или 4+ цифры телефона', 'en': 'Name or 4+ phone digits'},
     'filter.created': {'ru': 'Создан', 'en': 'Created'},

@@ -5,12 +5,14 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from nicegui import ui
+from pydantic import ValidationError
 
 from app.domain.clients.filters import ClientFilter
+from app.domain.errors import DomainError
 from app.domain.views import FormChoices, StageView
 
 from .dialogs import answer
-from .locale import TIMEZONE, format_datetime, local_time, tr
+from .locale import TIMEZONE, current_locale, format_datetime, local_time, tr
 
 TASK_STATES = ('any', 'none', 'overdue', 'open')
 SOURCES = ('any', 'own', 'agency')
@@ -30,13 +32,32 @@ def number_or_none(value):
     return None if value in (None, '') else value
 
 
+def valid_filter(collect):
+    """The filter the fields describe, or None after telling the user a value is out of bounds (a year far in the
+    future, a negative sum): the filter models bound what they take, like every way in."""
+    try:
+        return collect()
+    except DomainError as refusal:  # the bound says which value and why
+        ui.notify(refusal.message(current_locale()), type='negative', multi_line=True)
+    except ValidationError:
+        ui.notify(tr('filter.out_of_bounds'), type='negative', multi_line=True)
+    return None
+
+
 def filter_dialog_footer(dialog: ui.dialog, *, reset, collect, apply_mark: str) -> None:
-    """Reset / Cancel / Apply under a filter dialog: the dialog resolves to the new filter, or None."""
+    """Reset / Cancel / Apply under a filter dialog: the dialog resolves to the new filter, or None; a filter
+    with a value out of bounds keeps the dialog open with a message."""
+
+    def apply() -> None:
+        flt = valid_filter(collect)
+        if flt is not None:
+            dialog.submit(flt)
+
     with ui.row().classes('w-full justify-between q-mt-sm'):
         ui.button(tr('filter.reset'), on_click=lambda: dialog.submit(reset())).props('flat no-caps')
         with ui.row().classes('gap-2'):
             ui.button(tr('action.cancel'), on_click=lambda: dialog.submit(None)).props('flat')
-            ui.button(tr('filter.apply'), on_click=lambda: dialog.submit(collect())).mark(apply_mark)
+            ui.button(tr('filter.apply'), on_click=apply).mark(apply_mark)
 
 
 class FilterBar:

@@ -7,7 +7,7 @@ from nicegui import ui
 from app.domain.clients.requests_list import SOURCES, TOUCH_TYPES, RequestFilter
 from app.domain.views import FormChoices
 
-from .filter_panel import _from_input, _to_input
+from .filter_panel import _from_input, _to_input, valid_filter
 from .locale import tr
 
 
@@ -104,7 +104,9 @@ class RequestFilterBar:
     async def _changed(self) -> None:
         if self.quiet:
             return
-        flt = self.collected()
+        flt = valid_filter(self.collected)
+        if flt is None:
+            return
         self.reset_button.set_visibility(not flt.is_default())
         await self.on_change(flt)
 

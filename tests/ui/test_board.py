@@ -10,7 +10,7 @@ from nicegui.testing import User
 import app.live
 from app.components.kanban import KanbanColumn
 from app.domain.account.users import user_by_login
-from app.domain.clients import clients, feed, tasks
+from app.domain.clients import clients, feed, filters, tasks
 from app.domain.models import Client, utcnow
 from tests.factories import PASSWORD, make_client, make_user, stages
 
@@ -355,3 +355,17 @@ async def test_a_closing_stage_can_be_browsed_with_reasons(user: User, db):
     await user.should_see(f'{trash.reasons[0].name} · ')
     user.find(marker=f'browse-client-{client.id}').click()
     await user.should_see(marker='window-name')
+
+
+async def test_a_filter_date_out_of_bounds_is_refused_with_a_message_and_the_filter_stays(user: User, db):
+    anna = make_user(db, 'anna')
+    make_client(db, anna, name='Видимый Клиент', phone='+79120000001')
+    await log_in(user, 'anna')
+    user.find(marker='filter-button').click()
+    await user.should_see(marker='filter-created-from')
+    user.find(marker='filter-created-from').type('9999-12-31T23:59')
+    user.find(marker='filter-apply').click()
+    await eventually(lambda: user.notify.contains('вне допустимых лет 1900–2200'))
+    await user.should_see(marker='filter-apply')  # the dialog stays open to correct the value
+    with db.read() as session:
+        assert filters.load_filter(session, actor=anna).created_from is None
