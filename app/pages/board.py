@@ -120,7 +120,6 @@ class Board(Screen):
         held, self.held = self.held, []
         for change in held:
             self.follow(*change)
-        await self.refresh_counters()
 
     def _apply_view(self) -> None:
         """The parts the user hides, by CSS on the board: cards stay one element each."""

@@ -187,8 +187,13 @@ class Screen:
         self.window.dialog.on_value_change(lambda e: None if e.value else self._next_call())
         hub.add(self)
         self.client.on_delete(lambda: hub.remove(self))
-        ui.timer(60, self.check_session)
-        ui.timer(30, self.refresh_counters)
+        # A timer's first run waits for the socket, and a page whose build waits for the socket is answered with
+        # what it holds so far: immediate timers would send the page before its cards and rows, which then come
+        # over the socket after the scripts have run. So the timers first wait out their interval, and the task
+        # counters are read now, beside the page's own load.
+        ui.timer(60, self.check_session, immediate=False)
+        ui.timer(30, self.refresh_counters, immediate=False)
+        background_tasks.create(self.refresh_counters(), name='refresh-counters')
 
     async def save_filter(self, flt: ClientFilter) -> None:
         """Remember the filter for this user on every device, then show what it selects."""
