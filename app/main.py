@@ -15,6 +15,7 @@ from app.setup import prepare_database
 from app.socket_guard import install_socket_guard
 
 CSS = Path(__file__).parent / 'static' / 'voronka.css'
+TAILWIND = Path(__file__).parent / 'static' / 'tailwind.css'  # prebuilt: no Tailwind compiler in the browser
 # a JSON body or a form is a few kilobytes; only the import (and the upload of its file) may be larger
 BODY_MAX_BYTES = 1024 * 1024
 
@@ -30,6 +31,7 @@ def build() -> Settings:
     nicegui_app.mount('/api/v1', api)
     nicegui_app.on_startup(hub.start)
     nicegui_app.on_shutdown(hub.stop)
+    ui.add_css(TAILWIND.read_text(), shared=True)
     ui.add_css(CSS.read_text(), shared=True)
     pages.register()
     return settings
@@ -46,6 +48,7 @@ def run(host: str | None = None, port: int | None = None) -> None:
         show=False,
         language='ru',
         favicon='🔻',
+        tailwind=False,
     )
 
 
