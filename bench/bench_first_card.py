@@ -2,7 +2,7 @@
 row of `/table` at 100,000 clients, cold (a new browser context: no cache) and warm (a reload), phase by phase,
 against a bare NiceGUI page with as many static cards (or table rows), loaded alternately in the same run.
 
-    python bench/bench_first_card.py [--clients 100000] [--runs 7] [--data-dir DIR]
+    python bench/bench_first_card.py [--clients 100000] [--runs 7] [--data-dir DIR] [--against DIR]
 
 The data directory is built once with `python -m app demo` and kept (a second run reuses it). Targets: the first
 card cold < 700 ms and warm < 350 ms median on a quiet machine (yardstick <= 15 ms), and within 1.3x of the bare
@@ -30,7 +30,8 @@ from tests.servers import app_env, free_port  # noqa: E402
 VIEWPORT = {'width': 1280, 'height': 720}
 CARD = '.vk-card'
 ROW = '.q-table tbody tr'
-# Installed before any page script: the moment the first socket opens and the first card (or row) has a box.
+# Installed before any page script: the moment the first socket opens, the first card (or row) has a box, and the
+# fonts it needs (the icons too) have loaded.
 MARKS_SCRIPT = """(() => {
   const marks = (window.__marks = {});
   const Native = window.WebSocket;
@@ -41,11 +42,20 @@ MARKS_SCRIPT = """(() => {
   };
   window.WebSocket.prototype = Native.prototype;
   Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+  // the card's text and icons can be drawn: no font its layout asked for is still loading
+  const drawn = () => {
+    if ([...document.fonts].some((face) => face.status === 'loading')) {
+      document.fonts.addEventListener('loadingdone', drawn, { once: true });
+    } else {
+      marks.fonts = performance.now();
+    }
+  };
   const observer = new MutationObserver(() => {
     const first = document.querySelector(SELECTOR);
     if (first && first.getBoundingClientRect().height > 0) {
       marks.first = performance.now();
       observer.disconnect();
+      drawn();
     }
   });
   observer.observe(document, { childList: true, subtree: true });
@@ -53,10 +63,11 @@ MARKS_SCRIPT = """(() => {
 PHASES_SCRIPT = """() => {
   const nav = performance.getEntriesByType('navigation')[0];
   return { ttfb: nav.responseStart, html: nav.responseEnd, dcl: nav.domContentLoadedEventEnd,
-           load: nav.loadEventEnd, ws: window.__marks.ws, first: window.__marks.first,
+           load: nav.loadEventEnd, ws: window.__marks.ws, first: window.__marks.first, fonts: window.__marks.fonts,
            bytes: performance.getEntriesByType('resource').reduce((sum, r) => sum + r.transferSize, 0) };
 }"""
-PHASES = ('ttfb', 'html', 'dcl', 'load', 'ws', 'first')
+DONE_SCRIPT = 'window.__marks && window.__marks.fonts !== undefined && window.__marks.ws !== undefined'
+PHASES = ('ttfb', 'html', 'dcl', 'load', 'ws', 'first', 'fonts')
 
 
 def build_data(data_dir: Path, clients: int) -> None:
@@ -78,9 +89,9 @@ def build_data(data_dir: Path, clients: int) -> None:
     print(f'built in {time.perf_counter() - began:.0f} s', flush=True)
 
 
-def start(command: list[str], env: dict, port: int) -> tuple[str, subprocess.Popen]:
+def start(command: list[str], env: dict, port: int, cwd: Path = ROOT) -> tuple[str, subprocess.Popen]:
     """A server process and its URL, once it answers."""
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f'http://127.0.0.1:{port}'
     deadline = time.monotonic() + 60
     while True:
@@ -140,7 +151,7 @@ class Target:
 
     @staticmethod
     def _phases(page) -> dict:
-        page.wait_for_function('window.__marks && window.__marks.first !== undefined', timeout=20000)
+        page.wait_for_function(DONE_SCRIPT, timeout=20000)
         page.wait_for_load_state('load')
         return page.evaluate(PHASES_SCRIPT)
 
@@ -177,7 +188,7 @@ def report(targets: list[Target], pairs: list[tuple[str, str]]) -> None:
             kib = target.median(mode, 'bytes') / 1024
             row = ''.join(f'{target.median(mode, phase):8.0f}' for phase in PHASES)
             print(f'{target.name:<24}{mode:<6}{row}{kib:8.0f}')
-    print('\nfirst card (row) against the bare page: ratio of medians, and the worst run')
+    print('\nfirst card (row): ratio of the medians, and the worst run (its ratio in the same run)')
     for ours, bare in pairs:
         for mode in ('cold', 'warm'):
             mine, theirs = by_name[ours].samples[mode], by_name[bare].samples[mode]
@@ -192,6 +203,13 @@ def main() -> None:
     parser.add_argument('--runs', type=int, default=7)
     parser.add_argument('--login', default='head')
     parser.add_argument('--data-dir', type=Path, default=None)
+    parser.add_argument(
+        '--against',
+        type=Path,
+        default=None,
+        help='another copy of the app (`git archive HEAD~1 | tar -x -C DIR`), measured alternately, named (A)',
+    )
+    parser.add_argument('--no-bare', action='store_true', help='skip the bare pages (A/B runs only)')
     args = parser.parse_args()
     data_dir = args.data_dir or Path(tempfile.gettempdir()) / f'voronka-first-card-{args.clients}'
     build_data(data_dir, args.clients)
@@ -204,29 +222,37 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     processes = []
-    try:
+
+    def serve(command: list[str], cwd: Path = ROOT, **env: str) -> str:
         port = free_port()
-        url, process = start([sys.executable, '-m', 'app'], app_env(data_dir, VORONKA_PORT=str(port)), port)
+        url, process = start(command, app_env(data_dir, **env, VORONKA_PORT=str(port)), port, cwd)
         processes.append(process)
-        cookies = log_in(url, args.login)
+        return url
+
+    try:
+        apps = [('', ROOT)] + ([(' (A)', args.against.resolve())] if args.against else [])
+        targets, pairs = [], []
+        for suffix, tree in apps:
+            url = serve([sys.executable, '-m', 'app'], tree)
+            cookies = log_in(url, args.login)
+            targets += [
+                Target('board' + suffix, url + '/', CARD, cookies),
+                Target('table' + suffix, url + '/table', ROW, cookies),
+            ]
+            if suffix:
+                pairs += [('board', 'board' + suffix), ('table', 'table' + suffix)]
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            cards = count_shown(browser, url + '/', CARD, cookies)
-            rows = count_shown(browser, url + '/table', ROW, cookies)
+            cards = count_shown(browser, targets[0].url, CARD, targets[0].cookies)
+            rows = count_shown(browser, targets[1].url, ROW, targets[1].cookies)
             print(f'the board shows {cards} cards, the table {rows} rows', flush=True)
-            targets = [Target('board', url + '/', CARD, cookies), Target('table', url + '/table', ROW, cookies)]
-            for variant, flags in (('bare', []), ('bare-no-tailwind', ['--no-tailwind'])):
-                port = free_port()
-                bare_url, process = start(
-                    [sys.executable, 'bench/bare_page.py', str(port), str(cards), str(rows), *flags],
-                    app_env(data_dir),
-                    port,
-                )
-                processes.append(process)
+            for variant, flags in () if args.no_bare else (('bare', []), ('bare-no-tailwind', ['--no-tailwind'])):
+                url = serve([sys.executable, 'bench/bare_page.py', str(cards), str(rows), *flags])
                 targets += [
-                    Target(f'{variant} cards', bare_url + '/', CARD),
-                    Target(f'{variant} table', bare_url + '/table', ROW),
+                    Target(f'{variant} cards', url + '/', CARD),
+                    Target(f'{variant} table', url + '/table', ROW),
                 ]
+                pairs += [('board', f'{variant} cards'), ('table', f'{variant} table')]
             for target in targets:
                 target.measure(browser, keep=False)
             for run in range(args.runs):
@@ -234,15 +260,7 @@ def main() -> None:
                     target.measure(browser)
                 print(f'run {run + 1} (first card, cold/warm): ' + progress(targets), flush=True)
             browser.close()
-        report(
-            targets,
-            [
-                ('board', 'bare cards'),
-                ('board', 'bare-no-tailwind cards'),
-                ('table', 'bare table'),
-                ('table', 'bare-no-tailwind table'),
-            ],
-        )
+        report(targets, pairs)
     finally:
         for process in processes:
             process.terminate()

@@ -12,6 +12,7 @@ from nicegui import background_tasks, ui
 from app.components.client_form import ask_new_client
 from app.components.client_window import ClientWindow
 from app.components.export_dialog import run_export_dialog
+from app.components.fonts import preload_fonts
 from app.components.header import AppHeader
 from app.components.locale import remember_locale, tr
 from app.components.progress import WorkerProgress
@@ -165,6 +166,7 @@ class Screen:
         return await self.read(units.free_units, project_id=project_id)
 
     def build_frame(self) -> None:
+        preload_fonts()
         self.header = AppHeader(
             user_name=self.actor.name,
             role=self.actor.role,
