@@ -140,3 +140,11 @@ def test_demo_data_grows_on_the_same_reference_data_and_services_still_work(demo
         manager = Actor.of(session.exec(select(User).where(User.login == 'manager1')).one())
     client = make_client(demo_db, manager, phone='+78120000001')
     assert client.id == 251
+
+
+def test_demo_clients_know_their_earliest_open_task(demo_db):
+    earliest = {}
+    for task in _all(demo_db, select(Task).where(Task.done == False)):  # noqa: E712
+        earliest[task.client_id] = min(task.due_at, earliest.get(task.client_id, task.due_at))
+    next_due = {client.id: client.next_due_at for client in _all(demo_db, select(Client))}
+    assert earliest and next_due == {client_id: earliest.get(client_id) for client_id in next_due}

@@ -3,7 +3,8 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import case, func, update
+from sqlalchemy import and_, case, func, update
+from sqlalchemy.orm import aliased
 from sqlmodel import select
 
 from ..errors import InvalidInput, NotFound
@@ -16,24 +17,37 @@ from .clients import load_for_change
 from .feed import lock_client, touch_client, write_system_entry
 
 
-def next_due_subquery():
-    return (
-        select(func.min(Task.due_at))
-        .where(Task.client_id == Client.id, Task.done == False)  # noqa: E712
-        .scalar_subquery()
-    )
-
-
 def refresh_next_due(
     session, *, client_ids: Sequence[int] | None = None, id_from: int | None = None, id_to: int | None = None
 ) -> None:
-    """Recompute clients' earliest open task due time after their tasks changed."""
-    statement = update(Client).values(next_due_at=next_due_subquery()).execution_options(synchronize_session=False)
+    """Recompute clients' earliest open task due time after their tasks changed in bulk (None: no open task).
+
+    One grouped pass over the clients and their open tasks, joined on the client id, rather than a min()
+    subquery per client: PostgreSQL may answer that subquery by walking the due-time index until it meets the
+    client's task, cheap by its default guess of 200 distinct clients and quadratic in fact on rows it has no
+    statistics for yet (the demo's 100,000 clients, in the transaction inserting them, took over 14 minutes).
+    A grouping and equality joins stay linear whatever plan is picked. Only the rows that change are written.
+    """
+    listed = aliased(Client)
+    conditions = []
     if client_ids is not None:
-        statement = statement.where(Client.id.in_(list(client_ids)))
+        conditions.append(listed.id.in_(list(client_ids)))
     if id_from is not None:
-        statement = statement.where(Client.id.between(id_from, id_to))
-    session.execute(statement)
+        conditions.append(listed.id.between(id_from, id_to))
+    earliest = (
+        select(listed.id.label('client_id'), func.min(Task.due_at).label('due_at'))
+        .select_from(listed)
+        .outerjoin(Task, and_(Task.client_id == listed.id, Task.done == False))  # noqa: E712
+        .where(*conditions)
+        .group_by(listed.id)
+        .subquery()
+    )
+    session.execute(
+        update(Client)
+        .where(Client.id == earliest.c.client_id, Client.next_due_at.is_distinct_from(earliest.c.due_at))
+        .values(next_due_at=earliest.c.due_at)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def add_task(

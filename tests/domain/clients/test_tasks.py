@@ -3,11 +3,13 @@
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
+from sqlmodel import select
 
 from app.domain.account import users
 from app.domain.clients import clients, tasks
 from app.domain.errors import InvalidInput
-from app.domain.models import FeedKind, utcnow
+from app.domain.models import Client, FeedKind, as_utc, utcnow
 from tests.factories import make_client, make_user
 
 
@@ -95,3 +97,34 @@ def test_tasks_falling_due_are_found_for_the_notifier(db):
     with db.read() as session:
         due = tasks.tasks_falling_due(session, since=utcnow() - timedelta(minutes=5), until=utcnow())
     assert [t.id for t in due] == [task.id]
+
+
+def test_refreshing_next_due_takes_the_earliest_open_task_and_clears_clients_without_one(db):
+    anna = make_user(db, 'anna')
+    busy, finished, idle, outside = (
+        make_client(db, anna, name=name, phone=f'+7912000000{index}')
+        for index, name in enumerate(('Занятой', 'Закончивший', 'Без задач', 'Вне диапазона'), start=1)
+    )
+    done_early = _add(db, anna, busy.id, title='Сделано', hours=-3)
+    soonest = _add(db, anna, busy.id, title='Скоро', hours=2)
+    _add(db, anna, busy.id, title='Потом', hours=5)
+    finished_task = _add(db, anna, finished.id)
+    outside_task = _add(db, anna, outside.id, hours=7)
+    stale = utcnow() - timedelta(days=1)
+    with db.write() as session:
+        for client_id, task in ((busy.id, done_early), (finished.id, finished_task)):
+            tasks.complete_task(session, actor=anna, client_id=client_id, task_id=task.id)
+        # stale values, as bulk-written tasks leave them: the refresh must put every one right
+        session.execute(update(Client).values(next_due_at=stale))
+
+    def next_due() -> dict:
+        with db.read() as session:
+            rows = session.exec(select(Client.id, Client.next_due_at))
+            return {client_id: as_utc(at) if at else None for client_id, at in rows}
+
+    with db.write() as session:
+        tasks.refresh_next_due(session, id_from=busy.id, id_to=idle.id)
+    assert next_due() == {busy.id: soonest.due_at, finished.id: None, idle.id: None, outside.id: stale}
+    with db.write() as session:
+        tasks.refresh_next_due(session, client_ids=[outside.id])
+    assert next_due()[outside.id] == outside_task.due_at
