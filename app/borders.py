@@ -2,6 +2,7 @@
 configured proxies), which origins are its own, the headers every response carries, and the login cookie."""
 
 import json
+import re
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
@@ -21,10 +22,9 @@ def _peer(scope: Scope) -> str:
 
 
 def _header(scope: Scope, name: bytes) -> str:
-    for key, value in scope.get('headers', ()):
-        if key == name:
-            return value.decode('latin-1')
-    return ''
+    """A header's value; a header sent on several lines is one comma-separated list (RFC 9110), so a proxy that
+    adds its own X-Forwarded-For line cannot be outvoted by a line the client forged before it."""
+    return ','.join(value.decode('latin-1') for key, value in scope.get('headers', ()) if key == name)
 
 
 def client_address(scope: Scope, settings: Settings) -> str:
@@ -49,12 +49,16 @@ def came_over_https(scope: Scope, settings: Settings) -> bool:
     return False
 
 
+_HOST = re.compile(r'[a-z0-9.-]+(:[0-9]{1,5})?|\[[0-9a-f:.]+\](:[0-9]{1,5})?')
+
+
 def own_hosts(scope: Scope, settings: Settings) -> set[str]:
-    """host[:port] the browser used to reach us: the Host header, and a trusted proxy's X-Forwarded-Host."""
-    hosts = {_header(scope, b'host').lower()}
+    """host[:port] the browser used to reach us: the Host header, and a trusted proxy's X-Forwarded-Host; only
+    well-formed ones (they end up in the security policy header and in the origin rule)."""
+    hosts = {_header(scope, b'host').split(',')[0].strip().lower()}
     if _peer(scope) in settings.trusted_proxies:
         hosts.add(_header(scope, b'x-forwarded-host').split(',')[0].strip().lower())
-    return hosts - {''}
+    return {host for host in hosts if _HOST.fullmatch(host)}
 
 
 def origin_allowed(origin: str, scope: Scope, settings: Settings) -> bool:

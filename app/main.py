@@ -12,7 +12,7 @@ from app.config import Settings, load_settings
 from app.domain.excel.importing import MAX_BYTES as UPLOAD_MAX_BYTES
 from app.live import hub
 from app.setup import prepare_database
-from app.socket_guard import install_socket_guard
+from app.socket_guard import PageRequestGuard, install_socket_guard
 
 CSS = Path(__file__).parent / 'static' / 'voronka.css'
 TAILWIND = Path(__file__).parent / 'static' / 'tailwind.css'  # prebuilt: no Tailwind compiler in the browser
@@ -26,6 +26,7 @@ def build() -> Settings:
     prepare_database(settings)
     install_socket_guard()
     uploads = {'/api/v1/import': UPLOAD_MAX_BYTES, '/_nicegui/client/': UPLOAD_MAX_BYTES}
+    nicegui_app.add_middleware(PageRequestGuard, settings=settings)
     nicegui_app.add_middleware(BodyLimit, default=BODY_MAX_BYTES, larger=uploads)
     nicegui_app.add_middleware(SecurityHeaders, settings=settings)  # the outermost: a 413 carries the headers too
     nicegui_app.mount('/api/v1', api)
@@ -49,6 +50,7 @@ def run(host: str | None = None, port: int | None = None) -> None:
         language='ru',
         favicon='🔻',
         tailwind=False,
+        proxy_headers=False,  # whom to believe about the caller is app.borders' decision (VORONKA_TRUSTED_PROXIES)
     )
 
 

@@ -7,15 +7,18 @@ replaces the origin setting and the message handlers of NiceGUI's one server; `t
 fails when an upgrade of NiceGUI changes what is patched here.
 """
 
+import hmac
 import logging
-from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
-from nicegui import Client, core
+from nicegui import Client, core, run
 from nicegui import nicegui as nicegui_server
+from starlette.requests import cookie_parser
 
 from app.borders import SESSION_COOKIE, origin_allowed
 from app.config import Settings, load_settings
+from app.domain.account import users
+from app.domain.db import get_database
 
 log = logging.getLogger(__name__)
 
@@ -42,24 +45,34 @@ class OriginCheck:
 
 
 def _login_cookie(cookie_header: str) -> str:
-    cookies = SimpleCookie()
-    try:
-        cookies.load(cookie_header or '')
-    except CookieError:
-        return ''
-    morsel = cookies.get(SESSION_COOKIE)
-    return morsel.value if morsel else ''
+    """Read with Starlette's own parser, the one the page's request was read with (a stricter one gives up on
+    the whole header for one odd cookie of another app and would lock the user out)."""
+    return cookie_parser(cookie_header or '').get(SESSION_COOKIE, '')
+
+
+def _same_login(client: Client, cookie_header: str) -> bool:
+    return hmac.compare_digest(_login_cookie(cookie_header), client.request.cookies.get(SESSION_COOKIE, ''))
+
+
+def _login_alive(key: str) -> bool:
+    with get_database().read() as session:
+        return users.actor_for_session(session, key) is not None
 
 
 async def _guarded_handshake(sid: str, data: Any) -> bool:
     """A socket may join a page only with the login cookie the page was loaded with: a page's client id alone
     (it is in the page's HTML) opens nothing to a socket of another browser."""
-    client = Client.instances.get(data.get('client_id')) if isinstance(data, dict) else None
+    if not (isinstance(data, dict) and all(isinstance(data.get(k), str) for k in ('client_id', 'tab_id'))):
+        return False  # not a handshake our pages send: refused quietly, no traceback in the log
+    client = Client.instances.get(data['client_id'])
     if client is not None and not sid.startswith('test-'):  # NiceGUI's simulated User sockets carry no environ
         environ = core.sio.get_environ(sid) or {}
-        if _login_cookie(environ.get('HTTP_COOKIE', '')) != client.request.cookies.get(SESSION_COOKIE, ''):
+        if not _same_login(client, environ.get('HTTP_COOKIE', '')):
             log.warning('refused a socket handshake for a page loaded with another login, socket %s', sid)
             return False
+        key = _login_cookie(environ.get('HTTP_COOKIE', ''))
+        if key and not await run.io_bound(_login_alive, key):
+            return False  # the page's login ended meanwhile (logout, expiry, deactivation)
     return await _NICEGUI_HANDSHAKE(sid, data)
 
 
@@ -89,7 +102,7 @@ def _on_javascript_response(sid: str, msg: Any) -> None:
 
 
 def _on_ack(sid: str, msg: Any) -> None:
-    if client := _page_of(sid, msg):
+    if (client := _page_of(sid, msg)) and isinstance(msg.get('next_message_id'), int):
         client.outbox.prune_history(msg['next_message_id'])
 
 
@@ -98,6 +111,32 @@ def _on_log(sid: str, msg: Any) -> None:
     of its own, so whatever we wrote, even bounded, would be text of anyone's choosing flooding our log; NiceGUI's
     messages there are developer hints the browser console already shows."""
 
+
+class PageRequestGuard:
+    """Pure ASGI middleware for NiceGUI's per-page HTTP routes (`/_nicegui/client/{client_id}/…`: uploads,
+    downloads): like a socket, a request reaches a page only with the login cookie the page was loaded with, and
+    a browser's request only from our own origin — a page's client id alone opens nothing."""
+
+    def __init__(self, app, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope, receive, send) -> None:
+        path = scope.get('path', '')
+        if scope['type'] == 'http' and path.startswith(_PAGE_ROUTES):
+            client = Client.instances.get(path[len(_PAGE_ROUTES) :].split('/', 1)[0])
+            headers = {key: value.decode('latin-1') for key, value in scope.get('headers', ())}
+            origin = headers.get('origin')
+            foreign = origin is not None and not origin_allowed(origin, scope, self.settings)
+            if client is not None and (foreign or not _same_login(client, headers.get('cookie', ''))):
+                log.warning('refused a request for a page loaded with another login: %s', path[:120])
+                await send({'type': 'http.response.start', 'status': 403, 'headers': [(b'content-length', b'0')]})
+                await send({'type': 'http.response.body', 'body': b''})
+                return
+        await self.app(scope, receive, send)
+
+
+_PAGE_ROUTES = '/_nicegui/client/'
 
 HANDLERS = {
     'handshake': _guarded_handshake,

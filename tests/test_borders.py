@@ -7,7 +7,7 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
-from app.borders import BodyLimit, SecurityHeaders, came_over_https, client_address, origin_allowed
+from app.borders import BodyLimit, SecurityHeaders, came_over_https, client_address, origin_allowed, own_hosts
 from app.config import load_settings
 
 
@@ -90,3 +90,15 @@ def test_a_body_without_a_length_is_cut_off_as_soon_as_it_grows_past_the_limit()
     refused = _echo_app({}).post('/json', content=chunks())
     assert refused.status_code == 413
     assert 'больше' in refused.json()['detail']
+
+
+def test_a_forged_forwarded_line_before_the_proxys_own_cannot_choose_the_address(settings):
+    scope = _scope('127.0.0.1')
+    scope['headers'] = [(b'x-forwarded-for', b'6.6.6.6'), (b'x-forwarded-for', b'203.0.113.9')]
+    assert client_address(scope, settings) == '203.0.113.9'
+
+
+def test_a_host_header_that_is_no_host_never_reaches_the_policy_or_the_origin_rule(settings):
+    scope = _scope('10.0.0.7', host='evil.example"; script-src *')
+    assert own_hosts(scope, settings) == set()
+    assert not origin_allowed('http://evil.example"; script-src *', scope, settings)

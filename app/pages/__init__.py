@@ -2,8 +2,9 @@
 
 
 def register() -> None:
-    from . import board, deals, import_page, login, reports, requests, settings, table
+    from . import board, deals, import_page, login, not_found, reports, requests, settings, table
 
+    not_found.register()
     login.register()
     board.register()
     deals.register()

@@ -4,6 +4,7 @@ Every login issues a fresh session key (a cookie copied before the login opens n
 one the browser brought; logout ends the session in the database, so every tab and every copy of the cookie
 is logged out at once."""
 
+import re
 from html import escape
 from urllib.parse import parse_qs, urlencode
 
@@ -46,7 +47,10 @@ async def _form(request: Request) -> dict[str, str]:
         body += chunk
         if len(body) > FORM_LIMIT:
             return {}
-    fields = parse_qs(body.decode('utf-8', errors='replace'), max_num_fields=8)
+    try:
+        fields = parse_qs(body.decode('utf-8', errors='replace'), max_num_fields=8)
+    except ValueError:  # more fields than any of our forms has
+        return {}
     return {name: values[0] for name, values in fields.items()}
 
 
@@ -61,7 +65,7 @@ def _login_html(locale: str, *, error: str, wait: str, login: str, expired: str)
     def text(key: str, **params) -> str:
         return escape(translate(key, locale, **params))
 
-    if error == 'locked' and wait.isdigit():
+    if error == 'locked' and re.fullmatch('[0-9]{1,4}', wait):  # a wait this page itself sent, no more
         message = text('error.login_locked', seconds=int(wait))
     elif error:
         message = text('error.login')

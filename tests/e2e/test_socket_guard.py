@@ -146,3 +146,18 @@ def test_closing_tabs_with_open_dialogs_leaves_no_traceback(server, browser):
     assert 'Traceback' not in log
     assert 'list.remove' not in log
     assert 'Client has been deleted but is still being used' not in log
+
+
+def test_a_pages_upload_route_refuses_a_request_without_its_login(server, browser):
+    url, _ = server
+    page = logged_in_page(browser, url, 'head')
+    page.goto(url + '/import')
+    page.wait_for_selector('.q-uploader')
+    client_id = page.evaluate('window.clientId')
+    forged = urllib.request.Request(
+        f'{url}/_nicegui/client/{client_id}/upload/1', data=b'x', method='POST', headers={'Origin': url}
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(forged, timeout=5)
+    assert refused.value.code == 403
+    page.context.close()

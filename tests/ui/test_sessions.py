@@ -76,3 +76,23 @@ async def test_requests_without_a_login_build_no_page_and_leave_nothing_behind(u
         assert response.status_code in (200, 303), path
         assert len(Client.instances) == before, path
     assert (await user.http_client.get('/')).headers['location'] == '/login'
+
+
+async def test_an_unknown_address_gets_a_small_page_and_leaves_nothing_behind(user, db):
+    before = len(Client.instances)
+    for number in range(20):
+        response = await user.http_client.get(f'/wp-admin/{number}.php')
+        assert response.status_code == 404
+    assert len(Client.instances) == before
+
+
+async def test_crafted_login_queries_and_forms_get_a_plain_answer_never_a_500(user, db):
+    for wait in ('%C2%B2', '9' * 5000, '99999'):
+        response = await user.http_client.get(f'/login?error=locked&wait={wait}')
+        assert response.status_code == 200
+        assert 'Слишком много' not in response.text  # only a wait the login itself sent is shown
+    fields = '&'.join(f'f{n}={n}' for n in range(20))
+    response = await user.http_client.post(
+        '/login', content=fields, headers={'content-type': 'application/x-www-form-urlencoded'}
+    )
+    assert response.status_code == 303 and 'error=refused' in response.headers['location']
