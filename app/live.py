@@ -115,39 +115,48 @@ class LiveHub:
         self._task_watch = self._session_watch = None
         self.views.clear()
 
+    # Each round of a watch is a call of its own: a loop variable left in the watch's frame would keep the last
+    # tab it visited, closed or not, in memory until the next round that visits one.
     async def _watch_tasks(self) -> None:
         """Every few seconds: tasks whose due time has just passed pop up in their assignee's open tabs."""
         since = utcnow()
         while True:
             await asyncio.sleep(TASK_CHECK_SECONDS)
-            until = utcnow()
-            try:
-                due = await run.io_bound(_tasks_due, since, until)
-            except Exception:
-                log.exception('checking due tasks failed')
-                continue
-            since = until
-            if due:
-                for view in list(self.views):
-                    view.on_tasks_due(due)
+            since = await self._show_tasks_due(since)
+
+    async def _show_tasks_due(self, since: datetime) -> datetime:
+        """The tasks that fell due since `since`, in their tabs; returns where the next round starts."""
+        until = utcnow()
+        try:
+            due = await run.io_bound(_tasks_due, since, until)
+        except Exception:
+            log.exception('checking due tasks failed')
+            return since
+        if due:
+            for view in list(self.views):
+                view.on_tasks_due(due)
+        return until
 
     async def _watch_sessions(self) -> None:
         """Every two seconds, one query: tabs whose login ended or whose user was deactivated, in this process
         or any other, stop hearing anything and go to the login page."""
         while True:
             await asyncio.sleep(SESSION_CHECK_SECONDS)
-            views = list(self.views)
-            if not views:
-                continue
-            try:
-                ended = await run.io_bound(_ended_sessions, {view.key for view in views if view.key})
-            except Exception:
-                log.exception('checking sessions failed')
-                continue
-            for view in views:
-                if not view.key or view.key in ended:
-                    self.views.discard(view)
-                    view.on_session_lost()
+            await self._end_lost_sessions()
+
+    async def _end_lost_sessions(self) -> None:
+        views = list(self.views)
+        if not views:
+            return
+        try:
+            ended = await run.io_bound(_ended_sessions, {view.key for view in views if view.key})
+        except Exception:
+            log.exception('checking sessions failed')
+            return
+        for view in views:
+            if not view.key or view.key in ended:
+                self.views.discard(view)
+                view.on_session_lost()
 
     def add(self, view: LiveView) -> None:
         self.views.add(view)

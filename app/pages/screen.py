@@ -1,6 +1,9 @@
 """What every clients screen of a tab shares: the header, the client window, the user's filter, and
 following the changes of everyone (task counter, an open client window, logout in another tab)."""
 
+import asyncio
+import itertools
+import logging
 import tempfile
 import time
 import uuid
@@ -39,6 +42,9 @@ from app.domain.views import ClientDetail, FormChoices, StageView, TaskView
 from app.live import hub
 
 from .session import attempt, call, leave_for_login, read, require_actor, session_key
+
+log = logging.getLogger(__name__)
+COUNTERS_SECONDS = 30  # and twice that for the session
 
 
 def load_screen_data(actor: Actor) -> tuple[list[StageView], FormChoices, ClientFilter]:
@@ -189,13 +195,9 @@ class Screen:
         self.window.dialog.on_value_change(lambda e: None if e.value else self._next_call())
         hub.add(self)
         self.client.on_delete(lambda: hub.remove(self))
-        # A timer's first run waits for the socket, and a page whose build waits for the socket is answered with
-        # what it holds so far: immediate timers would send the page before its cards and rows, which then come
-        # over the socket after the scripts have run. So the timers first wait out their interval, and the task
-        # counters are read now, beside the page's own load.
-        ui.timer(60, self.check_session, immediate=False)
-        ui.timer(30, self.refresh_counters, immediate=False)
-        background_tasks.create(self.refresh_counters(), name='refresh-counters')
+        background_tasks.create(self.refresh_counters(), name='refresh-counters')  # beside the page's own load
+        checks = background_tasks.create(self._check_regularly(), name='screen-checks')
+        self.client.on_delete(checks.cancel)
 
     async def save_filter(self, flt: ClientFilter) -> None:
         """Remember the filter for this user on every device, then show what it selects."""
@@ -308,6 +310,21 @@ class Screen:
         if self.calls_waiting:
             with self.client:
                 background_tasks.create(self._take_call(self.calls_waiting.pop(0)), name='incoming-call')
+
+    async def _check_regularly(self) -> None:
+        """The task counters every half minute, the session and rights every minute, in a task that ends with the
+        tab. Not ui.timer: a deleted timer still sleeps out its interval and keeps the closed tab's whole screen in
+        memory until then, and a timer's first run waits for the socket, which makes NiceGUI answer the page
+        before its cards are in."""
+        for round_number in itertools.count(1):
+            await asyncio.sleep(COUNTERS_SECONDS)
+            try:
+                with self.client:
+                    await self.refresh_counters()
+                    if round_number % 2 == 0:
+                        await self.check_session()
+            except Exception:
+                log.exception('the regular checks of a tab failed')
 
     async def check_session(self) -> None:
         """Every minute: an expired session goes to the login page; changed rights apply without a reload."""
