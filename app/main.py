@@ -8,6 +8,7 @@ from nicegui import ui
 from app import pages
 from app.api import api
 from app.borders import BodyLimit, SecurityHeaders
+from app.compressed_assets import CompressedAssets
 from app.config import Settings, load_settings
 from app.domain.excel.importing import MAX_BYTES as UPLOAD_MAX_BYTES
 from app.live import hub
@@ -50,6 +51,7 @@ def run(host: str | None = None, port: int | None = None) -> None:
         language='ru',
         favicon='🔻',
         tailwind=False,
+        gzip_middleware_factory=CompressedAssets,
         proxy_headers=False,  # whom to believe about the caller is app.borders' decision (VORONKA_TRUSTED_PROXIES)
     )
 
