@@ -1,7 +1,7 @@
 """Board tabs in real Chromium (issue 13): the server time of opening one, the memory an open one holds, and
-whether closed ones give it back (NiceGUI's clients, the live hub's views, the screens, the RSS), twice over.
+whether closed ones give it back (NiceGUI's clients, the live hub's views, the screens, the RSS), round after round.
 
-    python bench/bench_tabs.py [--clients 100000] [--tabs 20] [--login head] [--data-dir DIR]
+    python bench/bench_tabs.py [--clients 100000] [--tabs 20] [--rounds 3] [--login head] [--tree DIR]
 
 The server is `python -m app` plus a route saying what the process holds (bench/tab_server.py); the data
 directory is bench_first_card's (built once and kept). Targets: server time under 150 ms, about 1 MiB per tab, and
@@ -40,7 +40,9 @@ def show(label: str, state: dict) -> None:
         f'   screens {state["screens"]:3} (of deleted clients {state["screens_of_deleted_clients"]})',
         flush=True,
     )
-    print('    objects grown since the last look: ' + ', '.join(f'{k} +{v}' for k, v in state['objects_grown'].items()))
+    if state['objects_grown']:
+        grown = ', '.join(f'{name} +{count}' for name, count in state['objects_grown'].items())
+        print(f'    objects grown since the last look: {grown}')
     if state['orphan_referrers']:
         print('    held by: ' + '; '.join(f'{name} x{count}' for name, count in state['orphan_referrers'].items()))
 
@@ -63,6 +65,7 @@ def main() -> None:
     parser.add_argument('--tabs', type=int, default=20)
     parser.add_argument('--login', default='head')
     parser.add_argument('--data-dir', type=Path, default=None)
+    parser.add_argument('--rounds', type=int, default=3, help='times the tabs are opened and closed')
     parser.add_argument('--linger', type=float, default=30, help='seconds to wait after the tabs are closed')
     parser.add_argument('--tree', type=Path, default=ROOT, help='the copy of the app to serve (default: this one)')
     args = parser.parse_args()
@@ -87,7 +90,7 @@ def main() -> None:
             before = held(url)
             show('before', before)
             all_times = []
-            for round_number in (1, 2):
+            for round_number in range(1, args.rounds + 1):
                 pages, server_times = open_tabs(context, url, args.tabs)
                 all_times += server_times
                 opened = held(url)
