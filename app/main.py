@@ -2,8 +2,11 @@
 
 from pathlib import Path
 
+from fastapi.middleware.gzip import GZipMiddleware
 from nicegui import app as nicegui_app
 from nicegui import ui
+from starlette.routing import Match, Mount
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import pages
 from app.api import api
@@ -19,6 +22,34 @@ CSS = Path(__file__).parent / 'static' / 'voronka.css'
 TAILWIND = Path(__file__).parent / 'static' / 'tailwind.css'  # prebuilt: no Tailwind compiler in the browser
 # a JSON body or a form is a few kilobytes; only the import (and the upload of its file) may be larger
 BODY_MAX_BYTES = 1024 * 1024
+API_PATH = '/api/v1'
+
+
+class ApiBeforePages:
+    """The API answered before NiceGUI's middleware chain: an integration's request pays for our borders
+    (security headers, body limit, gzip) and nothing of the page machinery (NiceGUI's request-wrapping
+    middlewares, its page routing)."""
+
+    def __init__(self, pages: ASGIApp, api_app: ASGIApp) -> None:
+        self.pages = pages
+        self.api = Mount(API_PATH, app=api_app)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope['type'] == 'http':
+            match, child_scope = self.api.matches(scope)
+            if match == Match.FULL:
+                scope.update(child_scope)
+                await self.api.handle(scope, receive, send)
+                return
+        await self.pages(scope, receive, send)
+
+
+def _serve_api_first(settings: Settings, uploads: dict[str, int]) -> None:
+    api_app = GZipMiddleware(BodyLimit(api, default=BODY_MAX_BYTES, larger=uploads), minimum_size=1000)
+    api_app = SecurityHeaders(api_app, settings=settings)
+    build_pages = type(nicegui_app).build_middleware_stack
+    # Starlette builds an app's middleware stack on its first request: ours puts the API in front of it
+    nicegui_app.build_middleware_stack = lambda: ApiBeforePages(build_pages(nicegui_app), api_app)
 
 
 def build() -> Settings:
@@ -30,7 +61,7 @@ def build() -> Settings:
     nicegui_app.add_middleware(PageRequestGuard, settings=settings)
     nicegui_app.add_middleware(BodyLimit, default=BODY_MAX_BYTES, larger=uploads)
     nicegui_app.add_middleware(SecurityHeaders, settings=settings)  # the outermost: a 413 carries the headers too
-    nicegui_app.mount('/api/v1', api)
+    _serve_api_first(settings, uploads)
     nicegui_app.on_startup(hub.start)
     nicegui_app.on_shutdown(hub.stop)
     ui.add_css(TAILWIND.read_text(), shared=True)

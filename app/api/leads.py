@@ -12,7 +12,7 @@ from app.domain.models import TouchType
 from app.domain.views import LeadResult
 
 from .bounds import Id, Limit, Moment, Offset
-from .common import Token, read_as, write_as
+from .common import Token, read_as, write_grouped_as
 
 router = APIRouter()
 
@@ -29,9 +29,10 @@ class LeadIn(BaseModel):
 
 
 @router.post('/leads', response_model=LeadResult, status_code=201, tags=['leads'])
-def post_lead(lead: LeadIn, token: Token) -> LeadResult:
-    """A lead from a form or telephony: a new client, or a request attached to the existing one."""
-    return write_as(leads.receive_lead, token, **lead.model_dump())
+async def post_lead(lead: LeadIn, token: Token) -> LeadResult:
+    """A lead from a form or telephony: a new client, or a request attached to the existing one. Answered once
+    the lead is committed; a burst of leads queues and is committed in groups, none is refused for the load."""
+    return await write_grouped_as(leads.receive_lead, token, **lead.model_dump())
 
 
 def request_filter(

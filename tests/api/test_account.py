@@ -1,7 +1,13 @@
-"""Deactivating and bringing back users through the API: admins only, and the user is out at once."""
+"""Deactivating and bringing back users through the API: admins only, and the user is out at once; how long
+a verified token is believed."""
+
+from time import monotonic
+
+from sqlalchemy import update
+from sqlmodel import select
 
 from app.domain.account import users
-from app.domain.models import AuditEntry, User
+from app.domain.models import ApiToken, AuditEntry, User
 from tests.factories import bearer, make_user
 
 
@@ -50,3 +56,41 @@ def test_deactivating_an_unknown_or_absurd_id_is_a_clear_4xx(client, db):
     assert client.post('/users/999999/deactivate', headers=token).status_code == 404
     assert client.post(f'/users/{2**63}/deactivate', headers=token).status_code == 422
     assert client.post('/users/0/deactivate', headers=token).status_code == 422
+
+
+def test_a_token_changed_by_another_process_is_believed_for_at_most_ten_seconds(client, db, monkeypatch):
+    """What a second server or the CLI does to a user reaches this process's trust in its tokens by the clock:
+    the API documents 10 s."""
+    anna = make_user(db, 'anna')
+    anna_token = bearer(db, 'anna')
+    assert client.get('/clients', headers=anna_token).status_code == 200
+    with db.engine.begin() as connection:  # as another process would: not through this process's sessions
+        connection.execute(update(User).where(User.id == anna.id).values(active=False))
+
+    assert client.get('/clients', headers=anna_token).status_code == 200
+    later = monotonic() + users.TOKEN_TRUST_S + 0.1
+    monkeypatch.setattr(users, 'monotonic', lambda: later)
+    assert client.get('/clients', headers=anna_token).status_code == 401
+
+
+def test_a_revoked_token_stops_at_once_in_this_process(client, db):
+    anna = make_user(db, 'anna')
+    anna_token = bearer(db, 'anna')
+    assert client.get('/clients', headers=anna_token).status_code == 200
+    with db.write() as session:
+        [mine] = users.my_tokens(session, actor=anna)
+        users.revoke_my_token(session, actor=anna, token_id=mine.id)
+    assert client.get('/clients', headers=anna_token).status_code == 401
+
+
+def test_last_used_is_written_at_most_once_a_minute(client, db):
+    make_user(db, 'anna')
+    anna_token = bearer(db, 'anna')
+    lead = {'name': 'Лид', 'phone': '+79120000001'}
+    assert client.post('/leads', json=lead, headers=anna_token).status_code == 201
+    with db.read() as session:
+        first = session.exec(select(ApiToken.last_used_at)).one()
+    users.forget_verified_tokens()  # even asking the database again does not rewrite it within the minute
+    assert client.post('/leads', json={**lead, 'phone': '+79120000002'}, headers=anna_token).status_code == 201
+    with db.read() as session:
+        assert session.exec(select(ApiToken.last_used_at)).one() == first

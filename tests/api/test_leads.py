@@ -1,7 +1,13 @@
 """GET /api/v1/requests: the requests list for an integration, with the screen's filters and visibility."""
 
-import pytest
+import asyncio
 
+import httpx
+import pytest
+from sqlmodel import func, select
+
+from app.api import api
+from app.domain.models import Client, Request
 from tests.factories import bearer, make_client, make_user
 
 
@@ -68,3 +74,26 @@ def test_requests_need_a_token_and_valid_parameters(client, team):
     bad = client.get('/requests', params={'source': 'fax'}, headers=headers)
     assert bad.status_code == 422
     assert 'source' in bad.json()['detail']
+
+
+def test_a_burst_of_leads_queues_and_loses_none(db):
+    """200 leads at once, a quarter of them repeat callers: every one is answered 201 after its commit,
+    one client per phone, every call a request."""
+    make_user(db, 'site', role='admin')
+    headers = bearer(db, 'site')
+
+    async def burst() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=api)
+        async with httpx.AsyncClient(transport=transport, base_url='http://test') as http:
+            posts = (
+                http.post('/leads', json={'name': f'Лид {i}', 'phone': f'+7912{i % 150:07d}'}, headers=headers)
+                for i in range(200)
+            )
+            return await asyncio.gather(*posts)
+
+    answers = asyncio.run(burst())
+    assert sorted({a.status_code for a in answers}) == [201]
+    assert sorted(a.json()['status'] for a in answers).count('attached') == 50
+    with db.read() as session:
+        assert session.exec(select(func.count()).select_from(Client)).one() == 150
+        assert session.exec(select(func.count()).select_from(Request)).one() == 200
