@@ -13,9 +13,9 @@ os.environ['VORONKA_DATA_DIR'] = str(_data_dir)
 os.environ['DATABASE_URL'] = os.environ.get('TEST_DATABASE_URL') or f'sqlite:///{_data_dir / "test.db"}'
 
 from app.domain import models  # noqa: E402,F401
-from app.domain.account.users import forget_verified_tokens  # noqa: E402
 from app.domain.db import init_database  # noqa: E402
 from app.domain.events import bus  # noqa: E402
+from app.domain.memo import forget_everything  # noqa: E402
 from app.seed import seed_defaults  # noqa: E402
 
 
@@ -51,6 +51,6 @@ def db(database):
     with database.write() as session:
         seed_defaults(session)
     bus.reset()
-    forget_verified_tokens()  # the ids of the emptied tables are given out again
+    forget_everything()  # the ids of the emptied tables are given out again
     yield database
     bus.reset()

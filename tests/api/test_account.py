@@ -6,6 +6,7 @@ from time import monotonic
 from sqlalchemy import update
 from sqlmodel import select
 
+from app.domain import memo
 from app.domain.account import users
 from app.domain.models import ApiToken, AuditEntry, User
 from tests.factories import bearer, make_user
@@ -69,7 +70,7 @@ def test_a_token_changed_by_another_process_is_believed_for_at_most_ten_seconds(
 
     assert client.get('/clients', headers=anna_token).status_code == 200
     later = monotonic() + users.TOKEN_TRUST_S + 0.1
-    monkeypatch.setattr(users, 'monotonic', lambda: later)
+    monkeypatch.setattr(memo, 'monotonic', lambda: later)
     assert client.get('/clients', headers=anna_token).status_code == 401
 
 
@@ -90,7 +91,7 @@ def test_last_used_is_written_at_most_once_a_minute(client, db):
     assert client.post('/leads', json=lead, headers=anna_token).status_code == 201
     with db.read() as session:
         first = session.exec(select(ApiToken.last_used_at)).one()
-    users.forget_verified_tokens()  # even asking the database again does not rewrite it within the minute
+    memo.forget_everything()  # even asking the database again does not rewrite it within the minute
     assert client.post('/leads', json={**lead, 'phone': '+79120000002'}, headers=anna_token).status_code == 201
     with db.read() as session:
         assert session.exec(select(ApiToken.last_used_at)).one() == first

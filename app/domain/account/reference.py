@@ -80,13 +80,25 @@ def default_channel(session) -> Channel:
     return channel
 
 
+def channel_named(channel_id: int, name: str, value: int | str) -> bool:
+    """Whether a channel is the one a caller named, by id or by name (case-insensitive)."""
+    return channel_id == value or (isinstance(value, str) and name.casefold() == value.strip().casefold())
+
+
+def project_named(project_id: int, name: str, abbreviation: str, value: int | str) -> bool:
+    """Whether a project is the one a caller named, by id, name or abbreviation (case-insensitive)."""
+    return project_id == value or (
+        isinstance(value, str) and value.strip().casefold() in (name.casefold(), abbreviation.casefold())
+    )
+
+
 def resolve_channel(session, value: int | str | None) -> Channel:
     """A channel by id or name (case-insensitive); none given means the first channel."""
     if value in (None, ''):
         return default_channel(session)
     # plain tuples: building ORM objects for every channel costs more than the lead itself
     for channel_id, name in session.exec(select(Channel.id, Channel.name)):
-        if channel_id == value or (isinstance(value, str) and name.casefold() == value.strip().casefold()):
+        if channel_named(channel_id, name, value):
             return session.get(Channel, channel_id)
     raise InvalidInput('error.unknown_channel', channel=value)
 
@@ -96,9 +108,7 @@ def resolve_project(session, value: int | str | None) -> Project | None:
     if value in (None, ''):
         return None
     for project_id, name, abbreviation in session.exec(select(Project.id, Project.name, Project.abbreviation)):
-        if project_id == value or (
-            isinstance(value, str) and value.strip().casefold() in (name.casefold(), abbreviation.casefold())
-        ):
+        if project_named(project_id, name, abbreviation, value):
             return session.get(Project, project_id)
     raise InvalidInput('error.unknown_project', project=value)
 

@@ -3,18 +3,16 @@
 import hashlib
 import secrets
 from datetime import datetime, timedelta
-from time import monotonic
 
 from passlib.context import CryptContext
 from pydantic import BaseModel
-from sqlalchemy import event
 from sqlmodel import select
 
 from app.i18n import LOCALES
 
-from ..db import DbSession
 from ..errors import InvalidInput, LoginRefused, NotFound
 from ..events import SessionEnded, queue_event
+from ..memo import Believed
 from ..models import ApiToken, LoginSession, Role, User, utcnow
 from ..permissions import Actor, ensure_active
 from . import login_throttle
@@ -156,26 +154,24 @@ def revoke_my_token(session, *, actor: Actor, token_id: int) -> None:
 
 
 # A verified token is believed this long without asking the database: an integration posting leads pays for the
-# lookup once per 10 s, not per request. A change to a user or a token made in this process forgets them all at
-# once; one made by another process (the CLI, a second server) is seen within this bound.
+# lookup once per 10 s, not per request. A change to a user or a revoked token in this process is seen at once.
 TOKEN_TRUST_S = 10
 LAST_USED_EVERY_S = 60
-_verified: dict[str, tuple[float, Actor]] = {}
+_verified = Believed(TOKEN_TRUST_S, watched=(User,), deletions=(ApiToken,))
 
 
 def actor_for_token(session, token: str, *, touch: bool = False) -> Actor | None:
     """The active user a bearer token belongs to, or None."""
     if not token:
         return None
-    digest = _token_hash(token)
-    trusted = _verified.get(digest)
-    if trusted is not None and trusted[0] > monotonic():
-        return trusted[1]
+    return _verified.get(_token_hash(token), lambda: _verify_token(session, token, touch))
+
+
+def _verify_token(session, token: str, touch: bool) -> Actor | None:
     row = session.exec(
-        select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == digest)
+        select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == _token_hash(token))
     ).first()
     if row is None or not row[1].active:
-        _verified.pop(digest, None)
         return None
     token_row, user = row
     now = utcnow()
@@ -183,31 +179,7 @@ def actor_for_token(session, token: str, *, touch: bool = False) -> Actor | None
     if touch and (token_row.last_used_at is None or (now - token_row.last_used_at).total_seconds() > LAST_USED_EVERY_S):
         token_row.last_used_at = now
         session.add(token_row)
-    actor = Actor.of(user)
-    _verified[digest] = (monotonic() + TOKEN_TRUST_S, actor)
-    return actor
-
-
-def forget_verified_tokens() -> None:
-    """Ask the database again for every token (a user or a token changed)."""
-    _verified.clear()
-
-
-@event.listens_for(DbSession, 'before_flush')
-def _forget_tokens_of_changed_users(session, _context, _instances) -> None:
-    changed = any(isinstance(o, User) for o in session.dirty) or any(
-        isinstance(o, (User, ApiToken)) for o in session.deleted
-    )
-    if changed:
-        session.info['tokens_changed'] = True
-        forget_verified_tokens()
-
-
-@event.listens_for(DbSession, 'after_commit')
-def _forget_tokens_after_commit(session) -> None:
-    # again once the change is visible: a request verified between the flush and the commit saw the old user
-    if session.info.pop('tokens_changed', False):
-        forget_verified_tokens()
+    return Actor.of(user)
 
 
 def open_session(session, *, actor: Actor, hours: int) -> str:

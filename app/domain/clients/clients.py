@@ -3,7 +3,7 @@
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, func, insert, or_
+from sqlalchemy import and_, bindparam, func, insert, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
@@ -84,6 +84,14 @@ def find_client_by_phone(session, number: str) -> Client | None:
     return session.exec(select(Client).join(ClientPhone).where(ClientPhone.number == number)).first()
 
 
+OWNER_OF_NUMBER = select(ClientPhone.client_id).where(ClientPhone.number == bindparam('number'))
+
+
+def client_id_by_phone(session, number: str) -> int | None:
+    """The id of the client owning an E.164 number, or None: the lead path's check, without loading the client."""
+    return session.connection().execute(OWNER_OF_NUMBER, {'number': number}).scalar()
+
+
 def duplicate_error(session, actor: Actor, number: str) -> DuplicatePhone:
     """The refusal for a taken number: names the client only to someone who may see it."""
     existing = find_client_by_phone(session, number)
@@ -128,6 +136,9 @@ def _set_tags(session, client_id: int, tag_ids: Sequence[int]) -> None:
             session.add(ClientTag(client_id=client_id, tag_id=tag_id))
 
 
+CLIENT_INSERT = insert(Client.__table__).returning(Client.__table__.c.id)
+
+
 def insert_client(
     session,
     *,
@@ -139,15 +150,17 @@ def insert_client(
     creation_method: str,
     touch_type: str,
     created_at: datetime | None = None,
+    stage_id: int | None = None,
     **fields,
 ) -> int:
     """Insert a client, its phones and its first feed entry; returns the new id. The phones go in under a
     savepoint: a number taken meanwhile raises IntegrityError and leaves the caller's transaction usable
-    (the unique constraint is the last word on duplicates)."""
+    (the unique constraint is the last word on duplicates). `stage_id`: the board's first working stage, when
+    the caller has it at hand."""
     name = client_text('name', name)
     when = created_at or utcnow()
     creator = actor.id if actor else None
-    stage = first_working_stage(session)
+    stage_id = stage_id or first_working_stage(session).id
     row = {
         'name': name,
         'name_folded': fold(name),
@@ -164,17 +177,18 @@ def insert_client(
         'creation_method': creation_method,
         'touch_type': touch_type,
         'created_at': when,
-        'stage_id': stage.id,
+        'stage_id': stage_id,
         'stage_changed_at': when,
         'last_activity_at': when,
         'version': 1,
     }
-    # Core statements with bound parameters (compiled once per process): a lead is mostly this function,
-    # and ORM bookkeeping cost more than SQLite itself
-    with session.begin_nested():
-        client_id = session.execute(insert(Client).returning(Client.id), row).scalar_one()
-        session.execute(
-            insert(ClientPhone),
+    # Core statements on the table with bound parameters (compiled once per process): a lead is mostly this
+    # function, and the ORM's bulk-insert bookkeeping cost more than SQLite itself
+    with session.begin_nested():  # flushes what the caller left pending first
+        connection = session.connection()
+        client_id = connection.execute(CLIENT_INSERT, row).scalar_one()
+        connection.execute(
+            insert(ClientPhone.__table__),
             [
                 {'client_id': client_id, 'number': p.number, 'extension': p.extension, 'position': position}
                 for position, p in enumerate(phones)
@@ -182,13 +196,13 @@ def insert_client(
         )
     record_arrivals(
         session,
-        [{'client_id': client_id, 'client_created_at': when, 'to_stage_id': stage.id}],
+        [{'client_id': client_id, 'client_created_at': when, 'to_stage_id': stage_id}],
         at=when,
         actor_id=creator,
         first=True,
     )
-    session.execute(
-        insert(FeedEntry),
+    session.connection().execute(
+        insert(FeedEntry.__table__),
         {
             'client_id': client_id,
             'kind': FeedKind.created,
@@ -202,7 +216,7 @@ def insert_client(
         session,
         ClientChanged(
             client_id=client_id,
-            stage_id=stage.id,
+            stage_id=stage_id,
             actor_id=actor.id if actor else None,
             what='created',
             responsible_id=responsible_id,

@@ -1,21 +1,82 @@
 """Incoming leads: a new phone makes a client, a known phone adds a request to its client. Never lost."""
 
+from dataclasses import dataclass
+
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from ..account.reference import default_channel, first_working_stage, resolve_channel, resolve_project
+from ..account.reference import channel_named, default_channel, first_working_stage, project_named
 from ..errors import InvalidInput
 from ..events import IncomingCall, queue_event
 from ..limits import COMMENT_MAX, NAME_MAX, check_text, clean_text
-from ..models import AccountSetting, Channel, Client, CreationMethod, FeedKind, Request, Role, Stage, TouchType, User
+from ..memo import Believed
+from ..models import (
+    AccountSetting,
+    Channel,
+    CreationMethod,
+    FeedKind,
+    Project,
+    Request,
+    Role,
+    Stage,
+    TouchType,
+    User,
+    utcnow,
+)
 from ..permissions import Actor, can_see_client, can_see_clients_of, ensure_active
 from ..phones import normalize_phone
 from ..views import LeadResult
-from .clients import apply_stage, find_client_by_phone, insert_client
+from .clients import apply_stage, client_id_by_phone, insert_client
 from .feed import lock_client, touch_client, write_system_entry
 
 DISTRIBUTION_KEY = 'lead_distribution'
 DISTRIBUTION_MODES = ('owner', 'fixed', 'round_robin')
+REQUEST_INSERT = insert(Request.__table__).returning(Request.__table__.c.id)
+
+
+REFERENCE_TRUST_S = 10
+
+
+@dataclass(frozen=True)
+class LeadReference:
+    """The reference rows every lead looks up alike, as plain values, read at most once per REFERENCE_TRUST_S:
+    for a stream of leads these lookups cost as much as the lead's own inserts. A change made in this process
+    (Settings) is seen by the next lead; one made by another process within REFERENCE_TRUST_S."""
+
+    channels: tuple[tuple[int, str], ...]  # (id, name), the default channel first
+    projects: tuple[tuple[int, str, str], ...]  # (id, name, abbreviation)
+    first_stage_id: int
+    owner_takes_new_clients: bool  # the default distribution: nothing to lock or rotate per lead
+
+    def channel(self, value: int | str | None) -> tuple[int, str] | None:
+        """The named channel (the default one when none is named), or None when none has that id or name."""
+        if value in (None, ''):
+            return self.channels[0]
+        return next((c for c in self.channels if channel_named(*c, value)), None)
+
+    def project_id(self, value: int | str | None) -> int | None | bool:
+        """The named project's id, None when none is named, False when no project has that id or name."""
+        if value in (None, ''):
+            return None
+        return next((p[0] for p in self.projects if project_named(*p, value)), False)
+
+
+_reference = Believed(REFERENCE_TRUST_S, watched=(Channel, Project, Stage, AccountSetting))
+
+
+def lead_reference(session) -> LeadReference:
+    def load() -> LeadReference:
+        default = default_channel(session).id
+        channels = session.exec(select(Channel.id, Channel.name).order_by(Channel.position, Channel.id)).all()
+        return LeadReference(
+            channels=tuple(sorted(((c.id, c.name) for c in channels), key=lambda c: c[0] != default)),
+            projects=tuple(session.exec(select(Project.id, Project.name, Project.abbreviation)).all()),
+            first_stage_id=first_working_stage(session).id,
+            owner_takes_new_clients=lead_distribution(session).get('mode', 'owner') == 'owner',
+        )
+
+    return _reference.get('clients', load)
 
 
 def lead_distribution(session) -> dict:
@@ -55,24 +116,25 @@ def _responsible_for_new_lead(session, owner: Actor) -> int:
     return owner.id
 
 
-def _announce_call(session, request: Request, responsible_id: int, number: str) -> None:
+def _insert_request(session, request: dict, client_id: int, *, first: bool) -> int:
+    row = {**request, 'client_id': client_id, 'is_first': first, 'created_at': utcnow()}
+    return session.connection().execute(REQUEST_INSERT, row).scalar_one()
+
+
+def _announce_call(session, request: dict, client_id: int, request_id: int, responsible_id: int, number: str) -> None:
     """A call opens the client in its responsible's tabs once the request is committed (never before)."""
-    if request.touch_type == TouchType.call:
+    if request['touch_type'] == TouchType.call:
         queue_event(
             session,
-            IncomingCall(
-                client_id=request.client_id, responsible_id=responsible_id, request_id=request.id, phone=number
-            ),
+            IncomingCall(client_id=client_id, responsible_id=responsible_id, request_id=request_id, phone=number),
         )
 
 
-def _attach(session, actor: Actor, client: Client, request: Request, channel: Channel, number: str) -> LeadResult:
-    client = lock_client(session, client.id)
-    request.client_id = client.id
-    session.add(request)
-    session.flush()
+def _attach(session, actor: Actor, client_id: int, request: dict, channel_name: str, number: str) -> LeadResult:
+    client = lock_client(session, client_id)
+    request_id = _insert_request(session, request, client.id, first=False)
     write_system_entry(
-        session, client, kind=FeedKind.request, actor_id=actor.id, key='feed.request', channel=channel.name
+        session, client, kind=FeedKind.request, actor_id=actor.id, key='feed.request', channel=channel_name
     )
     stage = session.get(Stage, client.stage_id)
     if stage.is_closing:
@@ -82,10 +144,10 @@ def _attach(session, actor: Actor, client: Client, request: Request, channel: Ch
     else:
         touch_client(session, client, actor, 'request')
     session.flush()
-    _announce_call(session, request, client.responsible_id, number)
+    _announce_call(session, request, client.id, request_id, client.responsible_id, number)
     visible = can_see_client(actor, client)
     return LeadResult(
-        status='attached', client_id=client.id if visible else None, request_id=request.id if visible else None
+        status='attached', client_id=client.id if visible else None, request_id=request_id if visible else None
     )
 
 
@@ -108,54 +170,50 @@ def receive_lead(
         raise InvalidInput('error.bad_touch_type')
     name = check_text(name, NAME_MAX, 'field.name', one_line=True)
     notes = [check_text(comment, COMMENT_MAX, 'client.comment')]
-    try:
-        chosen_channel = resolve_channel(session, channel)
-    except InvalidInput:
-        chosen_channel = default_channel(session)
+    reference = lead_reference(session)
+    chosen_channel = reference.channel(channel)
+    if chosen_channel is None:
+        chosen_channel = reference.channel(None)
         notes.append(f'Канал «{clean_text(str(channel))}» не найден')
-    try:
-        chosen_project = resolve_project(session, project)
-    except InvalidInput:
-        chosen_project = None
+    project_id = reference.project_id(project)
+    if project_id is False:
+        project_id = None
         notes.append(f'Проект «{clean_text(str(project))}» не найден')
-    request = Request(
-        client_id=0,
-        channel_id=chosen_channel.id,
-        project_id=chosen_project.id if chosen_project else None,
-        touch_type=touch_type,
-        source=CreationMethod.integration,
-        name=name,
-        phone=clean_text(phone).strip(),
-        comment='\n'.join(n for n in notes if n),
-        created_by_id=actor.id,
-    )
-    existing = find_client_by_phone(session, number.number)
-    if existing is not None:
-        return _attach(session, actor, existing, request, chosen_channel, number.number)
-    responsible_id = _responsible_for_new_lead(session, actor)
+    channel_id, channel_name = chosen_channel
+    request = {
+        'channel_id': channel_id,
+        'project_id': project_id,
+        'touch_type': touch_type,
+        'source': CreationMethod.integration,
+        'name': name,
+        'phone': clean_text(phone).strip(),
+        'comment': '\n'.join(n for n in notes if n),
+        'created_by_id': actor.id,
+    }
+    existing_id = client_id_by_phone(session, number.number)
+    if existing_id is not None:
+        return _attach(session, actor, existing_id, request, channel_name, number.number)
+    responsible_id = actor.id if reference.owner_takes_new_clients else _responsible_for_new_lead(session, actor)
     try:
         client_id = insert_client(
             session,
             actor=actor,
-            name=request.name or number.number,
+            name=name or number.number,
             phones=[number],
             responsible_id=responsible_id,
-            channel_id=chosen_channel.id,
+            channel_id=channel_id,
             creation_method=CreationMethod.integration,
             touch_type=touch_type,
-            project_id=chosen_project.id if chosen_project else None,
+            project_id=request['project_id'],
+            stage_id=reference.first_stage_id,
         )
     except IntegrityError:
         # the same person came in through another door at the same instant: theirs is the client
-        return _attach(
-            session, actor, find_client_by_phone(session, number.number), request, chosen_channel, number.number
-        )
-    request.client_id = client_id
-    request.is_first = True
-    session.add(request)
-    session.flush()
-    _announce_call(session, request, responsible_id, number.number)
+        existing_id = client_id_by_phone(session, number.number)
+        return _attach(session, actor, existing_id, request, channel_name, number.number)
+    request_id = _insert_request(session, request, client_id, first=True)
+    _announce_call(session, request, client_id, request_id, responsible_id, number.number)
     visible = can_see_clients_of(actor, responsible_id)
     return LeadResult(
-        status='created', client_id=client_id if visible else None, request_id=request.id if visible else None
+        status='created', client_id=client_id if visible else None, request_id=request_id if visible else None
     )
