@@ -12,12 +12,14 @@ from weakref import WeakKeyDictionary
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from .events import bus
 
 BUSY_TIMEOUT_S = 30
 GROUP_MAX = 100  # writes committed together at most; a burst beyond it queues for the next commit
+POSTGRES_WRITERS = 4  # groups written at once on PostgreSQL (SQLite takes one writer at a time)
 
 
 class DbSession(Session):
@@ -140,15 +142,20 @@ class Database:
 
 
 class GroupedWrites:
-    """One thread committing queued writes in groups. A commit costs the same for one write or a hundred
+    """Threads committing queued writes in groups. A commit costs the same for one write or a hundred
     (SQLite's WAL sync, PostgreSQL's WAL flush): under a stream of leads each caller waits for one shared
-    commit instead of for everyone's commits in turn."""
+    commit instead of for everyone's commits in turn. SQLite has one writer; on PostgreSQL several groups are
+    written at once, so one group's round trips to the server overlap another's."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name='grouped-writes', daemon=True)
-        self._thread.start()
+        writers = 1 if database.is_sqlite else POSTGRES_WRITERS
+        self._threads = [
+            threading.Thread(target=self._run, name=f'grouped-writes-{n}', daemon=True) for n in range(writers)
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def submit(self, work: Callable[[DbSession], object]) -> Future:
         future: Future = Future()
@@ -156,8 +163,10 @@ class GroupedWrites:
         return future
 
     def stop(self) -> None:
-        self._queue.put(None)
-        self._thread.join(timeout=BUSY_TIMEOUT_S)
+        for _ in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join(timeout=BUSY_TIMEOUT_S)
 
     def _run(self) -> None:
         while (first := self._queue.get()) is not None:
@@ -174,29 +183,41 @@ class GroupedWrites:
             self._write(group)
 
     def _write(self, group: list[tuple[Callable, Future]]) -> None:
-        outcomes = []
+        if len(group) == 1:
+            self._write_alone(*group[0])
+            return
+        outcomes, alone = [], []
         try:
             with self.database.write() as session:
                 for work, future in group:
                     try:
                         with session.begin_nested():
                             result = work(session)
+                    except DBAPIError:  # the database refused (a deadlock with another group, say): not this write
+                        alone.append((work, future))
                     except Exception as error:  # it is this caller's answer, not the group's
                         outcomes.append((future, None, error))
                     else:
                         outcomes.append((future, result, None))
-        except Exception as error:  # the commit itself failed: nothing of the group is written
-            if len(group) == 1:
-                group[0][1].set_exception(error)
-                return
-            for item in group:  # each on its own, so one write that cannot commit sinks no other
-                self._write([item])
-            return
+        except Exception:  # the group's commit failed: nothing of it is written
+            outcomes, alone = [], group
         for future, result, error in outcomes:
             if error is None:
                 future.set_result(result)
             else:
                 future.set_exception(error)
+        for work, future in alone:  # each on its own, so one write that cannot commit sinks no other
+            self._write_alone(work, future)
+
+    def _write_alone(self, work: Callable, future: Future) -> None:
+        """One write in its own transaction: no savepoint needed, a failure rolls back all of it."""
+        try:
+            with self.database.write() as session:
+                result = work(session)
+        except Exception as error:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
 
 
 _database: Database | None = None

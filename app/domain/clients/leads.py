@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 
 from sqlalchemy import insert
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from ..account.reference import channel_named, default_channel, first_working_stage, project_named
@@ -27,7 +26,7 @@ from ..models import (
 from ..permissions import Actor, can_see_client, can_see_clients_of, ensure_active
 from ..phones import normalize_phone
 from ..views import LeadResult
-from .clients import apply_stage, client_id_by_phone, insert_client
+from .clients import PhoneTaken, apply_stage, client_id_by_phone, insert_client
 from .feed import lock_client, touch_client, write_system_entry
 
 DISTRIBUTION_KEY = 'lead_distribution'
@@ -207,7 +206,7 @@ def receive_lead(
             project_id=request['project_id'],
             stage_id=reference.first_stage_id,
         )
-    except IntegrityError:
+    except PhoneTaken:
         # the same person came in through another door at the same instant: theirs is the client
         existing_id = client_id_by_phone(session, number.number)
         return _attach(session, actor, existing_id, request, channel_name, number.number)
