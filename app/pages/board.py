@@ -46,11 +46,9 @@ def _load_board(
     number of changes published before it began (those are in what it reads)."""
     seen = hub.sequence
     with get_database().read() as session:
-        counts = clients.count_by_stage(session, actor=actor, flt=flt)
-        pages = {
-            stage_id: clients.board_column(session, actor=actor, stage_id=stage_id, flt=flt, view=view, limit=PAGE_SIZE)
-            for stage_id in stage_ids
-        }
+        counts, pages = clients.first_board_pages(
+            session, actor=actor, stage_ids=stage_ids, flt=flt, view=view, limit=PAGE_SIZE
+        )
         return counts, pages, seen
 
 

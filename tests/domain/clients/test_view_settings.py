@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 
 from app.domain.clients import clients, tasks, view_settings
+from app.domain.clients.filters import ClientFilter
 from app.domain.clients.view_settings import ViewSettings, card_rank
 from app.domain.errors import PermissionDenied
 from app.domain.events import UserSettingsChanged, bus
@@ -92,3 +93,32 @@ def test_only_an_admin_may_change_someone_elses_view_and_the_user_hears_of_it(db
         assert view_settings.load_view_settings(session, actor=anna).sort == 'oldest'
         with pytest.raises(PermissionDenied):
             view_settings.load_view_settings(session, actor=boris, user_id=anna.id)
+
+
+@pytest.mark.parametrize(
+    'view',
+    [
+        ViewSettings(),
+        ViewSettings(sort='oldest', overdue_first=False),
+        ViewSettings(tasks_first=True),
+        ViewSettings(sort='last_activity', tasks_first=True, overdue_first=False),
+    ],
+)
+@pytest.mark.parametrize('own_only', [False, True])
+def test_the_board_opens_with_exactly_the_columns_it_pages_through(db, column, view, own_only):
+    """The board's first read (every column at once) shows what each column's own read shows."""
+    anna, ids, first = column
+    boris = make_user(db, 'boris')
+    make_client(db, boris, name='Клиент Бориса', phone='+79120000099')
+    board = stages(db)
+    with db.write() as session:
+        clients.move_client(session, actor=anna, client_id=ids[3], stage_id=board['Назначение встречи'].id)
+    working = [s.id for s in board.values() if s.kind == 'working']
+    flt = ClientFilter(own_only=own_only)
+    with db.read() as session:
+        counts, pages = clients.first_board_pages(session, actor=anna, stage_ids=working, flt=flt, view=view, limit=2)
+        assert counts == clients.count_by_stage(session, actor=anna, flt=flt)
+        for stage_id in working:
+            alone = clients.board_column(session, actor=anna, stage_id=stage_id, flt=flt, view=view, limit=2)
+            assert pages[stage_id] == alone
+    assert pages[first].total == (3 if own_only else 4)
