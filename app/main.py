@@ -8,7 +8,7 @@ from nicegui import ui
 from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app import pages
+from app import pages, signature_cache
 from app.api import api
 from app.borders import BodyLimit, SecurityHeaders
 from app.compressed_assets import CompressedAssets
@@ -56,6 +56,7 @@ def build() -> Settings:
     """Register everything the server serves; called once per start (and per UI test)."""
     settings = load_settings()
     prepare_database(settings)
+    signature_cache.install()
     install_socket_guard()
     uploads = {'/api/v1/import': UPLOAD_MAX_BYTES, '/_nicegui/client/': UPLOAD_MAX_BYTES}
     nicegui_app.add_middleware(PageRequestGuard, settings=settings)
