@@ -153,6 +153,8 @@ class LiveHub:
         except Exception:
             log.exception('checking sessions failed')
             return
+        if ended is None:
+            return  # NiceGUI answers None while the server stops
         for view in views:
             if not view.key or view.key in ended:
                 self.views.discard(view)
@@ -205,14 +207,20 @@ class LiveHub:
             # only deals boards follow deals: views without `on_deal_changed` (the clients screens) skip it
             followers = [view for view in list(self.views) if hasattr(view, 'on_deal_changed')]
             if followers:
-                deal, actor_name = await run.io_bound(_read_deal_snapshot, event.deal_id, event.actor_id)
+                read = await run.io_bound(_read_deal_snapshot, event.deal_id, event.actor_id)
+                if read is None:
+                    return  # the server is stopping
+                deal, actor_name = read
                 for view in followers:
                     try:
                         view.on_deal_changed(event, deal, actor_name, seq)
                     except Exception:  # a tab that went away mid-update must not stop the others
                         log.exception('live deal update failed for a view')
             return
-        snapshot, actor_name = await run.io_bound(_read_snapshot, event.client_id, event.actor_id)
+        read = await run.io_bound(_read_snapshot, event.client_id, event.actor_id)
+        if read is None:
+            return  # the server is stopping
+        snapshot, actor_name = read
         for view in list(self.views):
             try:
                 view.on_client_changed(event, snapshot, actor_name, seq)
