@@ -996,6 +996,19 @@ TEXTS: dict[str, dict[str, str]] = {
     'error.field.json': {'ru': 'Тело запроса — не JSON', 'en': 'The request body is not valid JSON'},
     'error.field.text': {'ru': '«{field}»: нужна строка', 'en': '“{field}” must be a string'},
     'error.field.invalid': {'ru': '«{field}»: недопустимое значение', 'en': '“{field}” has an invalid value'},
+    # the "manager on leave" hand-over of the clients table
+    'handover.open': {'ru': 'Передать всех клиентов…', 'en': 'Hand over all clients…'},
+    'handover.title': {'ru': 'Передать всех клиентов сотрудника', 'en': 'Hand over all clients of a colleague'},
+    'handover.whose': {'ru': 'Чьих клиентов', 'en': 'Whose clients'},
+    'handover.source': {'ru': '{name} — {total}', 'en': '{name} — {total}'},
+    'handover.none': {'ru': 'Передавать некого: ни у кого нет клиентов', 'en': 'Nobody has clients to hand over'},
+    'handover.scope': {
+        'ru': 'Во всех этапах: {working} в рабочих и {closed} в закрывающих (таблица по умолчанию их не показывает). '
+        'Открытые задачи и сделки перейдут вместе с клиентами.',
+        'en': 'In every stage: {working} in working stages and {closed} in closing ones (hidden from the table by '
+        'default). Open tasks and deals go with the clients.',
+    },
+    'handover.ok': {'ru': 'Передать клиентов: {count}', 'en': 'Hand over clients: {count}'},
 }
 
 

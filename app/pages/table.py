@@ -87,6 +87,10 @@ class ClientTable(Screen):
                 )
                 chooser.props('outlined dense options-dense').classes('w-56').mark('column-chooser')
                 self.build_transfer_buttons()
+                if bulk.may_hand_over(self.actor):
+                    ui.button(tr('handover.open'), icon='beach_access', on_click=self.hand_over_all).props(
+                        'outline no-caps'
+                    ).mark('hand-over-all')
                 ui.button(tr('board.new_client'), icon='add', on_click=self.new_client).props('unelevated no-caps')
             with ui.row().classes('w-full items-center gap-2 vk-bulk-bar') as self.bulk_bar:
                 self.selected_label = ui.label('').classes('text-weight-medium').mark('selected-count')
@@ -287,6 +291,58 @@ class ClientTable(Screen):
         chosen = await answer(dialog)
         if chosen and (chosen[0] or chosen[1]):
             await self._run_bulk(bulk.bulk_tags, add_tag_ids=chosen[0], remove_tag_ids=chosen[1])
+
+    async def hand_over_all(self) -> None:
+        """The "manager on leave" path: every client of one user, closed ones included, in one dialog.
+        The filter's single responsible is taken as the one leaving, so the head who filtered by them saves a click."""
+        sources = await self.read(bulk.hand_over_sources)
+        if sources is None:
+            return
+        by_id = {source.user_id: source for source in sources}
+        chosen = self.filter.responsible_ids[0] if len(self.filter.responsible_ids) == 1 else None
+        with ui.dialog() as dialog, ui.card().classes('w-[30rem]').mark('hand-over-dialog'):
+            ui.label(tr('handover.title')).classes('text-h6')
+            if not sources:
+                ui.label(tr('handover.none')).classes('text-grey-8')
+            ui.label(tr('handover.whose')).classes('text-caption text-grey-8')
+            whose = ui.radio(
+                {s.user_id: tr('handover.source', name=s.name, total=s.total) for s in sources},
+                value=chosen if chosen in by_id else None,
+            )
+            whose.props('dense').classes('q-pl-sm').mark('hand-over-whose')
+            scope = ui.label('').classes('text-body2').mark('hand-over-scope')
+            target = (
+                ui.select({}, label=tr('users.hand_over_to'))
+                .classes('w-full')
+                .props('outlined dense')
+                .mark('hand-over-target')
+            )
+            with ui.row().classes('w-full justify-end'):
+                ui.button(tr('action.cancel'), on_click=lambda: dialog.submit(None)).props('flat no-caps')
+                ok = ui.button(on_click=lambda: dialog.submit((whose.value, target.value)))
+                ok.props('unelevated no-caps').mark('hand-over-ok')
+
+            def show_choice() -> None:
+                source = by_id.get(whose.value)
+                target.set_options(
+                    {u.id: u.name for u in self.choices.users if source is None or u.id != source.user_id},
+                    value=None if source and target.value == source.user_id else target.value,
+                )
+                scope.set_text(tr('handover.scope', working=source.working, closed=source.closed) if source else '')
+                ok.set_text(tr('handover.ok', count=source.total if source else 0))
+                ok.set_enabled(source is not None and target.value is not None)
+
+            whose.on_value_change(show_choice)
+            target.on_value_change(lambda: ok.set_enabled(whose.value is not None and target.value is not None))
+            show_choice()
+        chosen_pair = await answer(dialog)
+        if not chosen_pair or None in chosen_pair:
+            return
+        result = await self.call(bulk.hand_over_all_clients, user_id=chosen_pair[0], to_user_id=chosen_pair[1])
+        if result is not None:
+            ui.notify(tr('users.handed_over', count=result.changed), type='positive')
+            self.clear_selection()
+            await self.load()
 
     # live ----------------------------------------------------------------------------------------------------
     def follow(self, event: ClientChanged, snapshot: CardData | None, actor_name: str, seq: int) -> None:

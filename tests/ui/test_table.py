@@ -6,7 +6,7 @@ from nicegui.testing import User
 from app.domain.clients import filters
 from app.domain.clients.filters import ClientFilter
 from app.domain.models import Client
-from tests.factories import make_client, make_user
+from tests.factories import make_client, make_user, stages
 from tests.ui.test_board import column_of, eventually, log_in, pick
 
 
@@ -100,3 +100,70 @@ async def test_a_manager_without_bulk_rights_sees_no_bulk_actions(user: User, db
     )
     await user.should_see('Выбрано: 1')
     await user.should_not_see(marker='bulk-assign')
+
+
+class Clicks:
+    """Counts what the head does with the mouse: a click is one, a dropdown pick is two (open, then pick)."""
+
+    def __init__(self, user: User) -> None:
+        self.user, self.count = user, 0
+
+    def click(self, marker: str) -> None:
+        self.count += 1
+        self.user.find(marker=marker).click()
+
+    def choose(self, marker: str, value) -> None:
+        self.count += 1
+        pick(self.user, marker, value)
+
+    def drop_down(self, marker: str, value) -> None:
+        self.count += 2
+        pick(self.user, marker, value)
+
+
+async def test_the_head_hands_over_every_client_of_a_manager_on_leave_from_the_table_in_five_clicks(user: User, db):
+    anna = make_user(db, 'anna', name='Анна В Отпуске')
+    boris = make_user(db, 'boris', name='Борис Коллега')
+    make_user(db, 'head', role='head')
+    handed = [make_client(db, anna, name=f'Клиент {n}', phone=f'+7912111000{n}') for n in range(3)]
+    failure = stages(db)['Бронь не поставлена']
+    with db.write() as session:  # a closed client: the table's default working-stages filter does not show it
+        closed = session.get(Client, handed[0].id)
+        closed.stage_id, closed.closing_reason_id = failure.id, failure.reasons[0].id
+    await open_table(user, 'head')
+    await user.should_see('Всего: 2')
+    clicks = Clicks(user)
+    clicks.click('hand-over-all')
+    await user.should_see(marker='hand-over-dialog')
+    clicks.choose('hand-over-whose', anna.id)
+    await user.should_see('Во всех этапах: 2 в рабочих и 1 в закрывающих')
+    clicks.drop_down('hand-over-target', boris.id)
+    await user.should_see('Передать клиентов: 3')
+    clicks.click('hand-over-ok')
+    await user.should_see('Передано клиентов: 3')
+    assert clicks.count <= 5
+    with db.read() as session:
+        assert {session.get(Client, c.id).responsible_id for c in handed} == {boris.id}
+
+
+async def test_the_filtered_responsible_is_the_one_whose_clients_the_dialog_offers(user: User, db):
+    anna = make_user(db, 'anna', name='Анна В Отпуске')
+    make_user(db, 'boris', name='Борис Коллега')
+    head = make_user(db, 'head', role='head')
+    make_client(db, anna)
+    with db.write() as session:
+        filters.save_filter(session, actor=head, flt=ClientFilter(responsible_ids=[anna.id]))
+    await open_table(user, 'head')
+    user.find(marker='hand-over-all').click()
+    await user.should_see('Во всех этапах: 1 в рабочих и 0 в закрывающих')
+    with user:
+        target = next(iter(ElementFilter(marker='hand-over-target')))
+    assert anna.id not in target.options  # nobody hands clients to themselves
+
+
+async def test_a_manager_with_bulk_rights_over_own_clients_only_is_not_offered_the_hand_over(user: User, db):
+    anna = make_user(db, 'anna', can_bulk=True)
+    make_client(db, anna)
+    await open_table(user, 'anna')
+    await user.should_see(marker='table-ready')
+    await user.should_not_see(marker='hand-over-all')

@@ -5,17 +5,37 @@ from collections import Counter
 from collections.abc import Sequence
 
 from pydantic import BaseModel
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, func, insert, update
 from sqlmodel import select
 
 from app.i18n import translate
 
 from ..account.audit import record_change
 from ..account.reference import required_reason
-from ..errors import InvalidInput, NotFound
+from ..errors import InvalidInput, NotFound, PermissionDenied
 from ..events import ClientsChanged, queue_event
-from ..models import Client, ClientTag, Deal, FeedEntry, FeedKind, Stage, StageTransition, Tag, Task, User, utcnow
-from ..permissions import Actor, acts_on_all_clients, ensure_admin, ensure_may_bulk, restrict_to_visible
+from ..models import (
+    Client,
+    ClientTag,
+    Deal,
+    FeedEntry,
+    FeedKind,
+    Stage,
+    StageKind,
+    StageTransition,
+    Tag,
+    Task,
+    User,
+    utcnow,
+)
+from ..permissions import (
+    Actor,
+    acts_on_all_clients,
+    ensure_admin,
+    ensure_may_bulk,
+    restrict_to_visible,
+    visibility_condition,
+)
 from .filters import ClientFilter, filtered_query
 from .history import record_arrivals
 
@@ -258,10 +278,58 @@ def bulk_tags(
     return _result(len(changes), skipped)
 
 
-def hand_over_clients(session, *, actor: Actor, user_id: int, to_user_id: int) -> BulkResult:
-    """Every client of one user, in every stage, to another active user in one transaction; open tasks
-    follow, exactly as in the bulk "change responsible"."""
-    ensure_admin(actor)
+class HandOverSource(BaseModel):
+    """A user whose clients may be handed over, with how many are in work and how many are closed."""
+
+    user_id: int
+    name: str
+    active: bool
+    working: int
+    closed: int
+
+    @property
+    def total(self) -> int:
+        return self.working + self.closed
+
+
+def may_hand_over(actor: Actor) -> bool:
+    """Handing over someone's clients is a bulk action on colleagues' clients: both rights are needed."""
+    return actor.active and (actor.is_head_or_admin or actor.can_bulk) and acts_on_all_clients(actor)
+
+
+def ensure_may_hand_over(actor: Actor) -> None:
+    if not may_hand_over(actor):
+        raise PermissionDenied()
+
+
+def hand_over_sources(session, *, actor: Actor) -> list[HandOverSource]:
+    """Everyone who has clients, with the stage split the hand-over dialog states before anything moves."""
+    ensure_may_hand_over(actor)
+    working = Stage.kind == StageKind.working
+    rows = session.execute(
+        select(User.id, User.name, User.active, working, func.count(Client.id))
+        .join(Client, Client.responsible_id == User.id)
+        .join(Stage, Stage.id == Client.stage_id)
+        .where(visibility_condition(actor))
+        .group_by(User.id, User.name, User.active, working)
+    )
+    sources: dict[int, HandOverSource] = {}
+    for user_id, name, active, in_work, count in rows:
+        source = sources.setdefault(
+            user_id, HandOverSource(user_id=user_id, name=name, active=active, working=0, closed=0)
+        )
+        if in_work:
+            source.working += count
+        else:
+            source.closed += count
+    return sorted(sources.values(), key=lambda source: (not source.active, source.name))
+
+
+def hand_over_all_clients(session, *, actor: Actor, user_id: int, to_user_id: int) -> BulkResult:
+    """Every client of one user, in every stage (closed ones too: the table's default working-stages filter
+    would leave them behind), to another active user in one transaction; open tasks and deals follow,
+    exactly as in the bulk "change responsible"."""
+    ensure_may_hand_over(actor)
     source = session.get(User, user_id)
     if source is None:
         raise NotFound()
@@ -274,3 +342,9 @@ def hand_over_clients(session, *, actor: Actor, user_id: int, to_user_id: int) -
         session, actor, 'users', 'clients handed over', source=source.login, target=target.login, count=result.changed
     )
     return result
+
+
+def hand_over_clients(session, *, actor: Actor, user_id: int, to_user_id: int) -> BulkResult:
+    """Settings → Users: the hand-over offered when an admin deactivates someone; that screen is admin-only."""
+    ensure_admin(actor)
+    return hand_over_all_clients(session, actor=actor, user_id=user_id, to_user_id=to_user_id)

@@ -459,3 +459,63 @@ def test_bulk_tags_by_a_manager_skip_colleagues_clients(db, team, tags):
     assert result == BulkResult(changed=1, skipped=1, skipped_why={'bulk.why_forbidden': 1})
     assert _tag_ids(db, own) == {hot}
     assert _tag_ids(db, team.boriss[0]) == set()
+
+
+# hand_over_all_clients: the "manager on leave" path of the table
+
+
+def _hand_over(db, actor: Actor, user_id: int, to_user_id: int) -> BulkResult:
+    with db.write() as session:
+        return bulk.hand_over_all_clients(session, actor=actor, user_id=user_id, to_user_id=to_user_id)
+
+
+def _close(db, client_id: int) -> None:
+    failure = stages(db)['Бронь не поставлена']
+    with db.write() as session:
+        row = session.get(Client, client_id)
+        row.stage_id, row.closing_reason_id = failure.id, failure.reasons[0].id
+
+
+def test_the_head_hands_over_every_client_of_a_manager_on_leave_closed_ones_included(db, team, heard):
+    _close(db, team.annas[0])
+    with db.read() as session:  # what the table's default working-stages filter alone would have selected
+        working = clients.list_clients(session, actor=team.head, flt=ClientFilter(responsible_ids=[team.anna.id]))
+    assert working.total == 2
+    result = _hand_over(db, team.head, team.anna.id, team.vera.id)
+    assert (result.changed, result.skipped) == (3, 0)
+    assert {c.responsible_id for c in _clients(db, team.annas).values()} == {team.vera.id}
+    assert {c.responsible_id for c in _clients(db, team.boriss).values()} == {team.boris.id}
+    assert [event.count for event in heard if isinstance(event, ClientsChanged)] == [3]
+
+
+def test_the_hand_over_dialog_states_each_users_clients_split_by_working_and_closed(db, team):
+    _close(db, team.annas[0])
+    with db.read() as session:
+        sources = {s.name: (s.working, s.closed, s.total) for s in bulk.hand_over_sources(session, actor=team.head)}
+    assert sources == {'Анна Смирнова': (2, 1, 3), 'Борис Орлов': (2, 0, 2)}
+
+
+@pytest.mark.parametrize('switches', [{}, {'can_bulk': True}, {'can_act_on_others': True}])
+def test_a_manager_lacking_bulk_or_colleagues_rights_cannot_hand_over_and_nothing_changes(db, team, heard, switches):
+    someone = make_user(db, 'someone', **switches)
+    before = _snapshot(db)
+    with pytest.raises(PermissionDenied):
+        _hand_over(db, someone, team.anna.id, team.vera.id)
+    with pytest.raises(PermissionDenied), db.read() as session:
+        bulk.hand_over_sources(session, actor=someone)
+    assert _snapshot(db) == before
+    assert heard == []
+
+
+def test_a_manager_with_bulk_and_colleagues_rights_may_hand_over(db, team):
+    someone = make_user(db, 'someone', can_bulk=True, can_act_on_others=True)
+    assert _hand_over(db, someone, team.boris.id, team.vera.id).changed == 2
+
+
+def test_handing_over_to_the_same_user_or_an_unknown_one_is_refused(db, team):
+    before = _snapshot(db)
+    with pytest.raises(InvalidInput):
+        _hand_over(db, team.head, team.anna.id, team.anna.id)
+    with pytest.raises(InvalidInput):
+        _hand_over(db, team.head, team.anna.id, 9999)
+    assert _snapshot(db) == before
