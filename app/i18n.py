@@ -1009,6 +1009,10 @@ TEXTS: dict[str, dict[str, str]] = {
         'default). Open tasks and deals go with the clients.',
     },
     'handover.ok': {'ru': 'Передать клиентов: {count}', 'en': 'Hand over clients: {count}'},
+    # the lead report as a pivot
+    'report.others': {'ru': 'Остальные', 'en': 'Others'},
+    'report.total': {'ru': 'Всего', 'en': 'Total'},
+    'report.totals': {'ru': 'Итого', 'en': 'Totals'},
 }
 
 

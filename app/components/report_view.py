@@ -32,23 +32,19 @@ def _funnel_chart(report: FunnelReport) -> dict:
 
 
 def _lead_chart(report: LeadReport, locale: str) -> dict:
-    labels = [bucket_label(day, report.bucket, locale) for day in report.buckets]
-    counts = {(r.bucket, r.channel): r.requests for r in report.rows}
+    """Stacked bars per period, one series per column of the table below (so «Остальные» too)."""
+    pivot = report.pivot()
+    names = pivot.columns + ([tr('report.others')] if pivot.folded else [])
     return {
         'tooltip': {'trigger': 'axis'},
         'legend': {'type': 'scroll', 'top': 0},
         'grid': {'left': 50, 'right': 20, 'top': 40, 'bottom': 40},
-        'xAxis': {'type': 'category', 'data': labels},
+        'xAxis': {'type': 'category', 'data': [bucket_label(row.bucket, report.bucket, locale) for row in pivot.rows]},
         'yAxis': {'type': 'value', 'minInterval': 1},
-        'color': _PALETTE,
+        'color': _PALETTE + ['#9e9e9e'],
         'series': [
-            {
-                'name': channel,
-                'type': 'bar',
-                'stack': 'requests',
-                'data': [counts.get((d, channel), 0) for d in report.buckets],
-            }
-            for channel in report.channels
+            {'name': name, 'type': 'bar', 'stack': 'requests', 'data': [row.counts[i] for row in pivot.rows]}
+            for i, name in enumerate(names)
         ],
     }
 
@@ -105,25 +101,42 @@ class ReportView:
         self.chart.update()
         self.tables.clear()
         with self.tables:
-            for title, (headers, rows) in zip(titles, tables, strict=True):
+            for title, table in zip(titles, tables, strict=True):
                 if title:
                     ui.label(title).classes('text-subtitle2')
-                if not rows:
+                if not table.rows:
                     ui.label(tr('report.no_data')).classes('text-grey-7')
                     continue
-                numeric = [any(isinstance(row[i], int | float) for row in rows) for i in range(len(headers))]
-                columns = [
-                    {'name': f'c{i}', 'label': h, 'field': f'c{i}', 'align': 'right' if numeric[i] else 'left'}
-                    for i, h in enumerate(headers)
-                ]
-                paged = len(rows) > PAGE_ROWS
-                table = ui.table(
-                    columns=columns,
-                    rows=[{f'c{i}': _cell(v) for i, v in enumerate(row)} for row in rows],
-                    pagination=PAGE_ROWS if paged else 0,
-                )
-                table.props('dense flat bordered' + ('' if paged else ' hide-bottom')).classes('w-full')
-                table.mark('report-table')
+                _table(table)
+
+
+def _table(table: report_tables.Table) -> None:
+    rows = table.rows
+    numeric = [any(isinstance(row[i], int | float) for row in rows) for i in range(len(table.headers))]
+    columns = [
+        {
+            'name': f'c{i}',
+            'label': header,
+            'field': f'c{i}',
+            'align': 'right' if numeric[i] else 'left',
+            'total': _cell(table.totals[i]) if table.totals else '',
+        }
+        for i, header in enumerate(table.headers)
+    ]
+    paged = len(rows) > PAGE_ROWS
+    view = ui.table(
+        columns=columns,
+        rows=[{f'c{i}': _cell(v) for i, v in enumerate(row)} for row in rows],
+        pagination=PAGE_ROWS if paged else 0,
+    )
+    view.props('dense flat bordered' + ('' if paged else ' hide-bottom')).classes('w-full vk-report-table')
+    view.mark('report-table')
+    if table.totals:  # on every page of the table, under its rows
+        view.add_slot(
+            'bottom-row',
+            '<q-tr class="vk-report-totals text-weight-bold"><q-td v-for="col in props.cols" :key="col.name"'
+            ' :class="\'text-\' + col.align">{{ col.total }}</q-td></q-tr>',
+        )
 
 
 def _cell(value) -> str:

@@ -30,9 +30,12 @@ async def test_a_head_reads_the_funnel_and_the_lead_report_and_downloads_them(us
 
     pick(user, 'report-kind', 'leads')
     await user.should_see('Обращений: 3, из них от новых клиентов: 3')  # two made by hand, one lead
-    with user:
+    with user:  # the pivot: a column per channel, a row per day, the totals under them
         table = next(iter(user.find(marker='report-table').elements))
-    assert 'Авито' in [row['c1'] for row in table.rows]
+    labels = [column['label'] for column in table.columns]
+    assert labels[0] == 'Период' and 'Авито' in labels and labels[-3:] == ['Всего', 'Новых клиентов', 'Повторных']
+    assert len(table.rows) == 30  # the default period: thirty days, one row each
+    assert table.columns[labels.index('Всего')]['total'] == '3'
 
 
 async def test_a_manager_who_sees_only_own_clients_gets_a_report_of_only_them(user: User, db):

@@ -1,11 +1,17 @@
 """Each report as headers and rows: what the report page shows in its tables and what its XLSX holds."""
 
+from typing import NamedTuple
+
 from app.i18n import translate
 
 from ..excel.spreadsheet import SheetWriter
 from .reports import DealsReport, FunnelReport, LeadReport, bucket_label
 
-Table = tuple[list[str], list[list]]
+
+class Table(NamedTuple):
+    headers: list[str]
+    rows: list[list]
+    totals: list | None = None  # a last row set apart: bold on screen, always in view, last in the XLSX
 
 
 def _percent(value: float | None):
@@ -15,7 +21,7 @@ def _percent(value: float | None):
 def funnel_tables(report: FunnelReport, locale: str) -> list[Table]:
     """The stages of the funnel, then the closing reasons."""
     t = lambda key: translate(key, locale)  # noqa: E731
-    stages = (
+    stages = Table(
         [t('report.stage'), t('report.reached'), t('report.share'), t('report.to_next'), t('report.median_days')],
         [
             [
@@ -28,7 +34,7 @@ def funnel_tables(report: FunnelReport, locale: str) -> list[Table]:
             for s in report.stages
         ],
     )
-    reasons = (
+    reasons = Table(
         [t('report.closed_stage'), t('report.reason'), t('report.clients')],
         [[r.stage, r.reason, r.count] for r in report.closed],
     )
@@ -36,26 +42,33 @@ def funnel_tables(report: FunnelReport, locale: str) -> list[Table]:
 
 
 def lead_tables(report: LeadReport, locale: str) -> list[Table]:
+    """The pivot: a row per period, a column per channel (the rest as «Остальные»), the totals last."""
     t = lambda key: translate(key, locale)  # noqa: E731
-    return [
-        (
-            [t('report.period'), t('report.channel'), t('report.requests'), t('report.new'), t('report.returning')],
-            [
-                [bucket_label(r.bucket, report.bucket, locale), r.channel, r.requests, r.new_clients, r.returning]
-                for r in report.rows
-            ],
-        )
+    pivot = report.pivot()
+    headers = [
+        t('report.period'),
+        *pivot.columns,
+        *([t('report.others')] if pivot.folded else []),
+        t('report.total'),
+        t('report.new'),
+        t('report.returning'),
     ]
+
+    def line(row, label: str) -> list:
+        return [label, *row.counts, row.total, row.new_clients, row.returning]
+
+    rows = [line(row, bucket_label(row.bucket, report.bucket, locale)) for row in pivot.rows]
+    return [Table(headers, rows, line(pivot.totals, t('report.totals')) if report.rows else None)]
 
 
 def deals_tables(report: DealsReport, locale: str) -> list[Table]:
     t = lambda key: translate(key, locale)  # noqa: E731
     return [
-        (
+        Table(
             [t('report.stage'), t('report.deals'), t('report.amount')],
             [[s.stage, s.deals, s.amount] for s in report.stages],
         ),
-        (
+        Table(
             [
                 t('report.period'),
                 t('report.bookings'),
@@ -73,15 +86,15 @@ def deals_tables(report: DealsReport, locale: str) -> list[Table]:
 
 def write_tables(target, title: str, tables: list[Table]) -> None:
     """One sheet: the first table under the frozen header, each further one below it after a blank row with
-    its own header line."""
-    width = max(len(headers) for headers, _ in tables)
-    first_headers, first_rows = tables[0]
-    headers = first_headers + [''] * (width - len(first_headers))
+    its own header line; a table's totals row closes it."""
+    width = max(len(table.headers) for table in tables)
+    pad = lambda row: list(row) + [None] * (width - len(row))  # noqa: E731
+    first = tables[0]
+    headers = first.headers + [''] * (width - len(first.headers))
     with SheetWriter(target, sheet_name=title, headers=headers, widths=[28] + [16] * (width - 1)) as sheet:
-        for row in first_rows:
-            sheet.write_row(row + [None] * (width - len(row)))
-        for headers, rows in tables[1:]:
-            sheet.write_row([None] * width)
-            sheet.write_row(headers + [None] * (width - len(headers)))
-            for row in rows:
-                sheet.write_row(row + [None] * (width - len(row)))
+        for index, table in enumerate(tables):
+            if index:
+                sheet.write_row([None] * width)
+                sheet.write_row(pad(table.headers))
+            for row in table.rows + ([table.totals] if table.totals else []):
+                sheet.write_row(pad(row))

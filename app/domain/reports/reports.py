@@ -26,6 +26,7 @@ from ..permissions import Actor, ensure_active, sees_all_clients, visibility_con
 Bucket = Literal['day', 'week', 'month']
 MAX_DAYS = 3 * 366
 MIN_YEAR, MAX_YEAR = 1990, 2100
+TOP_COLUMNS = 10  # channels a lead report shows as columns before folding the rest into «Остальные»
 
 
 class ReportScope(BaseModel):
@@ -235,14 +236,54 @@ class LeadRow(BaseModel):
     returning: int
 
 
+class LeadPivotRow(BaseModel):
+    bucket: date | None  # None in the totals row
+    counts: list[int]  # per column of the pivot
+    total: int
+    new_clients: int
+    returning: int
+
+
+class LeadPivot(BaseModel):
+    """Periods as rows, channels as columns: the biggest ones, and the rest as one «Остальные» column."""
+
+    columns: list[str]
+    folded: list[str]  # the channels summed into «Остальные», biggest first
+    rows: list[LeadPivotRow]
+    totals: LeadPivotRow
+
+
 class LeadReport(BaseModel):
     scope: ReportScope
     bucket: Bucket
     rows: list[LeadRow]
-    channels: list[str]
+    channels: list[str]  # biggest first
     buckets: list[date]
     total: int
     new_clients: int
+
+    def pivot(self, top: int = TOP_COLUMNS) -> LeadPivot:
+        """A quarter by day and channel is a hundred rows and more; by period, with a column per channel, it
+        reads at a glance. Beyond `top` channels (utm sources, say) the smaller ones fold into one column."""
+        columns, folded = self.channels[:top], self.channels[top:]
+        position = {channel: i for i, channel in enumerate(columns)}
+        width = len(columns) + (1 if folded else 0)
+        lines = {
+            day: LeadPivotRow(bucket=day, counts=[0] * width, total=0, new_clients=0, returning=0)
+            for day in self.buckets
+        }
+        totals = LeadPivotRow(bucket=None, counts=[0] * width, total=0, new_clients=0, returning=0)
+        for row in self.rows:
+            line = lines.setdefault(
+                row.bucket, LeadPivotRow(bucket=row.bucket, counts=[0] * width, total=0, new_clients=0, returning=0)
+            )
+            column = position.get(row.channel, len(columns))
+            for target in (line, totals):
+                target.counts[column] += row.requests
+                target.total += row.requests
+                target.new_clients += row.new_clients
+                target.returning += row.returning
+        return LeadPivot(columns=columns, folded=folded, rows=[lines[day] for day in sorted(lines)], totals=totals)
 
 
 def bucket_start(day: date, bucket: Bucket) -> date:

@@ -183,3 +183,71 @@ def test_the_lead_report_places_requests_on_local_days_also_across_a_daylight_sa
             session, actor=head, scope=ReportScope(date_from=date(2026, 3, 1), date_to=date(2026, 4, 30)), bucket='day'
         )
     assert [(r.bucket, r.requests, r.new_clients) for r in report.rows] == [(date(2026, 4, 1), 1, 1)]
+
+
+def _lead_report(rows: list[tuple[date, str, int, int]], days: int = 3) -> reports.LeadReport:
+    """A lead report made by hand: (day, channel, requests, of them new)."""
+    first = date(2026, 1, 1)
+    lead_rows = [
+        reports.LeadRow(bucket=day, channel=channel, requests=n, new_clients=new, returning=n - new)
+        for day, channel, n, new in rows
+    ]
+    totals = {}
+    for row in lead_rows:
+        totals[row.channel] = totals.get(row.channel, 0) + row.requests
+    return reports.LeadReport(
+        scope=ReportScope(date_from=first, date_to=first + timedelta(days=days - 1)),
+        bucket='day',
+        rows=lead_rows,
+        channels=sorted(totals, key=lambda name: -totals[name]),
+        buckets=[first + timedelta(days=n) for n in range(days)],
+        total=sum(r.requests for r in lead_rows),
+        new_clients=sum(r.new_clients for r in lead_rows),
+    )
+
+
+def test_the_lead_pivot_has_a_row_per_period_a_column_per_channel_and_totals():
+    jan1, jan3 = date(2026, 1, 1), date(2026, 1, 3)
+    report = _lead_report([(jan1, 'Сайт', 3, 2), (jan1, 'Авито', 1, 1), (jan3, 'Сайт', 2, 0)])
+    pivot = report.pivot()
+    assert (pivot.columns, pivot.folded) == (['Сайт', 'Авито'], [])
+    assert [(r.bucket, r.counts, r.total, r.new_clients, r.returning) for r in pivot.rows] == [
+        (jan1, [3, 1], 4, 3, 1),
+        (date(2026, 1, 2), [0, 0], 0, 0, 0),  # a quiet day is still a row: the periods read as a calendar
+        (jan3, [2, 0], 2, 0, 2),
+    ]
+    assert (pivot.totals.counts, pivot.totals.total, pivot.totals.new_clients) == ([5, 1], 6, 3)
+
+
+def test_beyond_ten_channels_the_smaller_ones_fold_into_others_and_the_totals_still_add_up():
+    jan1 = date(2026, 1, 1)
+    report = _lead_report([(jan1, f'utm_{n:02}', 20 - n, 0) for n in range(13)], days=1)
+    pivot = report.pivot()
+    assert pivot.columns == [f'utm_{n:02}' for n in range(10)]
+    assert pivot.folded == ['utm_10', 'utm_11', 'utm_12']
+    assert pivot.rows[0].counts[-1] == 10 + 9 + 8  # «Остальные»
+    assert sum(pivot.rows[0].counts) == pivot.totals.total == report.total
+
+
+def test_the_lead_report_table_and_its_xlsx_are_the_pivot(tmp_path):
+    from openpyxl import load_workbook
+
+    from app.domain.reports import report_tables
+
+    jan1 = date(2026, 1, 1)
+    report = _lead_report([(jan1, f'utm_{n:02}', 20 - n, 1) for n in range(12)], days=2)
+    [table] = report_tables.lead_tables(report, 'ru')
+    assert table.headers == [
+        'Период',
+        *[f'utm_{n:02}' for n in range(10)],
+        'Остальные',
+        'Всего',
+        'Новых клиентов',
+        'Повторных',
+    ]
+    assert table.rows[0] == ['01.01.2026', *range(20, 10, -1), 10 + 9, 174, 12, 162]
+    assert table.totals[0] == 'Итого' and table.totals[-3:] == [174, 12, 162]
+    report_tables.write_tables(tmp_path / 'leads.xlsx', 'Лиды', [table])
+    sheet = list(load_workbook(tmp_path / 'leads.xlsx').active.iter_rows(values_only=True))
+    assert [row[0] for row in sheet] == ['Период', '01.01.2026', '02.01.2026', 'Итого']
+    assert sheet[1][11] == 19 and sheet[3][12] == 174
