@@ -3,6 +3,7 @@
 from nicegui import ui
 
 from app.domain.reports import report_tables
+from app.domain.reports.comparison import ComparedReport
 from app.domain.reports.reports import DealsReport, FunnelReport, LeadReport, bucket_label
 
 from .locale import tr
@@ -64,6 +65,29 @@ def _deals_chart(report: DealsReport, locale: str) -> dict:
     }
 
 
+def _beside(options: dict, kind: str, previous) -> None:
+    """The compared period's figures in the chart, greyed: bars beside the funnel's, a line over the periods."""
+    grey = {'color': '#bdbdbd'}
+    name = tr('report.cmp.previous_series')
+    if kind == 'funnel':
+        options['series'][0]['name'] = tr('report.cmp.current_series')
+        options['series'].append(
+            {'name': name, 'type': 'bar', 'itemStyle': grey, 'data': [s.reached for s in previous.stages]}
+        )
+        options['legend'] = {'top': 0}
+        options['grid']['top'] = 30
+        return
+    if kind == 'leads':
+        values = [row.total for row in previous.pivot().rows]
+    else:
+        values = [p.bookings for p in previous.periods]
+        name = f'{tr("report.bookings")}: {name}'
+    # by position: the n-th day (week, month) of one period beside the n-th of the other
+    options['series'].append(
+        {'name': name, 'type': 'line', 'itemStyle': grey, 'lineStyle': {**grey, 'type': 'dashed'}, 'data': values}
+    )
+
+
 class ReportView:
     """Built once; `show` redraws it for a freshly read report."""
 
@@ -74,19 +98,20 @@ class ReportView:
             self.chart = ui.echart({'series': []}).classes('w-full vk-report-chart')
             self.tables = ui.column().classes('w-full gap-4')
 
-    def show(self, kind: str, report, locale: str) -> None:
+    def show(self, compared: ComparedReport, locale: str) -> None:
+        kind, report = compared.kind, compared.report
         if kind == 'funnel':
             overall = '—' if report.overall is None else f'{report.overall * 100:.1f}%'
             self.summary.set_text(
                 tr('report.funnel_summary', cohort=report.cohort, overall=overall, working=report.still_working)
             )
             self.note.set_text(tr('report.funnel_note'))
-            options, tables = _funnel_chart(report), report_tables.funnel_tables(report, locale)
+            options = _funnel_chart(report)
             titles = ['', tr('report.closed_title')]
         elif kind == 'leads':
             self.summary.set_text(tr('report.leads_summary', total=report.total, new=report.new_clients))
             self.note.set_text('')
-            options, tables = _lead_chart(report, locale), report_tables.lead_tables(report, locale)
+            options = _lead_chart(report, locale)
             titles = ['']
         else:
             booked = sum(p.booked_amount for p in report.periods)
@@ -94,8 +119,15 @@ class ReportView:
                 f'{tr("report.bookings")}: {sum(p.bookings for p in report.periods)} · {_money(booked)} ₽'
             )
             self.note.set_text('')
-            options, tables = _deals_chart(report, locale), report_tables.deals_tables(report, locale)
+            options = _deals_chart(report, locale)
             titles = ['', '']
+        tables = report_tables.compared_tables(compared, locale)
+        if compared.previous is not None:
+            _beside(options, kind, compared.previous)
+            current, previous = (report_tables.period_label(r.scope) for r in (report, compared.previous))
+            # the comparison first: it is what the reader came for
+            titles = [tr('report.cmp.title', current=current, previous=previous), *titles]
+            tables = [tables[-1], *tables[:-1]]
         self.chart.options.clear()
         self.chart.options.update(options)
         self.chart.update()
@@ -107,10 +139,10 @@ class ReportView:
                 if not table.rows:
                     ui.label(tr('report.no_data')).classes('text-grey-7')
                     continue
-                _table(table)
+                _table(table, 'report-comparison' if table is tables[0] and compared.previous else 'report-table')
 
 
-def _table(table: report_tables.Table) -> None:
+def _table(table: report_tables.Table, marker: str) -> None:
     rows = table.rows
     numeric = [any(isinstance(row[i], int | float) for row in rows) for i in range(len(table.headers))]
     columns = [
@@ -126,11 +158,11 @@ def _table(table: report_tables.Table) -> None:
     paged = len(rows) > PAGE_ROWS
     view = ui.table(
         columns=columns,
-        rows=[{f'c{i}': _cell(v) for i, v in enumerate(row)} for row in rows],
+        rows=[{f'c{i}': _cell(v, i in table.signed) for i, v in enumerate(row)} for row in rows],
         pagination=PAGE_ROWS if paged else 0,
     )
     view.props('dense flat bordered' + ('' if paged else ' hide-bottom')).classes('w-full vk-report-table')
-    view.mark('report-table')
+    view.mark(marker)
     if table.totals:  # on every page of the table, under its rows
         view.add_slot(
             'bottom-row',
@@ -139,9 +171,10 @@ def _table(table: report_tables.Table) -> None:
         )
 
 
-def _cell(value) -> str:
+def _cell(value, signed: bool = False) -> str:
     if value is None:
         return '—'
+    sign = '+' if signed and value > 0 else ''
     if isinstance(value, float):
-        return _money(value) if value >= 1000 else f'{value:g}'
-    return str(value)
+        return sign + (_money(value) if abs(value) >= 1000 else f'{value:g}')
+    return sign + (_money(value) if signed and abs(value) >= 1000 else str(value))

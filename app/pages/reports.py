@@ -11,7 +11,8 @@ from app.components.locale import tr
 from app.components.report_view import ReportView
 from app.domain.account_time import to_local_naive
 from app.domain.models import utcnow
-from app.domain.reports import report_tables, reports
+from app.domain.reports import comparison, report_tables
+from app.domain.reports.comparison import ComparedReport
 from app.domain.reports.reports import ReportScope
 
 from .screen import Screen, load_screen_data
@@ -63,6 +64,17 @@ class ReportsScreen(Screen):
                     .classes('w-40')
                     .mark('report-bucket')
                 )
+                self.compare = (
+                    ui.select(
+                        {c: tr(f'report.compare.{c}') for c in ('none', 'previous', 'year')},
+                        value='previous',
+                        label=tr('report.compare'),
+                        on_change=self.refresh,
+                    )
+                    .props('outlined dense')
+                    .classes('w-60')
+                    .mark('report-compare')
+                )
                 ui.space()
                 ui.button(tr('report.download'), icon='download', on_click=self.download).props('outline no-caps').mark(
                     'report-download'
@@ -95,41 +107,36 @@ class ReportsScreen(Screen):
         if scope is None:
             return
         self.bucket.set_visibility(self.kind.value != 'funnel')
-        kind = self.kind.value
-        if kind == 'funnel':
-            report = await self.read(reports.funnel_report, scope=scope)
-        elif kind == 'leads':
-            report = await self.read(reports.lead_report, scope=scope, bucket=self.bucket.value)
-        else:
-            report = await self.read(reports.deals_report, scope=scope, bucket=self.bucket.value)
+        report = await self.read(
+            comparison.compared_report,
+            kind=self.kind.value,
+            scope=scope,
+            bucket=self.bucket.value,
+            compare=self.compare.value,
+        )
         if report is None:
             return
-        self.shown = (kind, report)
-        self.view.show(kind, report, self.actor.locale)
+        self.shown = report
+        self.view.show(report, self.actor.locale)
 
     async def download(self) -> None:
         if self.shown is None:
             return
-        kind, report = self.shown
-        data = await run.io_bound(_xlsx, kind, report, self.actor.locale)
-        scope = report.scope
-        name = f'{tr("report.file")} {tr(REPORT_TITLES[kind])} {scope.date_from:%d.%m.%Y}–{scope.date_to:%d.%m.%Y}.xlsx'
+        data = await run.io_bound(_xlsx, self.shown, self.actor.locale)
+        period = report_tables.period_label(self.shown.report.scope)
+        name = f'{tr("report.file")} {tr(REPORT_TITLES[self.shown.kind])} {period}.xlsx'
         ui.download.content(data, name, XLSX_TYPE)
 
 
 REPORT_TITLES = {'funnel': 'report.funnel', 'leads': 'report.leads', 'deals': 'report.deals_tab'}
-TABLES = {
-    'funnel': report_tables.funnel_tables,
-    'leads': report_tables.lead_tables,
-    'deals': report_tables.deals_tables,
-}
 
 
-def _xlsx(kind: str, report, locale: str) -> bytes:
+def _xlsx(compared: ComparedReport, locale: str) -> bytes:
     from app.i18n import translate
 
     out = io.BytesIO()
-    report_tables.write_tables(out, translate(REPORT_TITLES[kind], locale), TABLES[kind](report, locale))
+    title = translate(REPORT_TITLES[compared.kind], locale)
+    report_tables.write_tables(out, title, report_tables.compared_tables(compared, locale))
     return out.getvalue()
 
 

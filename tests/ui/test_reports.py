@@ -46,3 +46,46 @@ async def test_a_manager_who_sees_only_own_clients_gets_a_report_of_only_them(us
     await log_in(user, 'anna')
     await user.open('/reports')
     await user.should_see('Пришло клиентов за период: 1.')
+
+
+async def test_each_report_shows_the_previous_period_beside_the_chosen_one_with_the_change(user: User, db):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from app.domain.models import Client, Request, StageChange, utcnow
+
+    make_user(db, 'olga', role='head')
+    anna = make_user(db, 'anna', name='Анна')
+    make_client(db, anna, name='Пётр', phone='+79170000001')
+    make_client(db, anna, name='Мария', phone='+79170000002')
+    earlier = make_client(db, anna, name='Давний', phone='+79170000003')
+    with db.write() as session:  # 40 days ago: in the thirty days before the default period
+        long_ago = utcnow() - timedelta(days=40)
+        session.execute(update(Client).where(Client.id == earlier.id).values(created_at=long_ago))
+        session.execute(
+            update(StageChange).where(StageChange.client_id == earlier.id).values(client_created_at=long_ago)
+        )
+        session.execute(update(Request).where(Request.client_id == earlier.id).values(created_at=long_ago))
+    await log_in(user, 'olga')
+    await user.open('/reports')
+    await user.should_see('Пришло клиентов за период: 2.')
+    await user.should_see(marker='report-comparison')
+
+    def comparison_rows() -> dict[str, list[str]]:
+        with user:
+            table = next(iter(user.find(marker='report-comparison').elements))
+        return {row['c0']: [row['c1'], row['c2'], row['c3'], row['c4']] for row in table.rows}
+
+    assert comparison_rows()['Пришло клиентов'] == ['2', '1', '+1', '+100']
+    pick(user, 'report-kind', 'leads')
+    await user.should_see('Обращений: 2, из них')
+    assert comparison_rows()['Обращений'] == ['2', '1', '+1', '+100']
+    pick(user, 'report-kind', 'deals')
+    await user.should_see('Броней: 0')
+    assert comparison_rows()['Броней'] == ['0', '0', '0', '—']
+    pick(user, 'report-compare', 'year')
+    await user.should_see('Сравнение:')
+    assert comparison_rows()['Броней'] == ['0', '0', '0', '—']
+    pick(user, 'report-compare', 'none')
+    await user.should_not_see(marker='report-comparison')

@@ -5,13 +5,15 @@ from typing import NamedTuple
 from app.i18n import translate
 
 from ..excel.spreadsheet import SheetWriter
-from .reports import DealsReport, FunnelReport, LeadReport, bucket_label
+from .comparison import ComparedReport, Figure
+from .reports import DealsReport, FunnelReport, LeadReport, ReportScope, bucket_label
 
 
 class Table(NamedTuple):
     headers: list[str]
     rows: list[list]
     totals: list | None = None  # a last row set apart: bold on screen, always in view, last in the XLSX
+    signed: tuple[int, ...] = ()  # columns of changes, shown with their sign
 
 
 def _percent(value: float | None):
@@ -98,3 +100,49 @@ def write_tables(target, title: str, tables: list[Table]) -> None:
                 sheet.write_row(pad(table.headers))
             for row in table.rows + ([table.totals] if table.totals else []):
                 sheet.write_row(pad(row))
+
+
+def period_label(scope: ReportScope) -> str:
+    return f'{scope.date_from:%d.%m.%Y}–{scope.date_to:%d.%m.%Y}'
+
+
+def comparison_table(compared: ComparedReport, locale: str) -> Table | None:
+    """The key figures of the chosen period beside those of the compared one, with the change."""
+    if compared.previous is None:
+        return None
+    t = lambda key: translate(key, locale)  # noqa: E731
+
+    def value(figure: Figure, number: float | None):
+        if number is None:
+            return None
+        if figure.unit == 'share':
+            return round(number * 100, 1)
+        return number if figure.unit == 'money' else int(number)
+
+    return Table(
+        [
+            t('report.cmp.figure'),
+            period_label(compared.report.scope),
+            period_label(compared.previous.scope),
+            t('report.cmp.change'),
+            t('report.cmp.change_share'),
+        ],
+        [
+            [
+                translate(figure.key, locale, name=figure.name),
+                value(figure, figure.current),
+                value(figure, figure.previous),
+                value(figure, figure.change),
+                _percent(figure.change_share),
+            ]
+            for figure in compared.figures
+        ],
+        signed=(3, 4),
+    )
+
+
+def compared_tables(compared: ComparedReport, locale: str) -> list[Table]:
+    """What the page shows and the XLSX holds: the report's own tables, then the comparison."""
+    own = {'funnel': funnel_tables, 'leads': lead_tables, 'deals': deals_tables}[compared.kind](compared.report, locale)
+    comparison = comparison_table(compared, locale)
+    return own + ([comparison] if comparison else [])
