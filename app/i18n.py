@@ -999,7 +999,7 @@ TEXTS: dict[str, dict[str, str]] = {
     # the "manager on leave" hand-over of the clients table
     'handover.open': {'ru': 'Передать всех клиентов…', 'en': 'Hand over all clients…'},
     'handover.title': {'ru': 'Передать всех клиентов сотрудника', 'en': 'Hand over all clients of a colleague'},
-    'handover.whose': {'ru': 'Чьих клиентов', 'en': 'Whose clients'},
+    'handover.whose': {'ru': 'Чьих клиентов (сколько их всего)', 'en': 'Whose clients (how many in all)'},
     'handover.source': {'ru': '{name} — {total}', 'en': '{name} — {total}'},
     'handover.none': {'ru': 'Передавать некого: ни у кого нет клиентов', 'en': 'Nobody has clients to hand over'},
     'handover.scope': {

@@ -29,7 +29,7 @@ class ReportsScreen(Screen):
         self.build_frame()
         today = to_local_naive(utcnow()).date()
         with ui.column().classes('w-full q-px-md q-pt-md gap-3'):
-            with ui.row().classes('w-full items-end no-wrap gap-3'):
+            with ui.row().classes('w-full items-end gap-3'):
                 self.kind = (
                     ui.toggle(
                         {'funnel': tr('report.funnel'), 'leads': tr('report.leads'), 'deals': tr('report.deals_tab')},
@@ -37,6 +37,7 @@ class ReportsScreen(Screen):
                         on_change=self.refresh,
                     )
                     .props('no-caps rounded unelevated toggle-color=primary')
+                    .classes('text-no-wrap')
                     .mark('report-kind')
                 )
                 self.date_from = self._date_input(tr('report.from'), today - timedelta(days=29)).mark('report-from')
@@ -50,7 +51,7 @@ class ReportsScreen(Screen):
                         on_change=self.refresh,
                     )
                     .props('outlined dense use-chips options-dense')
-                    .classes('w-72')
+                    .classes('w-64')
                     .mark('report-managers')
                 )
                 self.bucket = (
@@ -72,7 +73,7 @@ class ReportsScreen(Screen):
                         on_change=self.refresh,
                     )
                     .props('outlined dense')
-                    .classes('w-60')
+                    .classes('w-56')
                     .mark('report-compare')
                 )
                 ui.space()
@@ -84,7 +85,7 @@ class ReportsScreen(Screen):
 
     def _date_input(self, label: str, value: date) -> ui.input:
         field = ui.input(label, value=value.isoformat(), on_change=self.refresh).props('outlined dense type=date')
-        return field.classes('w-44')
+        return field.classes('w-40')
 
     def scope(self) -> ReportScope | None:
         try:

@@ -90,7 +90,7 @@ class ClientTable(Screen):
                 if bulk.may_hand_over(self.actor):
                     ui.button(tr('handover.open'), icon='beach_access', on_click=self.hand_over_all).props(
                         'outline no-caps'
-                    ).mark('hand-over-all')
+                    ).classes('shrink-0').mark('hand-over-all')
                 ui.button(tr('board.new_client'), icon='add', on_click=self.new_client).props('unelevated no-caps')
             with ui.row().classes('w-full items-center gap-2 vk-bulk-bar') as self.bulk_bar:
                 self.selected_label = ui.label('').classes('text-weight-medium').mark('selected-count')
