@@ -125,8 +125,9 @@ class Board(Screen):
         if self.view.task_display == 'hidden':
             hidden.append('tasks')
         self.page_area.classes(replace=' '.join([PAGE_AREA, *(f'vk-hide-{part}' for part in hidden)]))
+        first_stage_id = next((stage.id for stage in self.stage_list if stage.kind == 'working'), None)
         for column in self.columns.values():
-            column.rank = lambda card: card_rank(self.view, card, utcnow())
+            column.rank = lambda card: card_rank(self.view, card, utcnow(), first_stage_id)
 
     def _show_loaded(self, counts: dict[int, int], pages: dict) -> None:
         self._apply_view()

@@ -16,6 +16,7 @@ from ..errors import InvalidInput, NotFound
 from ..events import ClientsChanged, queue_event
 from ..models import Client, ClientTag, Deal, FeedEntry, FeedKind, Stage, StageTransition, Tag, Task, User, utcnow
 from ..permissions import Actor, acts_on_all_clients, ensure_admin, ensure_may_bulk, restrict_to_visible
+from .feed import HANDLING
 from .filters import ClientFilter, filtered_query
 from .history import record_arrivals
 
@@ -85,7 +86,9 @@ def _record(session, actor: Actor, entries: list[dict], client_ids: list[int], w
         session.execute(
             update(Client)
             .where(Client.id.in_(chunk))
-            .values(version=Client.version + 1, last_activity_at=now)
+            .values(
+                version=Client.version + 1, last_activity_at=now, **({'handled_at': now} if what in HANDLING else {})
+            )
             .execution_options(synchronize_session=False)
         )
     if client_ids:
