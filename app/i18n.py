@@ -996,6 +996,10 @@ TEXTS: dict[str, dict[str, str]] = {
     'error.field.json': {'ru': 'Тело запроса — не JSON', 'en': 'The request body is not valid JSON'},
     'error.field.text': {'ru': '«{field}»: нужна строка', 'en': '“{field}” must be a string'},
     'error.field.invalid': {'ru': '«{field}»: недопустимое значение', 'en': '“{field}” has an invalid value'},
+    'feed.task_closed_with_client': {
+        'ru': 'Задача закрыта вместе с клиентом: {title}',
+        'en': 'Task closed with the client: {title}',
+    },
 }
 
 

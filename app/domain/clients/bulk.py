@@ -16,6 +16,7 @@ from ..errors import InvalidInput, NotFound
 from ..events import ClientsChanged, queue_event
 from ..models import Client, ClientTag, Deal, FeedEntry, FeedKind, Stage, StageTransition, Tag, Task, User, utcnow
 from ..permissions import Actor, acts_on_all_clients, ensure_admin, ensure_may_bulk, restrict_to_visible
+from .clients import CLOSING_TASKS, complete_open_tasks
 from .feed import HANDLING
 from .filters import ClientFilter, filtered_query
 from .history import record_arrivals
@@ -204,6 +205,8 @@ def bulk_move(
         _system_entry(client_id, FeedKind.stage, key, source=stage_names[stage], target=target.name, **extra)
         for client_id, _responsible, stage, _name in movable
     ]
+    if target.kind in CLOSING_TASKS:
+        complete_open_tasks(session, [row[0] for row in movable], actor.id, now)
     _record(session, actor, entries, [row[0] for row in movable], 'moved')
     return _result(len(movable), skipped)
 

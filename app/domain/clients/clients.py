@@ -3,7 +3,7 @@
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, delete, func, insert, not_, or_
+from sqlalchemy import and_, bindparam, delete, func, insert, not_, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
@@ -434,10 +434,48 @@ def _stage(session, stage_id: int) -> Stage:
     return stage
 
 
+CLOSING_TASKS = (StageKind.failure, StageKind.trash)  # a booking keeps its tasks: the work after it is real
+
+
+def complete_open_tasks(session, client_ids: Sequence[int], actor_id: int | None, at: datetime) -> tuple[int, ...]:
+    """Mark done the open tasks of clients closed as a failure or trash, each written to its client's feed, so
+    they leave «Мои задачи» and the overdue counter; the assignees whose counters change."""
+    open_tasks = session.exec(select(Task).where(Task.client_id.in_(list(client_ids)), Task.done == False)).all()  # noqa: E712
+    if not open_tasks:
+        return ()
+    for task in open_tasks:
+        task.done = True
+        task.done_at = at
+        session.add(task)
+    key = 'feed.task_closed_with_client'
+    session.execute(
+        insert(FeedEntry),
+        [
+            {
+                'client_id': task.client_id,
+                'kind': FeedKind.task_done,
+                'text': translate(key, 'ru', title=task.title),
+                'data': {'key': key, 'params': {'title': task.title}},
+                'author_id': actor_id,
+                'created_at': at,
+            }
+            for task in open_tasks
+        ],
+    )
+    session.execute(
+        update(Client)
+        .where(Client.id.in_({task.client_id for task in open_tasks}))
+        .values(next_due_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return tuple({task.assignee_id for task in open_tasks})
+
+
 def apply_stage(
     session, client: Client, actor: Actor | None, target: Stage, reason: ClosingReason | None, key: str, **feed_params
 ) -> None:
-    """Put a client on a stage and record it; the caller has checked that the move is allowed."""
+    """Put a client on a stage and record it; the caller has checked that the move is allowed. Closing it as a
+    failure or trash completes its open tasks."""
     source = session.get(Stage, client.stage_id)
     previous = client.stage_id
     client.stage_id = target.id
@@ -463,7 +501,11 @@ def apply_stage(
         actor_id=actor.id if actor else None,
         at=client.stage_changed_at,
     )
-    touch_client(session, client, actor, 'moved', previous_stage_id=previous)
+    assignees = ()
+    if target.kind in CLOSING_TASKS:
+        assignees = complete_open_tasks(session, [client.id], actor.id if actor else None, client.stage_changed_at)
+        client.next_due_at = None
+    touch_client(session, client, actor, 'moved', previous_stage_id=previous, task_assignee_ids=assignees)
 
 
 def move_client(
