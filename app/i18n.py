@@ -1037,6 +1037,10 @@ TEXTS: dict[str, dict[str, str]] = {
     'report.cmp.deals': {'ru': 'Сделок в этапе «{name}»', 'en': 'Deals in “{name}”'},
     'report.cmp.current_series': {'ru': 'Выбранный период', 'en': 'Chosen period'},
     'report.cmp.previous_series': {'ru': 'Период сравнения', 'en': 'Compared period'},
+    'feed.task_closed_with_client': {
+        'ru': 'Задача закрыта вместе с клиентом: {title}',
+        'en': 'Task closed with the client: {title}',
+    },
 }
 
 

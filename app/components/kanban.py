@@ -1,6 +1,6 @@
 """Kanban columns and the closing drop zones; the board page wires them to the domain."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from nicegui import ui
 from nicegui.events import SortableEventArguments
@@ -22,7 +22,7 @@ class KanbanColumn(ui.column):
         stage: StageView,
         *,
         on_drop: Callable[[SortableEventArguments], None],
-        on_more: Callable[['KanbanColumn'], None],
+        on_more: Callable[['KanbanColumn'], Awaitable[None]],
         card_factory: Callable[[CardData], ClientCard],
         card_type: type[ui.element] = ClientCard,
         group: str = DRAG_GROUP,
@@ -63,9 +63,9 @@ class KanbanColumn(ui.column):
                 self.more.classes('w-full text-grey-8').mark(f'more-{stage.id}')
         self._on_more = on_more
 
-    def _on_scroll(self, event) -> None:
+    async def _on_scroll(self, event) -> None:
         if event.vertical_percentage > 0.9 and self.more.visible:
-            self._on_more(self)
+            await self._on_more(self)
 
     def card_elements(self) -> list[ClientCard]:
         return [child for child in self.cards if isinstance(child, self.card_type)]

@@ -242,6 +242,9 @@ class Client(SQLModel, table=True):
     stage_changed_at: datetime = Field(default_factory=utcnow)
     last_activity_at: datetime = Field(default_factory=utcnow)
     last_comment_at: datetime | None = None
+    # when a person last handled the client (a comment, move, task or booking); None while no one has, which is
+    # what keeps a fresh lead at the top of the first stage without looking at its feed
+    handled_at: datetime | None = None
     # the earliest open task's due time, kept by the task services: "overdue first" and the task filters
     # read it from the client's own row instead of searching the tasks of every client
     next_due_at: datetime | None = None

@@ -109,6 +109,7 @@ class ClientCard(BaseModel):
     touch_type: str
     created_at: datetime
     last_activity_at: datetime
+    handled_at: datetime | None = None
     open_tasks: list[TaskView]
     version: int
     can_act: bool

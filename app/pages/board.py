@@ -94,16 +94,16 @@ class Board(Screen):
                     )
                     self.columns[stage.id] = column
                     self.container_stage[column.cards.id] = stage.id
-        with ui.page_sticky(position='bottom-right', x_offset=18, y_offset=112):
-            ui.button(icon='tune', on_click=self.edit_view).props('fab color=primary').mark('view-settings').tooltip(
-                tr('view.button')
-            )
         with self.page_area, ui.row().classes('vk-closing-bar no-wrap w-full q-px-md q-pb-sm gap-3'):
             for stage in self.stage_list:
                 if stage.is_closing:
                     zone = ClosingZone(stage, on_drop=self.on_drop, on_open=self.browse_stage)
                     self.zones[stage.id] = zone
                     self.container_stage[zone.cards.id] = stage.id
+            # in the bar's lower right corner rather than floating: a floating button covers the cards beneath it
+            ui.button(tr('view.button'), icon='tune', on_click=self.edit_view).props(
+                'unelevated no-caps color=primary'
+            ).classes('vk-view-button').mark('view-settings')
 
     async def load(self) -> None:
         self.reload_pending = False
@@ -125,8 +125,9 @@ class Board(Screen):
         if self.view.task_display == 'hidden':
             hidden.append('tasks')
         self.page_area.classes(replace=' '.join([PAGE_AREA, *(f'vk-hide-{part}' for part in hidden)]))
+        first_stage_id = next((stage.id for stage in self.stage_list if stage.kind == 'working'), None)
         for column in self.columns.values():
-            column.rank = lambda card: card_rank(self.view, card, utcnow())
+            column.rank = lambda card: card_rank(self.view, card, utcnow(), first_stage_id)
 
     def _show_loaded(self, counts: dict[int, int], pages: dict) -> None:
         self._apply_view()
@@ -156,7 +157,12 @@ class Board(Screen):
         await load_next_page(
             column,
             lambda offset: self.read(
-                clients.board_column, stage_id=column.stage.id, flt=self.filter, offset=offset, limit=PAGE_SIZE
+                clients.board_column,
+                stage_id=column.stage.id,
+                flt=self.filter,
+                view=self.view,
+                offset=offset,
+                limit=PAGE_SIZE,
             ),
             self.cards,
         )

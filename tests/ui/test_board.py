@@ -12,6 +12,7 @@ from app.components.kanban import KanbanColumn
 from app.domain.account.users import user_by_login
 from app.domain.clients import clients, feed, filters, tasks
 from app.domain.models import Client, utcnow
+from app.domain.permissions import Actor
 from tests.factories import PASSWORD, make_client, make_user, stages
 
 
@@ -369,3 +370,32 @@ async def test_a_filter_date_out_of_bounds_is_refused_with_a_message_and_the_fil
     await user.should_see(marker='filter-apply')  # the dialog stays open to correct the value
     with db.read() as session:
         assert filters.load_filter(session, actor=anna).created_from is None
+
+
+async def test_a_new_lead_arriving_live_is_shown_on_top_of_a_full_first_column_highlighted(user: User, db):
+    """Below a page of overdue clients a fresh lead would be only counted: it comes first, where it is seen."""
+    anna = make_user(db, 'anna')
+    boris = make_user(db, 'boris', name='Борис Лидов')
+    first = stages(db)['Не разобрано']
+    for number in range(15):
+        overdue = make_client(db, anna, name=f'Просроченный {number:02}', phone=f'+791277700{number:02}')
+        with db.write() as session:
+            tasks.add_task(
+                session, actor=anna, client_id=overdue.id, title='Звонок', due_at=utcnow() - timedelta(hours=1)
+            )
+    await log_in(user, 'anna')
+    lead = make_client(db, boris, name='Горячий Лид Сегодняшний', phone='+79127770099')
+
+    def shown_first() -> bool:
+        with user:
+            column = next(iter(ElementFilter(marker=f'column-{first.id}')))
+            cards = column.card_elements()
+            return bool(cards) and cards[0].data.id == lead.id
+
+    await eventually(shown_first)
+    with user:
+        card = next(iter(ElementFilter(marker=f'card-{lead.id}')))
+        assert card._props['flash'] == 'Борис Лидов'
+    with db.read() as session:  # and it is where the database puts it when the board is opened again
+        page = clients.board_column(session, actor=Actor.of(user_by_login(session, 'anna')), stage_id=first.id, limit=1)
+    assert page.items[0].id == lead.id

@@ -36,6 +36,8 @@ from ..permissions import (
     restrict_to_visible,
     visibility_condition,
 )
+from .clients import CLOSING_TASKS, complete_open_tasks
+from .feed import HANDLING
 from .filters import ClientFilter, filtered_query
 from .history import record_arrivals
 
@@ -105,7 +107,9 @@ def _record(session, actor: Actor, entries: list[dict], client_ids: list[int], w
         session.execute(
             update(Client)
             .where(Client.id.in_(chunk))
-            .values(version=Client.version + 1, last_activity_at=now)
+            .values(
+                version=Client.version + 1, last_activity_at=now, **({'handled_at': now} if what in HANDLING else {})
+            )
             .execution_options(synchronize_session=False)
         )
     if client_ids:
@@ -221,6 +225,8 @@ def bulk_move(
         _system_entry(client_id, FeedKind.stage, key, source=stage_names[stage], target=target.name, **extra)
         for client_id, _responsible, stage, _name in movable
     ]
+    if target.kind in CLOSING_TASKS:
+        complete_open_tasks(session, [row[0] for row in movable], actor.id, now)
     _record(session, actor, entries, [row[0] for row in movable], 'moved')
     return _result(len(movable), skipped)
 

@@ -181,6 +181,7 @@ def build_cards(session, actor: Actor, clients: Sequence[Client]) -> list[Client
             touch_type=client.touch_type,
             created_at=client.created_at,
             last_activity_at=client.last_activity_at,
+            handled_at=client.handled_at,
             open_tasks=tasks.get(client.id, []),
             version=client.version,
             can_act=can_act_on_client(actor, client),

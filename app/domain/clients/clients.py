@@ -3,7 +3,7 @@
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, delete, func, insert, or_
+from sqlalchemy import and_, bindparam, delete, func, insert, not_, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
@@ -46,7 +46,7 @@ from .cards import build_cards, build_detail
 from .feed import lock_client, touch_client, write_fields_entry, write_system_entry
 from .filters import ClientFilter, filtered_query
 from .history import record_arrival, record_arrivals
-from .view_settings import ViewSettings
+from .view_settings import FRESH_FOR, ViewSettings
 
 EDITABLE_FIELDS = ('name', 'email', 'project_id', 'channel_id', 'agency_id', 'realtor_id', 'situation', 'custom')
 # the client's own texts: (limit, one line)
@@ -434,10 +434,48 @@ def _stage(session, stage_id: int) -> Stage:
     return stage
 
 
+CLOSING_TASKS = (StageKind.failure, StageKind.trash)  # a booking keeps its tasks: the work after it is real
+
+
+def complete_open_tasks(session, client_ids: Sequence[int], actor_id: int | None, at: datetime) -> tuple[int, ...]:
+    """Mark done the open tasks of clients closed as a failure or trash, each written to its client's feed, so
+    they leave «Мои задачи» and the overdue counter; the assignees whose counters change."""
+    open_tasks = session.exec(select(Task).where(Task.client_id.in_(list(client_ids)), Task.done == False)).all()  # noqa: E712
+    if not open_tasks:
+        return ()
+    for task in open_tasks:
+        task.done = True
+        task.done_at = at
+        session.add(task)
+    key = 'feed.task_closed_with_client'
+    session.execute(
+        insert(FeedEntry),
+        [
+            {
+                'client_id': task.client_id,
+                'kind': FeedKind.task_done,
+                'text': translate(key, 'ru', title=task.title),
+                'data': {'key': key, 'params': {'title': task.title}},
+                'author_id': actor_id,
+                'created_at': at,
+            }
+            for task in open_tasks
+        ],
+    )
+    session.execute(
+        update(Client)
+        .where(Client.id.in_({task.client_id for task in open_tasks}))
+        .values(next_due_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return tuple({task.assignee_id for task in open_tasks})
+
+
 def apply_stage(
     session, client: Client, actor: Actor | None, target: Stage, reason: ClosingReason | None, key: str, **feed_params
 ) -> None:
-    """Put a client on a stage and record it; the caller has checked that the move is allowed."""
+    """Put a client on a stage and record it; the caller has checked that the move is allowed. Closing it as a
+    failure or trash completes its open tasks."""
     source = session.get(Stage, client.stage_id)
     previous = client.stage_id
     client.stage_id = target.id
@@ -463,7 +501,11 @@ def apply_stage(
         actor_id=actor.id if actor else None,
         at=client.stage_changed_at,
     )
-    touch_client(session, client, actor, 'moved', previous_stage_id=previous)
+    assignees = ()
+    if target.kind in CLOSING_TASKS:
+        assignees = complete_open_tasks(session, [client.id], actor.id if actor else None, client.stage_changed_at)
+        client.next_due_at = None
+    touch_client(session, client, actor, 'moved', previous_stage_id=previous, task_assignee_ids=assignees)
 
 
 def move_client(
@@ -607,11 +649,20 @@ def _column_order(sort: str) -> tuple:
     return Client.created_at.desc(), Client.id.desc()
 
 
-def _column_segments(view: ViewSettings, now) -> tuple[list[tuple], list]:
-    """The parts of a column in the user's order: each (condition, order), and the condition of the rest."""
-    segments, rest = [], []
+def _column_segments(view: ViewSettings, now, fresh_stage_id: int) -> tuple[list[tuple], list]:
+    """The parts of a column in the user's order: each (condition, order), and the condition of the rest.
+    Fresh leads of the first working stage come first whatever the order (view_settings.is_fresh): on the
+    client's own row, so the stage-and-creation index finds them among the last day's clients."""
+    fresh = and_(
+        Client.stage_id == fresh_stage_id,
+        Client.created_at >= now - FRESH_FOR,
+        Client.handled_at.is_(None),
+        Client.creation_method != CreationMethod.import_,
+    )
+    segments = [(fresh, (Client.created_at.desc(), Client.id.desc()))]
+    rest = [not_(fresh)]
     if view.overdue_first:
-        segments.append((Client.next_due_at < now, _column_order(view.sort)))
+        segments.append((and_(Client.next_due_at < now, *rest), _column_order(view.sort)))
         rest.append(or_(Client.next_due_at.is_(None), Client.next_due_at >= now))
     if view.tasks_first:
         segments.append((and_(Client.next_due_at.is_not(None), *rest), (Client.next_due_at.asc(), Client.id.asc())))
@@ -649,11 +700,12 @@ def board_column(
     **shortcuts,
 ) -> ClientPage:
     """One page of a kanban column in the user's order (view_settings.card_rank says the same in Python):
-    overdue clients first if they pull up, then clients with tasks by nearest task if asked, then the rest."""
+    fresh leads first in the first working stage, then overdue clients if they pull up, then clients with tasks
+    by nearest task if asked, then the rest."""
     view = view or ViewSettings()
     column_filter = _as_filter(flt, shortcuts).model_copy(update={'stage_ids': [stage_id]})
     base = filtered_query(session, actor, column_filter)
-    segments, rest = _column_segments(view, utcnow())
+    segments, rest = _column_segments(view, utcnow(), first_working_stage(session).id)
     sizes = [_count(session, base.where(condition)) for condition, _ in segments]
     rows = _column_rows(session, base, view, segments, rest, sizes, offset, limit)
     return ClientPage(total=_count(session, base), items=build_cards(session, actor, rows))
@@ -673,7 +725,7 @@ def first_board_pages(
     several per column, and the cards of all columns built together."""
     view = view or ViewSettings()
     counts = count_by_stage(session, actor=actor, flt=flt)
-    segments, rest = _column_segments(view, utcnow())
+    segments, rest = _column_segments(view, utcnow(), first_working_stage(session).id)
     board = filtered_query(session, actor, _as_filter(flt, {}).model_copy(update={'stage_ids': stage_ids}))
     sizes_by_segment = [
         dict(

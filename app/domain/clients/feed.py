@@ -61,6 +61,7 @@ def write_fields_entry(session, client: Client, actor: Actor, changes: list[dict
 
 # changes a pending edit of the client's card could overwrite: only these make an older version stale
 VERSIONED = {'created', 'edited', 'moved', 'assigned', 'deal'}
+HANDLING = {'moved', 'comment', 'task', 'deal', 'deal_moved'}  # what a person does that handles a lead
 
 
 def lock_client(session, client_id: int) -> Client | None:
@@ -76,6 +77,8 @@ def touch_client(session, client: Client, actor: Actor | None, what: str, **even
     if what in VERSIONED:
         client.version += 1
     client.last_activity_at = utcnow()
+    if actor is not None and what in HANDLING:
+        client.handled_at = client.last_activity_at
     session.add(client)
     announce(session, client, actor, what, **event_fields)
 

@@ -1,18 +1,19 @@
 """Each user's view of the board (SPEC §3 «Настроить вид»): order, task display, card parts. Their own to
 change; admins may change anyone's, and that user's open board follows."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel
 
 from ..errors import NotFound, PermissionDenied
 from ..events import UserSettingsChanged, queue_event
-from ..models import User
+from ..models import CreationMethod, User
 from ..permissions import Actor
 from .filters import read_preference, write_preference
 
 VIEW_KEY = 'view_settings'
+FRESH_FOR = timedelta(hours=24)  # how long a lead no one has handled yet stays on top of the first stage
 CARD_PARTS = ('icons', 'project', 'situation', 'tags', 'agency', 'tasks', 'responsible', 'created')
 
 
@@ -52,10 +53,24 @@ def save_view_settings(session, *, actor: Actor, settings: ViewSettings, user_id
     return clean
 
 
-def card_rank(settings: ViewSettings, card, now: datetime) -> tuple:
+def is_fresh(card, now: datetime, first_stage_id: int | None) -> bool:
+    """A lead the team must see first: in the first working stage, arrived within a day (an imported row is
+    history, not an arrival) and not yet handled by a person."""
+    return (
+        card.stage_id == first_stage_id
+        and card.handled_at is None
+        and card.creation_method != CreationMethod.import_
+        and card.created_at >= now - FRESH_FOR
+    )
+
+
+def card_rank(settings: ViewSettings, card, now: datetime, first_stage_id: int | None = None) -> tuple:
     """Where a card stands in its column under these settings: the order `board_column` reads from the
-    database, for placing a card that arrives live without asking the database again."""
+    database, for placing a card that arrives live without asking the database again. `first_stage_id` is
+    the first working stage, where fresh leads come first."""
     due = card.open_tasks[0].due_at if card.open_tasks else None
+    if is_fresh(card, now, first_stage_id):
+        return (-1, -card.created_at.timestamp(), -card.id)
     if settings.overdue_first and due is not None and due < now:
         segment = 0
     elif settings.tasks_first and due is not None:

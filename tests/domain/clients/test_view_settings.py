@@ -4,12 +4,12 @@ from datetime import timedelta
 
 import pytest
 
-from app.domain.clients import clients, tasks, view_settings
+from app.domain.clients import clients, feed, tasks, view_settings
 from app.domain.clients.filters import ClientFilter
 from app.domain.clients.view_settings import ViewSettings, card_rank
 from app.domain.errors import PermissionDenied
 from app.domain.events import UserSettingsChanged, bus
-from app.domain.models import Client, utcnow
+from app.domain.models import Client, CreationMethod, utcnow
 from tests.factories import make_client, make_user, stages
 
 
@@ -32,7 +32,8 @@ def order(db, actor, stage_id, view: ViewSettings, limit: int = 10, offset: int 
     with db.read() as session:
         page = clients.board_column(session, actor=actor, stage_id=stage_id, view=view, limit=limit, offset=offset)
     now = utcnow()
-    ranked = sorted(page.items, key=lambda card: card_rank(view, card, now))
+    first = stages(db)['Не разобрано'].id
+    ranked = sorted(page.items, key=lambda card: card_rank(view, card, now, first))
     assert [c.id for c in ranked] == [c.id for c in page.items], 'live placement must agree with the database'
     return [c.id for c in page.items]
 
@@ -122,3 +123,51 @@ def test_the_board_opens_with_exactly_the_columns_it_pages_through(db, column, v
             alone = clients.board_column(session, actor=anna, stage_id=stage_id, flt=flt, view=view, limit=2)
             assert pages[stage_id] == alone
     assert pages[first].total == (3 if own_only else 4)
+
+
+@pytest.mark.parametrize(
+    'view', [ViewSettings(), ViewSettings(sort='oldest'), ViewSettings(sort='nearest_task', tasks_first=True)]
+)
+def test_fresh_leads_come_first_in_the_first_stage_newest_first_whatever_the_order(db, column, view):
+    """Leads of the last day that no one has handled stand above the overdue clients, the newest on top."""
+    anna, ids, first = column
+    older = make_client(db, anna, name='Вчерашний Лид', phone='+79120000101')
+    newer = make_client(db, anna, name='Свежий Лид', phone='+79120000102')
+    with db.write() as session:
+        session.get(Client, older.id).created_at = utcnow() - timedelta(hours=20)
+    assert order(db, anna, first, view)[:2] == [newer.id, older.id]
+    assert order(db, anna, first, view, limit=1, offset=1) == [older.id]  # pages follow on past the fresh ones
+
+
+@pytest.mark.parametrize('action', ['comment', 'task', 'move', 'day_old', 'imported'])
+def test_a_lead_stops_being_fresh_once_handled_after_a_day_or_when_imported(db, column, action):
+    anna, ids, first = column
+    lead = make_client(db, anna, name='Лид', phone='+79120000103')
+    board = stages(db)
+    with db.write() as session:
+        row = session.get(Client, lead.id)
+        if action == 'comment':
+            feed.add_comment(session, actor=anna, client_id=lead.id, text='Позвонил, не ответил')
+        elif action == 'task':
+            tasks.add_task(
+                session, actor=anna, client_id=lead.id, title='Перезвонить', due_at=utcnow() + timedelta(days=30)
+            )
+        elif action == 'move':  # moved on and back: handled, even if it is in the first stage again
+            clients.move_client(session, actor=anna, client_id=lead.id, stage_id=board['Назначение встречи'].id)
+            clients.move_client(session, actor=anna, client_id=lead.id, stage_id=first)
+        elif action == 'day_old':
+            row.created_at = utcnow() - timedelta(hours=25)
+        else:
+            row.creation_method = CreationMethod.import_
+    shown = order(db, anna, first, ViewSettings(sort='oldest', overdue_first=False))
+    assert shown[0] != lead.id
+
+
+def test_a_fresh_lead_is_first_only_in_the_first_working_stage(db, column):
+    anna, ids, first = column
+    meeting = stages(db)['Назначение встречи'].id
+    lead = make_client(db, anna, name='Лид', phone='+79120000104')
+    with db.write() as session:  # put there without a person's move: still unhandled, but not in the first stage
+        for client_id in (ids[0], lead.id):
+            session.get(Client, client_id).stage_id = meeting
+    assert order(db, anna, meeting, ViewSettings(sort='oldest', overdue_first=False)) == [ids[0], lead.id]
