@@ -1041,6 +1041,37 @@ TEXTS: dict[str, dict[str, str]] = {
         'ru': 'Задача закрыта вместе с клиентом: {title}',
         'en': 'Task closed with the client: {title}',
     },
+    # the client window: hand-over with undo, deleted comments, task assignee (issue 14)
+    'client.assign_confirm': {
+        'ru': 'Передать клиента? Новый ответственный — {user}',
+        'en': 'Hand the client over? The new responsible: {user}',
+    },
+    'client.assign_ok': {'ru': 'Передать', 'en': 'Hand over'},
+    'client.assigned_to': {'ru': 'Клиент передан. Новый ответственный — {user}', 'en': 'Client handed over to {user}'},
+    'client.undo': {'ru': 'Отменить', 'en': 'Undo'},
+    'client.assign_undone': {'ru': 'Передача отменена', 'en': 'Hand-over undone'},
+    'feed.responsible_undone': {
+        'ru': 'Передача отменена, ответственный: {source} → {target}',
+        'en': 'Hand-over undone, responsible: {source} → {target}',
+    },
+    'error.undo_expired': {
+        'ru': 'Передачу уже нельзя отменить: прошло больше 10 секунд или клиент с тех пор изменён',
+        'en': 'The hand-over can no longer be undone: over 10 seconds have passed or the client has changed since',
+    },
+    'error.undo_not_yours': {
+        'ru': 'Отменить передачу может только прежний ответственный или тот, кто передал клиента',
+        'en': 'Only the previous responsible or whoever handed the client over may undo the hand-over',
+    },
+    'client.delete_comment_confirm': {
+        'ru': 'Удалить комментарий? Текст пропадёт, в ленте останется отметка об удалении.',
+        'en': 'Delete the comment? Its text will be gone; the feed will note the deletion.',
+    },
+    'feed.comment_deleted': {'ru': 'Комментарий удалён автором: {who}', 'en': 'Comment deleted by {who}'},
+    'task.assignee': {'ru': 'Исполнитель', 'en': 'Assignee'},
+    'error.task_assignee_self': {
+        'ru': 'Вы можете ставить задачи только себе',
+        'en': 'You may set tasks for yourself only',
+    },
 }
 
 

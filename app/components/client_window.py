@@ -1,11 +1,14 @@
 """The client window: every field, the feed, tasks, requests, deals and the stage actions of one client."""
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from nicegui import ui
 
+from app.domain.clients.clients import UNDO_SECONDS
+from app.domain.clients.tasks import default_due
 from app.domain.deals.units import UnitView
 from app.domain.views import ClientDetail, CustomFieldView, FormChoices, StageView
 
@@ -31,7 +34,9 @@ class ClientActions(Protocol):
     async def comment(self, text: str) -> ClientDetail | None: ...
     async def edit_comment(self, comment_id: int, text: str) -> ClientDetail | None: ...
     async def delete_comment(self, comment_id: int) -> ClientDetail | None: ...
-    async def add_task(self, title: str, type: str, due_at: datetime) -> ClientDetail | None: ...
+    async def add_task(
+        self, title: str, type: str, due_at: datetime, assignee_id: int | None = None
+    ) -> ClientDetail | None: ...
     async def complete_task(self, task_id: int) -> ClientDetail | None: ...
     async def move(self, stage_id: int, reason_id: int | None) -> ClientDetail | None: ...
     async def reopen(self) -> ClientDetail | None: ...
@@ -40,13 +45,34 @@ class ClientActions(Protocol):
     ) -> ClientDetail | None: ...
     async def free_units(self, project_id: int | None) -> list[UnitView] | None: ...
     async def assign(self, user_id: int) -> ClientDetail | None: ...
+    async def undo_assign(self) -> ClientDetail | None: ...
+
+
+@dataclass
+class _Undo:
+    """A hand-over made from this window, which its author may take back until `until` (time.monotonic)."""
+
+    client_id: int
+    target_name: str
+    until: float
 
 
 class ClientWindow:
     """A dialog over the board; `show(detail)` re-renders it with fresh data (after a save or a live change)."""
 
-    def __init__(self, *, viewer_id: int, stages: list[StageView], choices: FormChoices, actions: ClientActions):
+    def __init__(
+        self,
+        *,
+        viewer_id: int,
+        stages: list[StageView],
+        choices: FormChoices,
+        actions: ClientActions,
+        assigns_to_others: bool = False,
+    ):
         self.viewer_id = viewer_id
+        self.assigns_to_others = assigns_to_others  # tasks may be set for colleagues, not only for oneself
+        self.tab = 'feed'  # the side tab shown, kept while the same client is re-rendered
+        self.undo: _Undo | None = None
         self.stages = {s.id: s for s in stages}
         self.stage_list = stages
         self.choices = choices
@@ -76,6 +102,7 @@ class ClientWindow:
             self._refuse_close()
             return
         self.dirty = False
+        self.tab = 'feed'
         self.show(detail)
         self.dialog.open()
 
@@ -86,6 +113,7 @@ class ClientWindow:
             self.call = _Call(phone=phone, seen_feed=frozenset(e.id for e in detail.feed))
         self.dialog.props('persistent')
         self.dirty = False
+        self.tab = 'feed'
         self.show(detail)
         self.dialog.open()
 
@@ -155,6 +183,7 @@ class ClientWindow:
                 'flat dense no-caps'
             ).mark('window-show-fresh')
         self.banner.set_visibility(False)
+        self._render_undo(d)
         if not d.can_act:
             ui.label(tr('client.readonly', responsible=d.responsible.name)).classes(
                 'vk-readonly w-full q-px-md q-py-xs'
@@ -229,7 +258,7 @@ class ClientWindow:
             responsible.props('readonly')
         else:
             responsible.on_value_change(
-                lambda e: self._run(self.actions.assign(e.value)) if e.value != d.responsible.id else None
+                lambda e: self._ask_assign(responsible, e.value) if e.value != d.responsible.id else None
             )
         with ui.row().classes('text-caption text-grey-7 gap-3'):
             ui.label(f'{tr("client.creator")}: {d.creator.name if d.creator else "—"}')
@@ -299,12 +328,17 @@ class ClientWindow:
     def _render_side(self, d: ClientDetail) -> None:
         self.side.clear()
         with self.side:
-            with ui.tabs().classes('w-full').props('dense align=left no-caps') as tabs:
-                feed_tab = ui.tab(tr('client.feed'))
-                tasks_tab = ui.tab(f'{tr("client.tasks")} ({sum(1 for t in d.tasks if not t.done)})')
-                requests_tab = ui.tab(f'{tr("client.requests")} ({len(d.requests)})')
-                deals_tab = ui.tab(f'{tr("client.deals")} ({len(d.deals)})')
-            with ui.tab_panels(tabs, value=feed_tab).classes('w-full vk-side-panels'):
+            with (
+                ui.tabs(on_change=lambda e: setattr(self, 'tab', e.value))
+                .classes('w-full')
+                .props('dense align=left no-caps') as tabs
+            ):
+                feed_tab = ui.tab('feed', tr('client.feed')).mark('tab-feed')
+                tasks_tab = ui.tab('tasks', f'{tr("client.tasks")} ({sum(1 for t in d.tasks if not t.done)})')
+                tasks_tab.mark('tab-tasks')
+                requests_tab = ui.tab('requests', f'{tr("client.requests")} ({len(d.requests)})')
+                deals_tab = ui.tab('deals', f'{tr("client.deals")} ({len(d.deals)})')
+            with ui.tab_panels(tabs, value=self.tab).classes('w-full vk-side-panels').mark('side-panels'):
                 with ui.tab_panel(feed_tab).classes('q-pa-none'):
                     self._render_feed(d)
                 with ui.tab_panel(tasks_tab).classes('q-pa-none'):
@@ -358,21 +392,34 @@ class ClientWindow:
                             ui.button(icon='edit', on_click=lambda e=entry: self._edit_comment(e.id, e.text)).props(
                                 'flat dense round size=xs'
                             )
-                            ui.button(
-                                icon='delete', on_click=lambda e=entry: self._run(self.actions.delete_comment(e.id))
-                            ).props('flat dense round size=xs')
+                            ui.button(icon='delete', on_click=lambda e=entry: self._delete_comment(e.id)).props(
+                                'flat dense round size=xs'
+                            ).mark(f'comment-delete-{entry.id}')
                     ui.label(entry.text_for(locale)).classes('vk-prewrap')
 
     def _render_tasks(self, d: ClientDetail) -> None:
         if d.can_act:
+            title = ui.input(tr('task.title')).classes('w-full').props('dense outlined').mark('task-title')
+            title.on_value_change(self._mark_dirty)
             with ui.row().classes('w-full items-end no-wrap gap-2'):
-                title = ui.input(tr('task.title')).classes('col').props('dense outlined').mark('task-title')
-                title.on_value_change(self._mark_dirty)
                 kind = ui.select({k: tr(f'task.type.{k}') for k in TASK_TYPES}, value='call').props('dense outlined')
                 due = (
-                    ui.input(tr('task.due'), value=datetime.now(TIMEZONE).strftime('%Y-%m-%dT%H:%M'))
+                    ui.input(tr('task.due'), value=default_due().strftime('%Y-%m-%dT%H:%M'))
                     .props('dense outlined type=datetime-local')
                     .mark('task-due')
+                )
+                assignees = {
+                    u.id: u.name for u in self.choices.users if self.assigns_to_others or u.id == self.viewer_id
+                }
+                assignee = (
+                    ui.select(
+                        assignees,
+                        label=tr('task.assignee'),
+                        value=d.responsible.id if d.responsible.id in assignees else self.viewer_id,
+                    )
+                    .classes('col')
+                    .props('dense outlined' + ('' if len(assignees) > 1 else ' readonly'))
+                    .mark('task-assignee')
                 )
 
                 async def add() -> None:
@@ -380,7 +427,7 @@ class ClientWindow:
                         ui.notify(tr('error.task_title'))
                         return
                     moment = datetime.fromisoformat(due.value).replace(tzinfo=TIMEZONE)
-                    fresh = await self.actions.add_task(title.value, kind.value, moment)
+                    fresh = await self.actions.add_task(title.value, kind.value, moment, assignee.value)
                     if fresh is not None:
                         self.show(fresh)
 
@@ -392,7 +439,7 @@ class ClientWindow:
                     on_change=lambda e, t=task: (
                         self._run(self.actions.complete_task(t.id)) if e.value and not t.done else None
                     ),
-                ).props('dense' + ('' if d.can_act and not task.done else ' disable'))
+                ).props('dense' + ('' if d.can_act and not task.done else ' disable')).mark(f'task-done-{task.id}')
                 with ui.column().classes('col gap-0'):
                     ui.label(task.title).classes('text-strike' if task.done else '')
                     ui.label(
@@ -403,7 +450,9 @@ class ClientWindow:
         self.dirty = True
 
     async def _run(self, action) -> None:
-        fresh = await action
+        self._show_fresh(await action)
+
+    def _show_fresh(self, fresh: ClientDetail | None) -> None:
         if fresh is not None:
             self.dirty = False
             self.show(fresh)
@@ -426,6 +475,52 @@ class ClientWindow:
         )
         if booking is not None:
             await self._run(self.actions.book(**booking))
+
+    async def _confirm(self, text: str, ok_label: str) -> bool:
+        with ui.dialog() as dialog, ui.card().classes('w-96'):
+            ui.label(text).mark('confirm-text')
+            with ui.row().classes('w-full justify-end'):
+                ui.button(tr('action.cancel'), on_click=lambda: dialog.submit(False)).props('flat').mark(
+                    'confirm-cancel'
+                )
+                ui.button(ok_label, on_click=lambda: dialog.submit(True)).mark('confirm-ok')
+        return bool(await answer(dialog))
+
+    async def _ask_assign(self, select: ui.select, user_id: int | None) -> None:
+        """A hand-over may lock the manager out of the client: asked first, then offered back for a few seconds."""
+        d = self.detail
+        name = select.options.get(user_id, '') if isinstance(select.options, dict) else ''
+        if user_id is None or not await self._confirm(tr('client.assign_confirm', user=name), tr('client.assign_ok')):
+            if not select.is_deleted:
+                select.set_value(d.responsible.id)
+            return
+        fresh = await self.actions.assign(user_id)
+        if fresh is not None and fresh.responsible.id == user_id:
+            self.undo = _Undo(client_id=d.id, target_name=name, until=time.monotonic() + UNDO_SECONDS)
+        self._show_fresh(fresh)
+
+    def _render_undo(self, d: ClientDetail) -> None:
+        """«Отменить» under the head of the window while the hand-over made here may still be taken back."""
+        left = self.undo.until - time.monotonic() if self.undo and self.undo.client_id == d.id else 0
+        if left <= 0:
+            return
+        with ui.row().classes('vk-banner w-full items-center no-wrap q-px-md q-py-xs').mark('undo-bar') as bar:
+            ui.label(tr('client.assigned_to', user=self.undo.target_name)).classes('col')
+            ui.button(tr('client.undo'), icon='undo', on_click=self._undo_assign).props('flat dense no-caps').mark(
+                'window-undo'
+            )
+            ui.timer(left, lambda: bar.delete() if not bar.is_deleted else None, once=True)
+
+    async def _undo_assign(self) -> None:
+        self.undo = None
+        fresh = await self.actions.undo_assign()
+        if fresh is not None:
+            ui.notify(tr('client.assign_undone'), type='positive')
+        self._show_fresh(fresh or self.detail)
+
+    async def _delete_comment(self, comment_id: int) -> None:
+        if await self._confirm(tr('client.delete_comment_confirm'), tr('action.delete')):
+            await self._run(self.actions.delete_comment(comment_id))
 
     async def _edit_comment(self, comment_id: int, text: str) -> None:
         with ui.dialog() as dialog, ui.card().classes('w-96'):

@@ -104,9 +104,13 @@ class WindowActions:
         await self.screen.call(feed.delete_comment, comment_id=comment_id)
         return await self.screen.read(clients.get_client, client_id=self.client_id)
 
-    async def add_task(self, title: str, type: str, due_at: datetime) -> ClientDetail | None:
+    async def add_task(
+        self, title: str, type: str, due_at: datetime, assignee_id: int | None = None
+    ) -> ClientDetail | None:
         return await self._then_fresh(
-            await self.screen.call(tasks.add_task, client_id=self.client_id, title=title, type=type, due_at=due_at)
+            await self.screen.call(
+                tasks.add_task, client_id=self.client_id, title=title, type=type, due_at=due_at, assignee_id=assignee_id
+            )
         )
 
     async def complete_task(self, task_id: int) -> ClientDetail | None:
@@ -140,6 +144,9 @@ class WindowActions:
     async def assign(self, user_id: int) -> ClientDetail | None:
         fresh = await self.screen.call(clients.assign_client, client_id=self.client_id, responsible_id=user_id)
         return fresh or await self.screen.read(clients.get_client, client_id=self.client_id)
+
+    async def undo_assign(self) -> ClientDetail | None:
+        return await self.screen.call(clients.undo_assignment, client_id=self.client_id)
 
 
 class Screen:
@@ -185,7 +192,11 @@ class Screen:
             is_admin=self.actor.is_admin,
         )
         self.window = ClientWindow(
-            viewer_id=self.actor.id, stages=self.stage_list, choices=self.choices, actions=WindowActions(self)
+            viewer_id=self.actor.id,
+            stages=self.stage_list,
+            choices=self.choices,
+            actions=WindowActions(self),
+            assigns_to_others=acts_on_all_clients(self.actor),
         )
         self.reload_after_window = False
         self.window.dialog.on_value_change(

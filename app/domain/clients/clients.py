@@ -1,7 +1,7 @@
 """Client services: create without duplicates, edit, move through stages, reassign, list and read."""
 
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, bindparam, delete, func, insert, not_, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -36,6 +36,7 @@ from ..models import (
     Task,
     TouchType,
     User,
+    as_utc,
     utcnow,
 )
 from ..permissions import Actor, acts_on_all_clients, can_see_client, ensure_active, ensure_can_act, ensure_can_see
@@ -547,25 +548,33 @@ def reopen_client(
     return build_detail(session, actor, client)
 
 
+UNDO_SECONDS = 10  # how long the previous responsible may take back a hand-over
+
+
 def assign_client(
     session, *, actor: Actor, client_id: int, responsible_id: int, expected_version: int | None = None
 ) -> ClientDetail:
-    """Hand a client to another active user; their open tasks on it follow the client."""
+    """Hand a client to another active user; their open tasks on it follow the client. The hand-over's feed line
+    keeps what it moved, so undo_assignment can put exactly that back."""
     client = load_for_change(session, actor, client_id, expected_version)
     target = _active_user(session, responsible_id)
     if target.id == client.responsible_id:
         return build_detail(session, actor, client)
     previous = session.get(User, client.responsible_id)
+    task_ids, deals = [], {}
     for task in session.exec(
         select(Task).where(Task.client_id == client.id, Task.done == False, Task.assignee_id == previous.id)  # noqa: E712
     ):
         task.assignee_id = target.id
+        task_ids.append(task.id)
         session.add(task)
     for deal in session.exec(select(Deal).where(Deal.client_id == client.id)):  # deal rights follow the client
+        deals[str(deal.id)] = deal.responsible_id
         deal.responsible_id = target.id
         session.add(deal)
     client.responsible_id = target.id
-    write_system_entry(
+    touch_client(session, client, actor, 'assigned', previous_responsible_id=previous.id)
+    entry = write_system_entry(
         session,
         client,
         kind=FeedKind.responsible,
@@ -574,7 +583,60 @@ def assign_client(
         source=previous.name,
         target=target.name,
     )
-    touch_client(session, client, actor, 'assigned', previous_responsible_id=previous.id)
+    entry.data = {
+        **entry.data,
+        'undo': {
+            'previous_id': previous.id,
+            'by_id': actor.id,
+            'version': client.version,
+            'tasks': task_ids,
+            'deals': deals,
+        },
+    }
+    session.flush()
+    return build_detail(session, actor, client)
+
+
+def undo_assignment(session, *, actor: Actor, client_id: int) -> ClientDetail:
+    """Take back the client's last hand-over: for UNDO_SECONDS, while nothing else changed the client, by its
+    previous responsible (who may no longer act on it) or by whoever made the hand-over. The client, the tasks and
+    deals that followed it go back, written to the feed."""
+    ensure_active(actor)
+    client = lock_client(session, client_id)
+    handover = (
+        session.exec(
+            select(FeedEntry)
+            .where(FeedEntry.client_id == client_id, FeedEntry.kind == FeedKind.responsible)
+            .order_by(FeedEntry.id.desc())
+        ).first()
+        if client is not None
+        else None
+    )
+    grant = handover.data.get('undo') if handover is not None else None
+    if grant is None or actor.id not in (grant['previous_id'], grant['by_id']):
+        ensure_can_see(actor, client)
+        raise InvalidInput('error.undo_expired') if grant is None else PermissionDenied('error.undo_not_yours')
+    if client.version != grant['version'] or utcnow() - as_utc(handover.created_at) > timedelta(seconds=UNDO_SECONDS):
+        raise InvalidInput('error.undo_expired')
+    previous = _active_user(session, grant['previous_id'])
+    current = session.get(User, client.responsible_id)
+    for task in session.exec(select(Task).where(Task.id.in_(grant['tasks']), Task.done == False)):  # noqa: E712
+        task.assignee_id = previous.id
+        session.add(task)
+    for deal in session.exec(select(Deal).where(Deal.id.in_([int(i) for i in grant['deals']]))):
+        deal.responsible_id = grant['deals'][str(deal.id)]
+        session.add(deal)
+    client.responsible_id = previous.id
+    write_system_entry(
+        session,
+        client,
+        kind=FeedKind.responsible,
+        actor_id=actor.id,
+        key='feed.responsible_undone',
+        source=current.name,
+        target=previous.name,
+    )
+    touch_client(session, client, actor, 'assigned', previous_responsible_id=current.id)
     session.flush()
     return build_detail(session, actor, client)
 

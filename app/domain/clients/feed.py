@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from sqlalchemy import func
 from sqlmodel import select
 
 from app.i18n import translate
@@ -138,7 +139,17 @@ def edit_comment(session, *, actor: Actor, comment_id: int, text: str) -> FeedEn
 
 
 def delete_comment(session, *, actor: Actor, comment_id: int) -> None:
+    """The text is gone; the feed keeps a line saying who deleted a comment, so the gap is not a mystery."""
     entry, client = _own_comment(session, actor, comment_id)
     session.delete(entry)
+    session.flush()
+    client.last_comment_at = session.exec(
+        select(func.max(FeedEntry.created_at)).where(
+            FeedEntry.client_id == client.id, FeedEntry.kind == FeedKind.comment
+        )
+    ).one()
+    write_system_entry(
+        session, client, kind=FeedKind.note, actor_id=actor.id, key='feed.comment_deleted', who=actor.name
+    )
     touch_client(session, client, actor, 'comment')
     session.flush()

@@ -1,20 +1,35 @@
 """Tasks on clients: add, complete, count open and overdue, find the ones falling due."""
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, func, update
 from sqlalchemy.orm import aliased
 from sqlmodel import select
 
-from ..errors import InvalidInput, NotFound
+from ..account_time import ACCOUNT_TZ, in_account_zone
+from ..errors import InvalidInput, NotFound, PermissionDenied
 from ..limits import TASK_TITLE_MAX, check_moment, check_text
 from ..models import Client, FeedKind, Task, TaskType, User, as_utc, utcnow
-from ..permissions import Actor, can_see_client, ensure_can_see, restrict_to_visible
+from ..permissions import Actor, acts_on_all_clients, can_see_client, ensure_can_see, restrict_to_visible
 from ..views import TaskView
 from .cards import _by_id, task_view
 from .clients import load_for_change
 from .feed import lock_client, touch_client, write_system_entry
+
+WORKDAY_START, WORKDAY_END = 9, 20  # the hours a new task's due time is offered in, on the account's clock
+
+
+def default_due(now: datetime | None = None) -> datetime:
+    """The due time a new task is offered: the next full hour, kept within the working day of the account's
+    time zone (after its end the next morning, before its start this morning), so it is never overdue at once."""
+    local = in_account_zone(now or utcnow()).replace(tzinfo=None)
+    due = local.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    if due.hour < WORKDAY_START:
+        due = due.replace(hour=WORKDAY_START)
+    elif due > due.replace(hour=WORKDAY_END):
+        due = (due + timedelta(days=1)).replace(hour=WORKDAY_START)
+    return due.replace(tzinfo=ACCOUNT_TZ)
 
 
 def refresh_next_due(
@@ -75,6 +90,8 @@ def add_task(
         raise InvalidInput('error.inactive_user', user=assignee.name)
     if not can_see_client(Actor.of(assignee), client):
         raise InvalidInput('error.assignee_cannot_see', user=assignee.name)
+    if assignee_id is not None and assignee.id != actor.id and not acts_on_all_clients(actor):
+        raise PermissionDenied('error.task_assignee_self')
     task = Task(
         client_id=client.id,
         title=title,

@@ -203,7 +203,7 @@ def test_open_tasks_of_the_previous_responsible_follow_the_client(db, team):
         tasks.complete_task(session, actor=team.anna, client_id=client, task_id=done.id)
         borises = tasks.add_task(
             session,
-            actor=team.anna,
+            actor=team.head,
             client_id=client,
             title='Договор',
             due_at=now + timedelta(2),
