@@ -1,5 +1,8 @@
 """The one translation table: Russian by default, English on request. UI and domain messages alike."""
 
+from babel import Locale
+from babel.numbers import format_decimal
+
 DEFAULT_LOCALE = 'ru'
 LOCALES = ('ru', 'en')
 
@@ -996,6 +999,133 @@ TEXTS: dict[str, dict[str, str]] = {
     'error.field.json': {'ru': 'Тело запроса — не JSON', 'en': 'The request body is not valid JSON'},
     'error.field.text': {'ru': '«{field}»: нужна строка', 'en': '“{field}” must be a string'},
     'error.field.invalid': {'ru': '«{field}»: недопустимое значение', 'en': '“{field}” has an invalid value'},
+    # the audit log, one sentence per entry (keys below this line)
+    'audit.token_created': {'ru': 'Выпущен токен API «{label}»', 'en': 'API token “{label}” created'},
+    'audit.token_revoked': {'ru': 'Отозван токен API «{label}»', 'en': 'API token “{label}” revoked'},
+    'audit.channel_added': {'ru': 'Добавлен канал привлечения «{name}»', 'en': 'Channel “{name}” added'},
+    'audit.channel_renamed': {
+        'ru': 'Канал привлечения «{old}» переименован в «{new}»',
+        'en': 'Channel “{old}” renamed to “{new}”',
+    },
+    'audit.channel_moved': {
+        'ru': 'Канал привлечения «{name}» перемещён на место {position}',
+        'en': 'Channel “{name}” moved to place {position}',
+    },
+    'audit.channel_default': {
+        'ru': 'Канал привлечения «{name}» стал каналом по умолчанию',
+        'en': 'Channel “{name}” became the default',
+    },
+    'audit.channel_removed': {'ru': 'Удалён канал привлечения «{name}»', 'en': 'Channel “{name}” removed'},
+    'audit.project_added': {
+        'ru': 'Добавлен проект «{name}» ({abbreviation})',
+        'en': 'Project “{name}” ({abbreviation}) added',
+    },
+    'audit.project_edited': {'ru': 'Проект «{old}» изменён: «{new}»', 'en': 'Project “{old}” changed to “{new}”'},
+    'audit.project_activated': {'ru': 'Проект «{name}» снова активен', 'en': 'Project “{name}” reactivated'},
+    'audit.project_deactivated': {'ru': 'Проект «{name}» отключён', 'en': 'Project “{name}” deactivated'},
+    'audit.tag_added': {'ru': 'Добавлена метка «{name}»', 'en': 'Tag “{name}” added'},
+    'audit.tag_edited': {'ru': 'Метка «{old}» изменена: «{new}»', 'en': 'Tag “{old}” changed to “{new}”'},
+    'audit.tag_deleted': {'ru': 'Удалена метка «{name}»', 'en': 'Tag “{name}” deleted'},
+    'audit.agency_added': {'ru': 'Добавлено агентство «{name}»', 'en': 'Agency “{name}” added'},
+    'audit.agency_renamed': {
+        'ru': 'Агентство «{old}» переименовано в «{new}»',
+        'en': 'Agency “{old}” renamed to “{new}”',
+    },
+    'audit.realtor_added': {
+        'ru': 'В агентство «{agency}» добавлен риэлтор {name} {phone}',
+        'en': 'Realtor {name} {phone} added to agency “{agency}”',
+    },
+    'audit.realtor_edited': {'ru': 'Риэлтор {old} изменён: {new}', 'en': 'Realtor {old} changed to {new}'},
+    'audit.realtor_removed': {'ru': 'Удалён риэлтор {name}', 'en': 'Realtor {name} removed'},
+    'audit.field_added': {
+        'ru': 'Добавлено дополнительное поле «{name}» (тип: {kind})',
+        'en': 'Custom field “{name}” ({kind}) added',
+    },
+    'audit.field_edited': {
+        'ru': 'Дополнительное поле «{old}» изменено: «{new}»',
+        'en': 'Custom field “{old}” changed to “{new}”',
+    },
+    'audit.field_moved': {
+        'ru': 'Дополнительное поле «{name}» перемещено на место {position}',
+        'en': 'Custom field “{name}” moved to place {position}',
+    },
+    'audit.field_deleted': {'ru': 'Удалено дополнительное поле «{name}»', 'en': 'Custom field “{name}” deleted'},
+    'audit.unit_added': {
+        'ru': 'В проект «{project}» добавлен объект {unit}',
+        'en': 'Property {unit} added to project “{project}”',
+    },
+    'audit.unit_edited': {'ru': 'Объект {old} изменён: {new}', 'en': 'Property {old} changed to {new}'},
+    'audit.unit_deleted': {'ru': 'Удалён объект {unit}', 'en': 'Property {unit} deleted'},
+    'audit.user_added': {
+        'ru': 'Добавлен пользователь {name} (логин {login}, роль: {role})',
+        'en': 'User {name} added (login {login}, role: {role})',
+    },
+    'audit.user_changed': {'ru': 'Пользователь {login}: {changes}', 'en': 'User {login}: {changes}'},
+    'audit.password_reset': {'ru': 'Сброшен пароль пользователя {login}', 'en': 'Password of {login} reset'},
+    'audit.user_deactivated': {'ru': 'Пользователь {login} деактивирован', 'en': 'User {login} deactivated'},
+    'audit.user_reactivated': {'ru': 'Пользователь {login} снова активен', 'en': 'User {login} reactivated'},
+    'audit.clients_handed_over': {
+        'ru': 'Пользователю {target} переданы клиенты пользователя {source} ({count})',
+        'en': 'Clients of {source} handed over to {target} ({count})',
+    },
+    'audit.view_settings_changed': {
+        'ru': 'Вид доски пользователя {login}: {changes}',
+        'en': 'Board view of {login}: {changes}',
+    },
+    'audit.update_stage': {'ru': 'Этап «{stage}»: {changes}', 'en': 'Stage “{stage}”: {changes}'},
+    'audit.move_stage': {
+        'ru': 'Этап «{stage}» перемещён на место {position}',
+        'en': 'Stage “{stage}” moved to place {position}',
+    },
+    'audit.add_stage': {'ru': 'Добавлен этап «{stage}»', 'en': 'Stage “{stage}” added'},
+    'audit.remove_stage': {'ru': 'Удалён этап «{stage}»', 'en': 'Stage “{stage}” removed'},
+    'audit.allow_transition': {
+        'ru': 'Разрешён переход из этапа «{source}» в этап «{target}»',
+        'en': 'Move from “{source}” to “{target}” allowed',
+    },
+    'audit.forbid_transition': {
+        'ru': 'Запрещён переход из этапа «{source}» в этап «{target}»',
+        'en': 'Move from “{source}” to “{target}” forbidden',
+    },
+    'audit.add_reason': {
+        'ru': 'Этапу «{stage}» добавлена причина «{reason}»',
+        'en': 'Reason “{reason}” added to stage “{stage}”',
+    },
+    'audit.rename_reason': {
+        'ru': 'Причина «{reason}» этапа «{stage}» переименована в «{name}»',
+        'en': 'Reason “{reason}” of stage “{stage}” renamed to “{name}”',
+    },
+    'audit.deactivate_reason': {
+        'ru': 'Причина «{reason}» этапа «{stage}» отключена',
+        'en': 'Reason “{reason}” of stage “{stage}” deactivated',
+    },
+    'audit.move_reason': {
+        'ru': 'Причина «{reason}» этапа «{stage}» перемещена на место {position}',
+        'en': 'Reason “{reason}” of stage “{stage}” moved to place {position}',
+    },
+    'audit.schema_added': {
+        'ru': 'Добавлена схема экспорта «{name}» ({fields})',
+        'en': 'Export schema “{name}” added ({fields})',
+    },
+    'audit.schema_edited': {
+        'ru': 'Схема экспорта «{name}» изменена ({fields})',
+        'en': 'Export schema “{name}” changed ({fields})',
+    },
+    'audit.schema_deleted': {'ru': 'Удалена схема экспорта «{name}»', 'en': 'Export schema “{name}” deleted'},
+    'audit.other': {'ru': 'Изменение: {action}', 'en': 'Change: {action}'},
+    'audit.change': {'ru': '{what} — {value}', 'en': '{what}: {value}'},
+    'audit.on': {'ru': 'включено', 'en': 'on'},
+    'audit.off': {'ru': 'выключено', 'en': 'off'},
+    'audit.nothing': {'ru': 'ничего', 'en': 'nothing'},
+    # counts: a text per plural form of the language (keys below this line)
+    'count.clients.one': {'ru': '{count} клиент', 'en': '{count} client'},
+    'count.clients.few': {'ru': '{count} клиента'},
+    'count.clients.many': {'ru': '{count} клиентов'},
+    'count.clients.other': {'ru': '{count} клиента', 'en': '{count} clients'},
+    'count.fields.one': {'ru': '{count} поле', 'en': '{count} field'},
+    'count.fields.few': {'ru': '{count} поля'},
+    'count.fields.many': {'ru': '{count} полей'},
+    'count.fields.other': {'ru': '{count} поля', 'en': '{count} fields'},
 }
 
 
@@ -1012,3 +1142,15 @@ def translate(key: str, locale: str = DEFAULT_LOCALE, **params) -> str:
 
 
 t = translate
+
+
+def plural(key: str, count: int, locale: str = DEFAULT_LOCALE) -> str:
+    """A count with its noun in the language's plural form (1 клиент, 2 клиента, 5 клиентов), the number
+    grouped by thousands: the texts are `key.one`, `key.few`, `key.many` (Russian) and `key.one`, `key.other`."""
+    form = Locale.parse(locale).plural_form(abs(count))
+    number = format_decimal(count, locale=locale)
+    for candidate in (form, 'many', 'other'):
+        text = TEXTS.get(f'{key}.{candidate}', {}).get(locale)
+        if text:
+            return text.format(count=number)
+    return translate(f'{key}.other', locale, count=number)
