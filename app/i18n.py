@@ -119,7 +119,6 @@ TEXTS: dict[str, dict[str, str]] = {
     'booking.object': {'ru': 'Свободный объект', 'en': 'Free unit'},
     'booking.no_free_units': {'ru': 'Свободных объектов нет', 'en': 'No free units'},
     'booking.area': {'ru': '{area} м²', 'en': '{area} m²'},
-    'booking.price': {'ru': '{price} ₽', 'en': '₽{price}'},
     'progress.starting': {'ru': 'Подготовка…', 'en': 'Preparing…'},
     'export.button': {'ru': 'Экспорт', 'en': 'Export'},
     'export.title': {'ru': 'Экспорт клиентов в Excel', 'en': 'Export clients to Excel'},
@@ -255,7 +254,6 @@ TEXTS: dict[str, dict[str, str]] = {
     # deals kanban (issue 7)
     'nav.deals': {'ru': 'Сделки', 'en': 'Deals'},
     'deals.empty': {'ru': 'Нет сделок', 'en': 'No deals'},
-    'deals.sum': {'ru': '{amount} ₽', 'en': '{amount} ₽'},
     'deals.title': {'ru': 'Сделка', 'en': 'Deal'},
     'deals.client': {'ru': 'Клиент', 'en': 'Client'},
     'deals.phones': {'ru': 'Телефоны', 'en': 'Phones'},
@@ -273,7 +271,7 @@ TEXTS: dict[str, dict[str, str]] = {
     'deals.feed': {'ru': 'Лента сделки', 'en': 'Deal feed'},
     'deals.feed_empty': {'ru': 'Записей пока нет', 'en': 'Nothing here yet'},
     'deals.readonly': {
-        'ru': 'Сделка закреплена за {responsible}: вы можете только смотреть и комментировать',
+        'ru': 'Ответственный за сделку — {responsible}: вы можете только смотреть и комментировать',
         'en': 'This deal belongs to {responsible}: you can view and comment only',
     },
     'deals.filter_title': {'ru': 'Фильтр сделок', 'en': 'Filter deals'},
@@ -290,7 +288,7 @@ TEXTS: dict[str, dict[str, str]] = {
         'en': 'Deal {object}: {source} → {target} (reason: {reason})',
     },
     'error.forbidden_deal': {
-        'ru': 'Сделка клиента «{client}» закреплена за {responsible}: изменять её может только ответственный',
+        'ru': 'Сделку клиента «{client}» может изменять только ответственный — {responsible}',
         'en': 'The deal of “{client}” belongs to {responsible}: only the responsible may change it',
     },
     'error.deal_stale': {
@@ -421,7 +419,7 @@ TEXTS: dict[str, dict[str, str]] = {
     'error.not_found': {'ru': 'Не найдено', 'en': 'Not found'},
     'error.forbidden': {'ru': 'Недостаточно прав для этого действия', 'en': 'You are not allowed to do this'},
     'error.forbidden_client': {
-        'ru': 'Клиент «{client}» закреплён за {responsible}: изменять его может только ответственный',
+        'ru': 'Клиента «{client}» может изменять только ответственный — {responsible}',
         'en': 'Client “{client}” belongs to {responsible}: only the responsible may change it',
     },
     'error.invalid': {'ru': 'Неверные данные', 'en': 'Invalid input'},
@@ -624,16 +622,15 @@ TEXTS: dict[str, dict[str, str]] = {
     'users.role': {'ru': 'Роль', 'en': 'Role'},
     'users.password': {'ru': 'Начальный пароль', 'en': 'Initial password'},
     'users.new_password': {'ru': 'Новый пароль', 'en': 'New password'},
-    'users.clients': {'ru': 'Клиентов: {count}', 'en': 'Clients: {count}'},
     'users.inactive': {'ru': 'Деактивирован', 'en': 'Deactivated'},
     'users.edit_title': {'ru': 'Пользователь «{name}»', 'en': 'User “{name}”'},
     'users.reset_password': {'ru': 'Сбросить пароль', 'en': 'Reset password'},
     'users.deactivate': {'ru': 'Деактивировать', 'en': 'Deactivate'},
     'users.activate': {'ru': 'Активировать', 'en': 'Activate'},
-    'users.hand_over': {'ru': 'Передать {count} клиентов', 'en': 'Hand over {count} clients'},
+    'users.hand_over': {'ru': 'Передать коллеге: {count}', 'en': 'Hand over: {count}'},
     'users.hand_over_offer': {
-        'ru': '{name} больше не может войти. За ним закреплено клиентов: {count} — передать их коллеге?',
-        'en': '{name} can no longer log in. They are responsible for {count} clients: hand them to a colleague?',
+        'ru': '{name} больше не может войти. Клиентов с этим ответственным: {count} — передать их коллеге?',
+        'en': '{name} can no longer log in. Clients with them responsible: {count}. Hand them to a colleague?',
     },
     'users.hand_over_to': {'ru': 'Кому передать', 'en': 'Hand over to'},
     'users.handed_over': {'ru': 'Передано клиентов: {count}', 'en': 'Clients handed over: {count}'},
@@ -685,7 +682,6 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     'settings.stages.name': {'ru': 'Название', 'en': 'Name'},
     'settings.stages.color': {'ru': 'Цвет', 'en': 'Colour'},
-    'settings.stages.clients': {'ru': 'Клиентов: {count}', 'en': 'Clients: {count}'},
     'settings.stages.kind.working': {'ru': 'рабочий', 'en': 'working'},
     'settings.stages.kind.success': {'ru': 'успех', 'en': 'success'},
     'settings.stages.kind.failure': {'ru': 'отказ', 'en': 'failure'},
@@ -788,8 +784,14 @@ TEXTS: dict[str, dict[str, str]] = {
     'bulk.tags': {'ru': 'Метки', 'en': 'Tags'},
     'bulk.add_tags': {'ru': 'Добавить метки', 'en': 'Add tags'},
     'bulk.remove_tags': {'ru': 'Снять метки', 'en': 'Remove tags'},
-    'bulk.working': {'ru': 'Применяю к {count} клиентам…', 'en': 'Applying to {count} clients…'},
-    'bulk.confirm': {'ru': 'Применить к {count} клиентам?', 'en': 'Apply to {count} clients?'},
+    'bulk.working': {
+        'ru': 'Применяю к выбранным клиентам ({count})…',
+        'en': 'Applying to the selected clients ({count})…',
+    },
+    'bulk.confirm': {
+        'ru': 'Применить к выбранным клиентам ({count})?',
+        'en': 'Apply to the selected clients ({count})?',
+    },
     'column.name': {'ru': 'Клиент', 'en': 'Client'},
     'column.phone': {'ru': 'Телефон', 'en': 'Phone'},
     'column.stage': {'ru': 'Этап', 'en': 'Stage'},
@@ -914,7 +916,7 @@ TEXTS: dict[str, dict[str, str]] = {
     'client.touch_type': {'ru': 'Тип касания', 'en': 'Touch type'},
     'client.stage': {'ru': 'Этап', 'en': 'Stage'},
     'client.readonly': {
-        'ru': 'Только просмотр: клиент закреплён за {responsible}',
+        'ru': 'Только просмотр: ответственный — {responsible}',
         'en': 'Read-only: the client belongs to {responsible}',
     },
     'client.changed_by': {
@@ -1118,6 +1120,9 @@ TEXTS: dict[str, dict[str, str]] = {
     'audit.off': {'ru': 'выключено', 'en': 'off'},
     'audit.nothing': {'ru': 'ничего', 'en': 'nothing'},
     # counts: a text per plural form of the language (keys below this line)
+    'table.rows_per_page': {'ru': 'Строк на странице', 'en': 'Rows per page'},
+    'table.paging': {'ru': '{first}–{last} из {total}', 'en': '{first}–{last} of {total}'},
+    'table.rows_selected': {'ru': 'Выбрано строк: {count}', 'en': 'Rows selected: {count}'},
     'count.clients.one': {'ru': '{count} клиент', 'en': '{count} client'},
     'count.clients.few': {'ru': '{count} клиента'},
     'count.clients.many': {'ru': '{count} клиентов'},

@@ -5,14 +5,10 @@ from nicegui import ui
 from app.domain.reports import report_tables
 from app.domain.reports.reports import DealsReport, FunnelReport, LeadReport, bucket_label
 
-from .locale import tr
+from .locale import format_money, format_number, format_share, tr
 
 PAGE_ROWS = 40
 _PALETTE = ['#1976d2', '#26a69a', '#ab47bc', '#ef6c00', '#8d6e63', '#5c6bc0', '#d81b60', '#7cb342', '#00838f']
-
-
-def _money(value: float) -> str:
-    return f'{value:,.0f}'.replace(',', ' ')
 
 
 def _funnel_chart(report: FunnelReport) -> dict:
@@ -80,23 +76,29 @@ class ReportView:
 
     def show(self, kind: str, report, locale: str) -> None:
         if kind == 'funnel':
-            overall = '—' if report.overall is None else f'{report.overall * 100:.1f}%'
+            overall = format_share(report.overall)
             self.summary.set_text(
-                tr('report.funnel_summary', cohort=report.cohort, overall=overall, working=report.still_working)
+                tr(
+                    'report.funnel_summary',
+                    cohort=format_number(report.cohort),
+                    overall=overall,
+                    working=format_number(report.still_working),
+                )
             )
             self.note.set_text(tr('report.funnel_note'))
             options, tables = _funnel_chart(report), report_tables.funnel_tables(report, locale)
             titles = ['', tr('report.closed_title')]
         elif kind == 'leads':
-            self.summary.set_text(tr('report.leads_summary', total=report.total, new=report.new_clients))
+            self.summary.set_text(
+                tr('report.leads_summary', total=format_number(report.total), new=format_number(report.new_clients))
+            )
             self.note.set_text('')
             options, tables = _lead_chart(report, locale), report_tables.lead_tables(report, locale)
             titles = ['']
         else:
             booked = sum(p.booked_amount for p in report.periods)
-            self.summary.set_text(
-                f'{tr("report.bookings")}: {sum(p.bookings for p in report.periods)} · {_money(booked)} ₽'
-            )
+            bookings = format_number(sum(p.bookings for p in report.periods))
+            self.summary.set_text(f'{tr("report.bookings")}: {bookings} · {format_money(booked)}')
             self.note.set_text('')
             options, tables = _deals_chart(report, locale), report_tables.deals_tables(report, locale)
             titles = ['', '']
@@ -129,6 +131,6 @@ class ReportView:
 def _cell(value) -> str:
     if value is None:
         return '—'
-    if isinstance(value, float):
-        return _money(value) if value >= 1000 else f'{value:g}'
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return format_number(value)
     return str(value)
