@@ -7,7 +7,7 @@ from nicegui import ui
 from app.domain.account_time import from_local_naive
 from app.domain.excel.importing import ImportPlan, outcome_text
 
-from .locale import current_locale, format_datetime, format_number, tr
+from .locale import current_locale, format_datetime, format_number, paging_texts, tr
 from .progress import ProgressLine, WorkerProgress
 
 ROWS_PER_PAGE = 50
@@ -106,6 +106,7 @@ class ImportPreview:
                 .props('dense flat bordered wrap-cells')
                 .classes('w-full vk-import-table')
             )
+            self.table.props.update(paging_texts())
             self.table.add_slot(
                 'body-cell-outcome',
                 "<q-td :props=\"props\"><q-badge :color=\"{new: 'positive', attach: 'primary', error: 'negative'}"

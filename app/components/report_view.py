@@ -5,7 +5,7 @@ from nicegui import ui
 from app.domain.reports import report_tables
 from app.domain.reports.reports import DealsReport, FunnelReport, LeadReport, bucket_label
 
-from .locale import format_money, format_number, format_share, tr
+from .locale import format_money, format_number, format_share, paging_texts, tr
 
 PAGE_ROWS = 40
 _PALETTE = ['#1976d2', '#26a69a', '#ab47bc', '#ef6c00', '#8d6e63', '#5c6bc0', '#d81b60', '#7cb342', '#00838f']
@@ -125,6 +125,7 @@ class ReportView:
                     pagination=PAGE_ROWS if paged else 0,
                 )
                 table.props('dense flat bordered' + ('' if paged else ' hide-bottom')).classes('w-full')
+                table.props.update(paging_texts())
                 table.mark('report-table')
 
 

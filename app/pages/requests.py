@@ -4,7 +4,7 @@ a row opens its client's window."""
 from fastapi.responses import RedirectResponse
 from nicegui import run, ui
 
-from app.components.locale import format_datetime, format_number, tr
+from app.components.locale import format_datetime, format_number, paging_texts, tr
 from app.components.request_filter_bar import RequestFilterBar
 from app.domain.clients import requests_list
 from app.domain.clients.requests_list import RequestFilter, RequestItem
@@ -62,6 +62,7 @@ class RequestsScreen(Screen):
                 .props('flat bordered dense binary-state-sort')
                 .mark('requests-table')
             )
+            self.table.props.update(paging_texts())
             self.table.on('request', self.on_request)
             self.table.on_pagination_change(self._keep_total)
             self.table.on('rowClick', lambda e: self.open_client(e.args[1]['client_id']))

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from fastapi.responses import RedirectResponse
 from nicegui import run, ui
 
-from app.components.locale import current_locale, format_datetime, tr
+from app.components.locale import current_locale, format_datetime, paging_texts, tr
 from app.domain.account import audit, users
 from app.domain.events import AccountChanged, ClientChanged
 from app.domain.views import ClientCard as CardData
@@ -159,9 +159,9 @@ async def build_audit(screen: SettingsScreen) -> None:
         }
         for e in entries
     ]
-    ui.table(columns=columns, rows=rows, row_key='id', pagination=25).props('flat bordered dense').classes(
-        'w-full'
-    ).mark('audit-table')
+    table = ui.table(columns=columns, rows=rows, row_key='id', pagination=25).props('flat bordered dense')
+    table.props.update(paging_texts())
+    table.classes('w-full').mark('audit-table')
 
 
 def _areas() -> list[tuple[str, Callable]]:

@@ -5,7 +5,7 @@ from collections.abc import Awaitable, Callable
 
 from nicegui import ui
 
-from app.components.locale import format_money, format_number, tr
+from app.components.locale import format_money, format_number, paging_texts, tr
 from app.domain.deals import units
 from app.domain.deals.units import LABEL_MAX, UnitView
 from app.domain.models import UnitStatus
@@ -92,6 +92,7 @@ def _table(rows: list[dict], *, on_edit: Callable[[int], None], on_delete: Calla
         {'name': 'actions', 'field': 'id', 'label': '', 'align': 'right'},
     ]
     table = ui.table(columns=columns, rows=rows, row_key='id', pagination=50).props('flat bordered dense')
+    table.props.update(paging_texts())
     table.classes('w-full').mark('units-table')
     table.add_slot(
         'body-cell-status',

@@ -5,7 +5,7 @@ from nicegui import run, ui
 
 from app.components.dialogs import answer, ask_move
 from app.components.filter_panel import FilterBar
-from app.components.locale import current_locale, format_date, format_datetime, format_number, tr
+from app.components.locale import current_locale, format_date, format_datetime, format_number, paging_texts, tr
 from app.domain.clients import bulk, clients, filters
 from app.domain.clients.bulk import Selection
 from app.domain.db import get_database
@@ -44,23 +44,6 @@ def _load_columns(actor: Actor) -> list[str]:
 
 def may_bulk(actor: Actor) -> bool:
     return actor.is_head_or_admin or actor.can_bulk
-
-
-def _paging_texts() -> dict[str, str]:
-    """Quasar words its paging from the app's one language pack (Russian): the reader's language instead,
-    with the numbers grouped the reader's way."""
-    tag = 'ru-RU' if current_locale() == 'ru' else 'en-GB'
-
-    def number(name: str) -> str:
-        return f"${{{name}.toLocaleString('{tag}')}}"
-
-    shown = tr('table.paging', first=number('first'), last=number('last'), total=number('total'))
-    selected = tr('table.rows_selected', count=number('count'))
-    return {
-        'rows-per-page-label': tr('table.rows_per_page'),
-        ':pagination-label': f'(first, last, total) => `{shown}`',
-        ':selected-rows-label': f'(count) => `{selected}`',
-    }
 
 
 class ClientTable(Screen):
@@ -130,7 +113,7 @@ class ClientTable(Screen):
                 .props('flat bordered dense binary-state-sort')
                 .mark('clients-table')
             )
-            self.table.props.update(_paging_texts())
+            self.table.props.update(paging_texts())
             self.table.on('request', self.on_request)
             self.table.on_pagination_change(self._keep_total)
             self.table.on('rowClick', lambda e: self.open_client(e.args[1]['id']))
