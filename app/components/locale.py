@@ -59,7 +59,7 @@ def format_share(share: float | None) -> str:
 
 
 # the order of day and month differs between the languages; Babel names the months
-_DATE = {'ru': 'dd.MM.yyyy', 'en': 'd MMM yyyy'}
+_DATE = {'ru': 'dd.MM.yyyy', 'en': 'd\xa0MMM\xa0yyyy'}  # a date never breaks across lines
 _TIME = {'ru': ' HH:mm', 'en': ', HH:mm'}
 
 

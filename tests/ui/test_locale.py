@@ -54,7 +54,10 @@ def test_dates_in_both_languages(reader):
     reader('ru')
     assert (locale.format_date(moment), locale.format_datetime(moment)) == ('01.03.2026', '01.03.2026 12:05')
     reader('en')
-    assert (locale.format_date(moment), locale.format_datetime(moment)) == ('1 Mar 2026', '1 Mar 2026, 12:05')
+    assert (locale.format_date(moment), locale.format_datetime(moment)) == (
+        '1\xa0Mar\xa02026',
+        '1\xa0Mar\xa02026, 12:05',
+    )
 
 
 async def test_a_users_client_count_reads_right_in_the_settings(user: User, db):
