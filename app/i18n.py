@@ -1,5 +1,8 @@
 """The one translation table: Russian by default, English on request. UI and domain messages alike."""
 
+from babel import Locale
+from babel.numbers import format_decimal
+
 DEFAULT_LOCALE = 'ru'
 LOCALES = ('ru', 'en')
 
@@ -116,7 +119,6 @@ TEXTS: dict[str, dict[str, str]] = {
     'booking.object': {'ru': 'Свободный объект', 'en': 'Free unit'},
     'booking.no_free_units': {'ru': 'Свободных объектов нет', 'en': 'No free units'},
     'booking.area': {'ru': '{area} м²', 'en': '{area} m²'},
-    'booking.price': {'ru': '{price} ₽', 'en': '₽{price}'},
     'progress.starting': {'ru': 'Подготовка…', 'en': 'Preparing…'},
     'export.button': {'ru': 'Экспорт', 'en': 'Export'},
     'export.title': {'ru': 'Экспорт клиентов в Excel', 'en': 'Export clients to Excel'},
@@ -252,7 +254,6 @@ TEXTS: dict[str, dict[str, str]] = {
     # deals kanban (issue 7)
     'nav.deals': {'ru': 'Сделки', 'en': 'Deals'},
     'deals.empty': {'ru': 'Нет сделок', 'en': 'No deals'},
-    'deals.sum': {'ru': '{amount} ₽', 'en': '{amount} ₽'},
     'deals.title': {'ru': 'Сделка', 'en': 'Deal'},
     'deals.client': {'ru': 'Клиент', 'en': 'Client'},
     'deals.phones': {'ru': 'Телефоны', 'en': 'Phones'},
@@ -270,7 +271,7 @@ TEXTS: dict[str, dict[str, str]] = {
     'deals.feed': {'ru': 'Лента сделки', 'en': 'Deal feed'},
     'deals.feed_empty': {'ru': 'Записей пока нет', 'en': 'Nothing here yet'},
     'deals.readonly': {
-        'ru': 'Сделка закреплена за {responsible}: вы можете только смотреть и комментировать',
+        'ru': 'Ответственный за сделку — {responsible}: вы можете только смотреть и комментировать',
         'en': 'This deal belongs to {responsible}: you can view and comment only',
     },
     'deals.filter_title': {'ru': 'Фильтр сделок', 'en': 'Filter deals'},
@@ -287,7 +288,7 @@ TEXTS: dict[str, dict[str, str]] = {
         'en': 'Deal {object}: {source} → {target} (reason: {reason})',
     },
     'error.forbidden_deal': {
-        'ru': 'Сделка клиента «{client}» закреплена за {responsible}: изменять её может только ответственный',
+        'ru': 'Сделку клиента «{client}» может изменять только ответственный — {responsible}',
         'en': 'The deal of “{client}” belongs to {responsible}: only the responsible may change it',
     },
     'error.deal_stale': {
@@ -418,7 +419,7 @@ TEXTS: dict[str, dict[str, str]] = {
     'error.not_found': {'ru': 'Не найдено', 'en': 'Not found'},
     'error.forbidden': {'ru': 'Недостаточно прав для этого действия', 'en': 'You are not allowed to do this'},
     'error.forbidden_client': {
-        'ru': 'Клиент «{client}» закреплён за {responsible}: изменять его может только ответственный',
+        'ru': 'Клиента «{client}» может изменять только ответственный — {responsible}',
         'en': 'Client “{client}” belongs to {responsible}: only the responsible may change it',
     },
     'error.invalid': {'ru': 'Неверные данные', 'en': 'Invalid input'},
@@ -621,16 +622,15 @@ TEXTS: dict[str, dict[str, str]] = {
     'users.role': {'ru': 'Роль', 'en': 'Role'},
     'users.password': {'ru': 'Начальный пароль', 'en': 'Initial password'},
     'users.new_password': {'ru': 'Новый пароль', 'en': 'New password'},
-    'users.clients': {'ru': 'Клиентов: {count}', 'en': 'Clients: {count}'},
     'users.inactive': {'ru': 'Деактивирован', 'en': 'Deactivated'},
     'users.edit_title': {'ru': 'Пользователь «{name}»', 'en': 'User “{name}”'},
     'users.reset_password': {'ru': 'Сбросить пароль', 'en': 'Reset password'},
     'users.deactivate': {'ru': 'Деактивировать', 'en': 'Deactivate'},
     'users.activate': {'ru': 'Активировать', 'en': 'Activate'},
-    'users.hand_over': {'ru': 'Передать {count} клиентов', 'en': 'Hand over {count} clients'},
+    'users.hand_over': {'ru': 'Передать коллеге: {count}', 'en': 'Hand over: {count}'},
     'users.hand_over_offer': {
-        'ru': '{name} больше не может войти. За ним закреплено клиентов: {count} — передать их коллеге?',
-        'en': '{name} can no longer log in. They are responsible for {count} clients: hand them to a colleague?',
+        'ru': '{name} больше не может войти. Клиентов с этим ответственным: {count} — передать их коллеге?',
+        'en': '{name} can no longer log in. Clients with them responsible: {count}. Hand them to a colleague?',
     },
     'users.hand_over_to': {'ru': 'Кому передать', 'en': 'Hand over to'},
     'users.handed_over': {'ru': 'Передано клиентов: {count}', 'en': 'Clients handed over: {count}'},
@@ -682,7 +682,6 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     'settings.stages.name': {'ru': 'Название', 'en': 'Name'},
     'settings.stages.color': {'ru': 'Цвет', 'en': 'Colour'},
-    'settings.stages.clients': {'ru': 'Клиентов: {count}', 'en': 'Clients: {count}'},
     'settings.stages.kind.working': {'ru': 'рабочий', 'en': 'working'},
     'settings.stages.kind.success': {'ru': 'успех', 'en': 'success'},
     'settings.stages.kind.failure': {'ru': 'отказ', 'en': 'failure'},
@@ -711,7 +710,7 @@ TEXTS: dict[str, dict[str, str]] = {
         'en': 'The name is longer than {limit} characters',
     },
     'error.last_channel': {
-        'ru': 'Канал «{channel}» — последний активный канал продаж: его нельзя удалить, сначала добавьте другой',
+        'ru': 'Канал «{channel}» — последний активный канал привлечения: его нельзя удалить, сначала добавьте другой',
         'en': '“{channel}” is the last active sales channel: it cannot be removed, add another one first',
     },
     'error.channel_inactive': {
@@ -737,14 +736,14 @@ TEXTS: dict[str, dict[str, str]] = {
         'ru': 'Поле «{field}»: неверное значение «{value}»',
         'en': 'Field “{field}”: invalid value “{value}”',
     },
-    'lists.channels': {'ru': 'Каналы продаж', 'en': 'Sales channels'},
+    'lists.channels': {'ru': 'Каналы привлечения', 'en': 'Channels'},
     'lists.channels_hint': {
         'ru': 'Первый канал — канал по умолчанию',
         'en': 'The first channel is the default',
     },
     'lists.projects': {'ru': 'Проекты', 'en': 'Projects'},
     'lists.tags': {'ru': 'Метки', 'en': 'Tags'},
-    'lists.agencies': {'ru': 'Агентства и риелторы', 'en': 'Agencies and realtors'},
+    'lists.agencies': {'ru': 'Агентства и риэлторы', 'en': 'Agencies and realtors'},
     'lists.custom_fields': {'ru': 'Дополнительные поля клиента', 'en': 'Custom client fields'},
     'lists.name': {'ru': 'Название', 'en': 'Name'},
     'lists.abbreviation': {'ru': 'Аббревиатура', 'en': 'Abbreviation'},
@@ -760,9 +759,9 @@ TEXTS: dict[str, dict[str, str]] = {
     'lists.deactivate': {'ru': 'Отключить', 'en': 'Deactivate'},
     'lists.activate': {'ru': 'Включить', 'en': 'Activate'},
     'lists.agency': {'ru': 'Агентство', 'en': 'Agency'},
-    'lists.realtor': {'ru': 'Риелтор', 'en': 'Realtor'},
+    'lists.realtor': {'ru': 'Риэлтор', 'en': 'Realtor'},
     'lists.phone': {'ru': 'Телефон', 'en': 'Phone'},
-    'lists.add_realtor': {'ru': 'Добавить риелтора', 'en': 'Add a realtor'},
+    'lists.add_realtor': {'ru': 'Добавить риэлтора', 'en': 'Add a realtor'},
     'lists.kind': {'ru': 'Тип', 'en': 'Type'},
     'lists.options': {'ru': 'Варианты через запятую', 'en': 'Options, comma-separated'},
     'lists.kind.text': {'ru': 'Текст', 'en': 'Text'},
@@ -785,8 +784,14 @@ TEXTS: dict[str, dict[str, str]] = {
     'bulk.tags': {'ru': 'Метки', 'en': 'Tags'},
     'bulk.add_tags': {'ru': 'Добавить метки', 'en': 'Add tags'},
     'bulk.remove_tags': {'ru': 'Снять метки', 'en': 'Remove tags'},
-    'bulk.working': {'ru': 'Применяю к {count} клиентам…', 'en': 'Applying to {count} clients…'},
-    'bulk.confirm': {'ru': 'Применить к {count} клиентам?', 'en': 'Apply to {count} clients?'},
+    'bulk.working': {
+        'ru': 'Применяю к выбранным клиентам ({count})…',
+        'en': 'Applying to the selected clients ({count})…',
+    },
+    'bulk.confirm': {
+        'ru': 'Применить к выбранным клиентам ({count})?',
+        'en': 'Apply to the selected clients ({count})?',
+    },
     'column.name': {'ru': 'Клиент', 'en': 'Client'},
     'column.phone': {'ru': 'Телефон', 'en': 'Phone'},
     'column.stage': {'ru': 'Этап', 'en': 'Stage'},
@@ -900,7 +905,7 @@ TEXTS: dict[str, dict[str, str]] = {
     'client.more_phones': {'ru': 'Ещё телефоны (через запятую)', 'en': 'More phones (comma-separated)'},
     'client.email': {'ru': 'Email', 'en': 'Email'},
     'client.project': {'ru': 'Проект', 'en': 'Project'},
-    'client.channel': {'ru': 'Канал привлечения', 'en': 'Sales channel'},
+    'client.channel': {'ru': 'Канал привлечения', 'en': 'Channel'},
     'client.agency': {'ru': 'Агентство', 'en': 'Agency'},
     'client.realtor': {'ru': 'Риэлтор', 'en': 'Realtor'},
     'client.situation': {'ru': 'Ситуация', 'en': 'Situation'},
@@ -911,7 +916,7 @@ TEXTS: dict[str, dict[str, str]] = {
     'client.touch_type': {'ru': 'Тип касания', 'en': 'Touch type'},
     'client.stage': {'ru': 'Этап', 'en': 'Stage'},
     'client.readonly': {
-        'ru': 'Только просмотр: клиент закреплён за {responsible}',
+        'ru': 'Только просмотр: ответственный — {responsible}',
         'en': 'Read-only: the client belongs to {responsible}',
     },
     'client.changed_by': {
@@ -1072,6 +1077,136 @@ TEXTS: dict[str, dict[str, str]] = {
         'ru': 'Вы можете ставить задачи только себе',
         'en': 'You may set tasks for yourself only',
     },
+    # the audit log, one sentence per entry (keys below this line)
+    'audit.token_created': {'ru': 'Выпущен токен API «{label}»', 'en': 'API token “{label}” created'},
+    'audit.token_revoked': {'ru': 'Отозван токен API «{label}»', 'en': 'API token “{label}” revoked'},
+    'audit.channel_added': {'ru': 'Добавлен канал привлечения «{name}»', 'en': 'Channel “{name}” added'},
+    'audit.channel_renamed': {
+        'ru': 'Канал привлечения «{old}» переименован в «{new}»',
+        'en': 'Channel “{old}” renamed to “{new}”',
+    },
+    'audit.channel_moved': {
+        'ru': 'Канал привлечения «{name}» перемещён на место {position}',
+        'en': 'Channel “{name}” moved to place {position}',
+    },
+    'audit.channel_default': {
+        'ru': 'Канал привлечения «{name}» стал каналом по умолчанию',
+        'en': 'Channel “{name}” became the default',
+    },
+    'audit.channel_removed': {'ru': 'Удалён канал привлечения «{name}»', 'en': 'Channel “{name}” removed'},
+    'audit.project_added': {
+        'ru': 'Добавлен проект «{name}» ({abbreviation})',
+        'en': 'Project “{name}” ({abbreviation}) added',
+    },
+    'audit.project_edited': {'ru': 'Проект «{old}» изменён: «{new}»', 'en': 'Project “{old}” changed to “{new}”'},
+    'audit.project_activated': {'ru': 'Проект «{name}» снова активен', 'en': 'Project “{name}” reactivated'},
+    'audit.project_deactivated': {'ru': 'Проект «{name}» отключён', 'en': 'Project “{name}” deactivated'},
+    'audit.tag_added': {'ru': 'Добавлена метка «{name}»', 'en': 'Tag “{name}” added'},
+    'audit.tag_edited': {'ru': 'Метка «{old}» изменена: «{new}»', 'en': 'Tag “{old}” changed to “{new}”'},
+    'audit.tag_deleted': {'ru': 'Удалена метка «{name}»', 'en': 'Tag “{name}” deleted'},
+    'audit.agency_added': {'ru': 'Добавлено агентство «{name}»', 'en': 'Agency “{name}” added'},
+    'audit.agency_renamed': {
+        'ru': 'Агентство «{old}» переименовано в «{new}»',
+        'en': 'Agency “{old}” renamed to “{new}”',
+    },
+    'audit.realtor_added': {
+        'ru': 'В агентство «{agency}» добавлен риэлтор {name} {phone}',
+        'en': 'Realtor {name} {phone} added to agency “{agency}”',
+    },
+    'audit.realtor_edited': {'ru': 'Риэлтор {old} изменён: {new}', 'en': 'Realtor {old} changed to {new}'},
+    'audit.realtor_removed': {'ru': 'Удалён риэлтор {name}', 'en': 'Realtor {name} removed'},
+    'audit.field_added': {
+        'ru': 'Добавлено дополнительное поле «{name}» (тип: {kind})',
+        'en': 'Custom field “{name}” ({kind}) added',
+    },
+    'audit.field_edited': {
+        'ru': 'Дополнительное поле «{old}» изменено: «{new}»',
+        'en': 'Custom field “{old}” changed to “{new}”',
+    },
+    'audit.field_moved': {
+        'ru': 'Дополнительное поле «{name}» перемещено на место {position}',
+        'en': 'Custom field “{name}” moved to place {position}',
+    },
+    'audit.field_deleted': {'ru': 'Удалено дополнительное поле «{name}»', 'en': 'Custom field “{name}” deleted'},
+    'audit.unit_added': {
+        'ru': 'В проект «{project}» добавлен объект {unit}',
+        'en': 'Property {unit} added to project “{project}”',
+    },
+    'audit.unit_edited': {'ru': 'Объект {old} изменён: {new}', 'en': 'Property {old} changed to {new}'},
+    'audit.unit_deleted': {'ru': 'Удалён объект {unit}', 'en': 'Property {unit} deleted'},
+    'audit.user_added': {
+        'ru': 'Добавлен пользователь {name} (логин {login}, роль: {role})',
+        'en': 'User {name} added (login {login}, role: {role})',
+    },
+    'audit.user_changed': {'ru': 'Пользователь {login}: {changes}', 'en': 'User {login}: {changes}'},
+    'audit.password_reset': {'ru': 'Сброшен пароль пользователя {login}', 'en': 'Password of {login} reset'},
+    'audit.user_deactivated': {'ru': 'Пользователь {login} деактивирован', 'en': 'User {login} deactivated'},
+    'audit.user_reactivated': {'ru': 'Пользователь {login} снова активен', 'en': 'User {login} reactivated'},
+    'audit.clients_handed_over': {
+        'ru': 'Пользователю {target} переданы клиенты пользователя {source} ({count})',
+        'en': 'Clients of {source} handed over to {target} ({count})',
+    },
+    'audit.view_settings_changed': {
+        'ru': 'Вид доски пользователя {login}: {changes}',
+        'en': 'Board view of {login}: {changes}',
+    },
+    'audit.update_stage': {'ru': 'Этап «{stage}»: {changes}', 'en': 'Stage “{stage}”: {changes}'},
+    'audit.move_stage': {
+        'ru': 'Этап «{stage}» перемещён на место {position}',
+        'en': 'Stage “{stage}” moved to place {position}',
+    },
+    'audit.add_stage': {'ru': 'Добавлен этап «{stage}»', 'en': 'Stage “{stage}” added'},
+    'audit.remove_stage': {'ru': 'Удалён этап «{stage}»', 'en': 'Stage “{stage}” removed'},
+    'audit.allow_transition': {
+        'ru': 'Разрешён переход из этапа «{source}» в этап «{target}»',
+        'en': 'Move from “{source}” to “{target}” allowed',
+    },
+    'audit.forbid_transition': {
+        'ru': 'Запрещён переход из этапа «{source}» в этап «{target}»',
+        'en': 'Move from “{source}” to “{target}” forbidden',
+    },
+    'audit.add_reason': {
+        'ru': 'Этапу «{stage}» добавлена причина «{reason}»',
+        'en': 'Reason “{reason}” added to stage “{stage}”',
+    },
+    'audit.rename_reason': {
+        'ru': 'Причина «{reason}» этапа «{stage}» переименована в «{name}»',
+        'en': 'Reason “{reason}” of stage “{stage}” renamed to “{name}”',
+    },
+    'audit.deactivate_reason': {
+        'ru': 'Причина «{reason}» этапа «{stage}» отключена',
+        'en': 'Reason “{reason}” of stage “{stage}” deactivated',
+    },
+    'audit.move_reason': {
+        'ru': 'Причина «{reason}» этапа «{stage}» перемещена на место {position}',
+        'en': 'Reason “{reason}” of stage “{stage}” moved to place {position}',
+    },
+    'audit.schema_added': {
+        'ru': 'Добавлена схема экспорта «{name}» ({fields})',
+        'en': 'Export schema “{name}” added ({fields})',
+    },
+    'audit.schema_edited': {
+        'ru': 'Схема экспорта «{name}» изменена ({fields})',
+        'en': 'Export schema “{name}” changed ({fields})',
+    },
+    'audit.schema_deleted': {'ru': 'Удалена схема экспорта «{name}»', 'en': 'Export schema “{name}” deleted'},
+    'audit.other': {'ru': 'Изменение: {action}', 'en': 'Change: {action}'},
+    'audit.change': {'ru': '{what} — {value}', 'en': '{what}: {value}'},
+    'audit.on': {'ru': 'включено', 'en': 'on'},
+    'audit.off': {'ru': 'выключено', 'en': 'off'},
+    'audit.nothing': {'ru': 'ничего', 'en': 'nothing'},
+    # counts: a text per plural form of the language (keys below this line)
+    'table.rows_per_page': {'ru': 'Строк на странице', 'en': 'Rows per page'},
+    'table.paging': {'ru': '{first}–{last} из {total}', 'en': '{first}–{last} of {total}'},
+    'table.rows_selected': {'ru': 'Выбрано строк: {count}', 'en': 'Rows selected: {count}'},
+    'count.clients.one': {'ru': '{count} клиент', 'en': '{count} client'},
+    'count.clients.few': {'ru': '{count} клиента'},
+    'count.clients.many': {'ru': '{count} клиентов'},
+    'count.clients.other': {'ru': '{count} клиента', 'en': '{count} clients'},
+    'count.fields.one': {'ru': '{count} поле', 'en': '{count} field'},
+    'count.fields.few': {'ru': '{count} поля'},
+    'count.fields.many': {'ru': '{count} полей'},
+    'count.fields.other': {'ru': '{count} поля', 'en': '{count} fields'},
 }
 
 
@@ -1088,3 +1223,15 @@ def translate(key: str, locale: str = DEFAULT_LOCALE, **params) -> str:
 
 
 t = translate
+
+
+def plural(key: str, count: int, locale: str = DEFAULT_LOCALE) -> str:
+    """A count with its noun in the language's plural form (1 клиент, 2 клиента, 5 клиентов), the number
+    grouped by thousands: the texts are `key.one`, `key.few`, `key.many` (Russian) and `key.one`, `key.other`."""
+    form = Locale.parse(locale).plural_form(abs(count))
+    number = format_decimal(count, locale=locale)
+    for candidate in (form, 'many', 'other'):
+        text = TEXTS.get(f'{key}.{candidate}', {}).get(locale)
+        if text:
+            return text.format(count=number)
+    return translate(f'{key}.other', locale, count=number)

@@ -13,7 +13,7 @@ from app.domain.deals.units import UnitView
 from app.domain.views import ClientDetail, CustomFieldView, FormChoices, StageView
 
 from .dialogs import answer, ask_booking, ask_move
-from .locale import TIMEZONE, current_locale, format_datetime, tr
+from .locale import TIMEZONE, current_locale, format_datetime, format_money, tr
 
 TASK_TYPES = ('call', 'meeting', 'showing', 'other')
 
@@ -359,7 +359,7 @@ class ClientWindow:
                         with ui.row().classes('vk-feed-item w-full items-center no-wrap gap-2'):
                             ui.label(
                                 f'{format_datetime(deal.created_at)} · {project} {deal.unit} · '
-                                f'{deal.amount:,.0f} ₽'.replace(',', ' ')
+                                f'{format_money(deal.amount)}'
                             ).classes('col')
                             ui.link(tr('deals.open_deal'), f'/deals?deal={deal.id}').mark(f'open-deal-{deal.id}')
 

@@ -3,12 +3,7 @@
 from app.domain.deals.deal_board import DealCard as DealData
 
 from .client_card import BoardCard
-from .locale import format_date, format_datetime, tr
-
-
-def format_money(amount: float) -> str:
-    """Roubles as people write them: 7 500 000 ₽."""
-    return tr('deals.sum', amount=f'{amount:,.0f}'.replace(',', ' '))
+from .locale import format_date, format_datetime, format_money, tr
 
 
 def deal_card_props(card: DealData) -> dict:

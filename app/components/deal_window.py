@@ -8,10 +8,9 @@ from nicegui import ui
 from app.domain.deals.deal_board import DealDetail, DealFilter
 from app.domain.views import FormChoices, StageView
 
-from .deal_card import format_money
 from .dialogs import answer
 from .filter_panel import filter_dialog_footer, number_or_none
-from .locale import current_locale, format_datetime, tr
+from .locale import current_locale, format_datetime, format_money, tr
 
 
 class DealWindow:

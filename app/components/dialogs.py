@@ -8,7 +8,7 @@ from nicegui import ui
 from app.domain.deals.units import UnitView
 from app.domain.views import ClientPage, RefView, StageView
 
-from .locale import format_date, tr
+from .locale import format_date, format_money, format_number, tr
 
 
 async def answer(dialog: ui.dialog) -> Any:
@@ -45,9 +45,9 @@ def unit_option(unit: UnitView, *, with_project: bool = False) -> str:
     """How a free object reads in the booking dialog: «кв. 45 · 54.3 м² · 7 500 000 ₽»."""
     parts = [f'{unit.project_abbreviation} {unit.label}' if with_project and unit.project_abbreviation else unit.label]
     if unit.area:
-        parts.append(tr('booking.area', area=f'{unit.area:g}'))
+        parts.append(tr('booking.area', area=format_number(unit.area)))
     if unit.price:
-        parts.append(tr('booking.price', price=f'{unit.price:,.0f}'.replace(',', ' ')))
+        parts.append(format_money(unit.price))
     return ' · '.join(parts)
 
 
@@ -165,7 +165,7 @@ async def browse_clients(
             page = await load_page(shown['count'])
             if page is None:
                 return
-            title.set_text(f'{stage.name} · {page.total}')
+            title.set_text(f'{stage.name} · {format_number(page.total)}')
             with listing:
                 for card in page.items:
                     with (

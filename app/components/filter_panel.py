@@ -12,7 +12,7 @@ from app.domain.errors import DomainError
 from app.domain.views import FormChoices, StageView
 
 from .dialogs import answer
-from .locale import TIMEZONE, current_locale, format_datetime, local_time, tr
+from .locale import TIMEZONE, current_locale, format_datetime, format_money, local_time, tr
 
 TASK_STATES = ('any', 'none', 'overdue', 'open')
 SOURCES = ('any', 'own', 'agency')
@@ -120,9 +120,8 @@ class FilterBar:
                 )
             )
         if flt.deals_sum_min is not None or flt.deals_sum_max is not None:
-            active.append(
-                ('deals_sum', f'{tr("filter.deals_sum")}: {flt.deals_sum_min or "…"}–{flt.deals_sum_max or "…"}')
-            )
+            low, high = (format_money(v) if v is not None else '…' for v in (flt.deals_sum_min, flt.deals_sum_max))
+            active.append(('deals_sum', f'{tr("filter.deals_sum")}: {low}–{high}'))
         if flt.tasks != 'any':
             active.append(('tasks', tr(f'filter.tasks.{flt.tasks}')))
         if flt.last_comment_from or flt.last_comment_to:

@@ -7,7 +7,7 @@ from nicegui import ui
 from app.domain.account_time import from_local_naive
 from app.domain.excel.importing import ImportPlan, outcome_text
 
-from .locale import current_locale, format_datetime, tr
+from .locale import current_locale, format_datetime, format_number, paging_texts, tr
 from .progress import ProgressLine, WorkerProgress
 
 ROWS_PER_PAGE = 50
@@ -106,6 +106,7 @@ class ImportPreview:
                 .props('dense flat bordered wrap-cells')
                 .classes('w-full vk-import-table')
             )
+            self.table.props.update(paging_texts())
             self.table.add_slot(
                 'body-cell-outcome',
                 "<q-td :props=\"props\"><q-badge :color=\"{new: 'positive', attach: 'primary', error: 'negative'}"
@@ -146,10 +147,10 @@ class ImportPreview:
         good = plan.count('new') + plan.count('attach')
         title = 'import.committed' if plan.committed else 'import.preview_title'
         self.title.set_text(tr(title, rows=len(plan.rows)))
-        self.total.set_text(tr('import.count.rows', count=len(plan.rows)))
-        self.new.set_text(tr('import.count.new', count=plan.count('new')))
-        self.attach.set_text(tr('import.count.attach', count=plan.count('attach')))
-        self.errors.set_text(tr('import.count.errors', count=plan.count('error')))
+        self.total.set_text(tr('import.count.rows', count=format_number(len(plan.rows))))
+        self.new.set_text(tr('import.count.new', count=format_number(plan.count('new'))))
+        self.attach.set_text(tr('import.count.attach', count=format_number(plan.count('attach'))))
+        self.errors.set_text(tr('import.count.errors', count=format_number(plan.count('error'))))
         self.notes.clear()
         with self.notes:
             recognised = ', '.join(plan.file.columns.values()) + ''.join(

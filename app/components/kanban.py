@@ -9,7 +9,7 @@ from app.domain.views import ClientCard as CardData
 from app.domain.views import StageView
 
 from .client_card import ClientCard
-from .locale import tr
+from .locale import format_number, tr
 
 DRAG_GROUP = 'clients'
 
@@ -72,7 +72,7 @@ class KanbanColumn(ui.column):
 
     def set_total(self, total: int) -> None:
         self.total = max(0, total)
-        self.counter.set_text(str(self.total))
+        self.counter.set_text(format_number(self.total))
         self.refresh_footer()
 
     def set_sum(self, text: str) -> None:
@@ -134,7 +134,7 @@ class ClosingZone(ui.column):
             self.cards.make_sortable({'sort': False}, group=group, on_end=on_drop)
 
     def set_total(self, total: int) -> None:
-        self.counter.set_text(str(max(0, total)))
+        self.counter.set_text(format_number(max(0, total)))
 
     def set_sum(self, text: str) -> None:
         self.sum_label.set_text(text)

@@ -4,7 +4,7 @@ import threading
 
 from nicegui import ui
 
-from .locale import tr
+from .locale import format_number, tr
 
 
 class WorkerProgress:
@@ -38,7 +38,11 @@ class ProgressLine:
     def tick(self) -> None:
         done, total = self.progress.read()
         self.bar.set_value(done / total if total else 0)
-        self.caption.set_text(tr(self.text_key, done=done, total=total) if total else tr('progress.starting'))
+        self.caption.set_text(
+            tr(self.text_key, done=format_number(done), total=format_number(total))
+            if total
+            else tr('progress.starting')
+        )
 
     def start(self) -> WorkerProgress:
         self.progress = WorkerProgress()

@@ -6,14 +6,10 @@ from app.domain.reports import report_tables
 from app.domain.reports.comparison import ComparedReport
 from app.domain.reports.reports import DealsReport, FunnelReport, LeadReport, bucket_label
 
-from .locale import tr
+from .locale import format_money, format_number, format_share, paging_texts, tr
 
 PAGE_ROWS = 40
 _PALETTE = ['#1976d2', '#26a69a', '#ab47bc', '#ef6c00', '#8d6e63', '#5c6bc0', '#d81b60', '#7cb342', '#00838f']
-
-
-def _money(value: float) -> str:
-    return f'{value:,.0f}'.replace(',', ' ')
 
 
 def _funnel_chart(report: FunnelReport) -> dict:
@@ -101,23 +97,29 @@ class ReportView:
     def show(self, compared: ComparedReport, locale: str) -> None:
         kind, report = compared.kind, compared.report
         if kind == 'funnel':
-            overall = '—' if report.overall is None else f'{report.overall * 100:.1f}%'
+            overall = format_share(report.overall)
             self.summary.set_text(
-                tr('report.funnel_summary', cohort=report.cohort, overall=overall, working=report.still_working)
+                tr(
+                    'report.funnel_summary',
+                    cohort=format_number(report.cohort),
+                    overall=overall,
+                    working=format_number(report.still_working),
+                )
             )
             self.note.set_text(tr('report.funnel_note'))
             options = _funnel_chart(report)
             titles = ['', tr('report.closed_title')]
         elif kind == 'leads':
-            self.summary.set_text(tr('report.leads_summary', total=report.total, new=report.new_clients))
+            self.summary.set_text(
+                tr('report.leads_summary', total=format_number(report.total), new=format_number(report.new_clients))
+            )
             self.note.set_text('')
             options = _lead_chart(report, locale)
             titles = ['']
         else:
             booked = sum(p.booked_amount for p in report.periods)
-            self.summary.set_text(
-                f'{tr("report.bookings")}: {sum(p.bookings for p in report.periods)} · {_money(booked)} ₽'
-            )
+            bookings = format_number(sum(p.bookings for p in report.periods))
+            self.summary.set_text(f'{tr("report.bookings")}: {bookings} · {format_money(booked)}')
             self.note.set_text('')
             options = _deals_chart(report, locale)
             titles = ['', '']
@@ -162,6 +164,7 @@ def _table(table: report_tables.Table, marker: str) -> None:
         pagination=PAGE_ROWS if paged else 0,
     )
     view.props('dense flat bordered' + ('' if paged else ' hide-bottom')).classes('w-full vk-report-table')
+    view.props.update(paging_texts())
     view.mark(marker)
     if table.totals:  # on every page of the table, under its rows
         view.add_slot(
@@ -174,7 +177,6 @@ def _table(table: report_tables.Table, marker: str) -> None:
 def _cell(value, signed: bool = False) -> str:
     if value is None:
         return '—'
-    sign = '+' if signed and value > 0 else ''
-    if isinstance(value, float):
-        return sign + (_money(value) if abs(value) >= 1000 else f'{value:g}')
-    return sign + (_money(value) if signed and abs(value) >= 1000 else str(value))
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return ('+' if signed and value > 0 else '') + format_number(value)
+    return str(value)

@@ -41,3 +41,20 @@ def phone_digits_query(text: str) -> str | None:
     if len(digits) == 11 and digits[0] == '8':  # a Russian national prefix typed as-is
         digits = '7' + digits[1:]
     return digits
+
+
+def phone_search_fragments(text: str) -> list[str] | None:
+    """What a phone searched for as people type it may be, in the stored E.164 (None: not a phone search).
+
+    Any 4+ digits may be a piece from the middle («3453»). A number typed from its start says so: «+7 934 345»
+    is the beginning of +7934345…, and a leading 8 is either the Russian trunk prefix («8 934 345» is
+    +7934345…) or just a digit of the middle, so both are looked for."""
+    digits = phone_digits_query(text)
+    if digits is None:
+        return None
+    typed = text.strip()
+    if typed.startswith('+'):
+        return ['+' + digits]
+    if digits[0] == '8':
+        return [digits, '+7' + digits[1:]]
+    return [digits]

@@ -7,11 +7,11 @@ from nicegui import background_tasks, run, ui
 from nicegui.events import SortableEventArguments
 
 from app.components.client_card import card_labels_script
-from app.components.deal_card import DealCardElement, format_money
+from app.components.deal_card import DealCardElement
 from app.components.deal_window import DealFilterBar, DealWindow
 from app.components.dialogs import ask_move, browse_clients, pick_reason
 from app.components.kanban import ClosingZone, KanbanColumn, load_next_page, place_card
-from app.components.locale import tr
+from app.components.locale import format_money, tr
 from app.domain.account import reference
 from app.domain.db import get_database
 from app.domain.deals import deal_board

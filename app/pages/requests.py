@@ -4,7 +4,7 @@ a row opens its client's window."""
 from fastapi.responses import RedirectResponse
 from nicegui import run, ui
 
-from app.components.locale import format_datetime, tr
+from app.components.locale import format_datetime, format_number, paging_texts, tr
 from app.components.request_filter_bar import RequestFilterBar
 from app.domain.clients import requests_list
 from app.domain.clients.requests_list import RequestFilter, RequestItem
@@ -62,6 +62,7 @@ class RequestsScreen(Screen):
                 .props('flat bordered dense binary-state-sort')
                 .mark('requests-table')
             )
+            self.table.props.update(paging_texts())
             self.table.on('request', self.on_request)
             self.table.on_pagination_change(self._keep_total)
             self.table.on('rowClick', lambda e: self.open_client(e.args[1]['client_id']))
@@ -126,7 +127,7 @@ class RequestsScreen(Screen):
         self.table.pagination = self.pagination
         self.table.rows = [self._row(item) for item in page.items]
         self.table.update()
-        self.total_label.set_text(tr('requests.total', total=page.total))
+        self.total_label.set_text(tr('requests.total', total=format_number(page.total)))
         self.total_label.mark('requests-total', 'requests-ready')  # tests wait for the first page
 
     def _keep_total(self, event) -> None:

@@ -17,7 +17,7 @@ from app.components.client_window import ClientWindow
 from app.components.export_dialog import run_export_dialog
 from app.components.fonts import preload_fonts
 from app.components.header import AppHeader
-from app.components.locale import remember_locale, tr
+from app.components.locale import format_number, remember_locale, tr
 from app.components.progress import WorkerProgress
 from app.components.view_settings_dialog import edit_view_settings
 from app.domain.account import reference, users
@@ -415,7 +415,7 @@ class Screen:
             return False
         with self.client:
             ui.download.file(path, exporting.export_file_name(schema.name, self.actor.locale))
-            ui.notify(tr('export.done', count=count), type='positive')
+            ui.notify(tr('export.done', count=format_number(count)), type='positive')
         return True
 
     async def new_client(self) -> None:

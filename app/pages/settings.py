@@ -8,7 +8,7 @@ from collections.abc import Callable
 from fastapi.responses import RedirectResponse
 from nicegui import run, ui
 
-from app.components.locale import format_datetime, tr
+from app.components.locale import current_locale, format_datetime, paging_texts, tr
 from app.domain.account import audit, users
 from app.domain.events import AccountChanged, ClientChanged
 from app.domain.views import ClientCard as CardData
@@ -155,13 +155,13 @@ async def build_audit(screen: SettingsScreen) -> None:
             'at': format_datetime(e.at),
             'who': e.actor_name,
             'area': tr(f'settings.tab.{e.area}'),
-            'what': ' · '.join([e.action, *(f'{k}: {v}' for k, v in e.details.items())]),
+            'what': audit.describe(e, current_locale()),
         }
         for e in entries
     ]
-    ui.table(columns=columns, rows=rows, row_key='id', pagination=25).props('flat bordered dense').classes(
-        'w-full'
-    ).mark('audit-table')
+    table = ui.table(columns=columns, rows=rows, row_key='id', pagination=25).props('flat bordered dense')
+    table.props.update(paging_texts())
+    table.classes('w-full').mark('audit-table')
 
 
 def _areas() -> list[tuple[str, Callable]]:

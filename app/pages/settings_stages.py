@@ -5,7 +5,7 @@ import re
 
 from nicegui import ui
 
-from app.components.locale import tr
+from app.components.locale import count, tr
 from app.domain.account import admin_stages
 from app.domain.account.admin_stages import FunnelSetup, ReasonSetup, StageSetup
 
@@ -66,9 +66,7 @@ def _stage_row(screen, setup: FunnelSetup, stage: StageSetup) -> None:
             'outlined dense'
         ).classes('w-36').mark(f'stage-color-{stage.id}')
         ui.label(tr(f'settings.stages.kind.{stage.kind}')).classes('text-caption text-grey-8 w-20')
-        ui.label(tr('settings.stages.clients', count=stage.clients)).classes('text-caption w-24').mark(
-            f'stage-clients-{stage.id}'
-        )
+        ui.label(count('count.clients', stage.clients)).classes('text-caption w-24').mark(f'stage-clients-{stage.id}')
         if stage.is_working:
             first, last = stage.id == working[0].id, stage.id == working[-1].id
             up = ui.button(

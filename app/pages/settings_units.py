@@ -5,7 +5,7 @@ from collections.abc import Awaitable, Callable
 
 from nicegui import ui
 
-from app.components.locale import tr
+from app.components.locale import format_money, format_number, paging_texts, tr
 from app.domain.deals import units
 from app.domain.deals.units import LABEL_MAX, UnitView
 from app.domain.models import UnitStatus
@@ -20,10 +20,6 @@ def _dialog(host: ui.element) -> ui.dialog:
         dialog = ui.dialog()
     dialog.on_value_change(lambda e: None if e.value else dialog.delete())
     return dialog
-
-
-def _number(value: float | None) -> str:
-    return f'{value:,.0f}'.replace(',', ' ') if value else '—'
 
 
 def edit_unit(
@@ -96,6 +92,7 @@ def _table(rows: list[dict], *, on_edit: Callable[[int], None], on_delete: Calla
         {'name': 'actions', 'field': 'id', 'label': '', 'align': 'right'},
     ]
     table = ui.table(columns=columns, rows=rows, row_key='id', pagination=50).props('flat bordered dense')
+    table.props.update(paging_texts())
     table.classes('w-full').mark('units-table')
     table.add_slot(
         'body-cell-status',
@@ -168,8 +165,8 @@ async def build_units(screen) -> None:
                 'id': u.id,
                 'project': u.project_name or tr('units.no_project'),
                 'label': u.label,
-                'area': f'{u.area:g}' if u.area else '—',
-                'price': _number(u.price),
+                'area': format_number(u.area) if u.area else '—',
+                'price': format_money(u.price) if u.price else '—',
                 'status': statuses.get(u.status, u.status),
                 'status_key': u.status,
                 'color': STATUS_COLORS.get(u.status, 'grey'),

@@ -3,7 +3,7 @@ password, deactivate and hand the clients of a deactivated colleague to someone 
 
 from nicegui import ui
 
-from app.components.locale import tr
+from app.components.locale import count, format_number, tr
 from app.domain.account import admin_users
 from app.domain.account.admin_users import SWITCHES, UserRow
 from app.domain.account.users import ROLE_DEFAULTS
@@ -118,7 +118,9 @@ class _Dialogs:
         colleagues = {p.id: f'{p.name} ({tr(f"role.{p.role}")})' for p in people if p.active and p.id != row.id}
         dialog = self.new()
         with dialog, ui.card().classes('w-[28rem]'):
-            ui.label(tr('users.hand_over_offer', name=row.name, count=row.clients)).classes('text-subtitle1')
+            ui.label(tr('users.hand_over_offer', name=row.name, count=format_number(row.clients))).classes(
+                'text-subtitle1'
+            )
             target = ui.select(colleagues, label=tr('users.hand_over_to')).props('outlined dense').classes('w-full')
             target.mark('handover-target')
 
@@ -127,14 +129,14 @@ class _Dialogs:
                     return
                 result = await self.screen.call(bulk.hand_over_clients, user_id=row.id, to_user_id=target.value)
                 if result is not None:
-                    ui.notify(tr('users.handed_over', count=result.changed), type='positive')
+                    ui.notify(tr('users.handed_over', count=format_number(result.changed)), type='positive')
                     dialog.close()
 
             with ui.row().classes('w-full justify-end'):
                 ui.button(tr('users.later'), on_click=dialog.close).props('flat no-caps').mark('handover-later')
-                ui.button(tr('users.hand_over', count=row.clients), on_click=go).props('unelevated no-caps').mark(
-                    'handover-ok'
-                )
+                ui.button(tr('users.hand_over', count=count('count.clients', row.clients)), on_click=go).props(
+                    'unelevated no-caps'
+                ).mark('handover-ok')
         dialog.open()
 
     async def deactivate(self, row: UserRow) -> None:
@@ -158,7 +160,7 @@ def _user_line(row: UserRow, dialogs: _Dialogs, me: int) -> None:
                 ui.chip(tr(f'users.switch.{switch}'), icon='check' if on else 'block').props(
                     f'dense square {"color=green-1" if on else "color=grey-3 text-color=grey-6"}'
                 ).mark(f'user-{switch}-{row.id}-{"on" if on else "off"}')
-        ui.label(tr('users.clients', count=row.clients)).classes('text-caption').mark(f'user-clients-{row.id}')
+        ui.label(count('count.clients', row.clients)).classes('text-caption').mark(f'user-clients-{row.id}')
         if not row.active:
             ui.badge(tr('users.inactive'), color='grey').mark(f'user-inactive-{row.id}')
         ui.space()
@@ -180,9 +182,10 @@ def _user_line(row: UserRow, dialogs: _Dialogs, me: int) -> None:
                 f'user-activate-{row.id}'
             )
             if row.clients:
-                ui.button(tr('users.hand_over', count=row.clients), on_click=lambda: dialogs.hand_over(row)).props(
-                    'flat dense no-caps color=primary'
-                ).mark(f'user-handover-{row.id}')
+                ui.button(
+                    tr('users.hand_over', count=count('count.clients', row.clients)),
+                    on_click=lambda: dialogs.hand_over(row),
+                ).props('flat dense no-caps color=primary').mark(f'user-handover-{row.id}')
 
 
 async def build_users(screen) -> None:

@@ -5,7 +5,7 @@ from nicegui import run, ui
 
 from app.components.dialogs import answer, ask_move
 from app.components.filter_panel import FilterBar
-from app.components.locale import current_locale, format_date, format_datetime, tr
+from app.components.locale import current_locale, format_date, format_datetime, format_number, paging_texts, tr
 from app.domain.clients import bulk, clients, filters
 from app.domain.clients.bulk import Selection
 from app.domain.db import get_database
@@ -117,6 +117,7 @@ class ClientTable(Screen):
                 .props('flat bordered dense binary-state-sort')
                 .mark('clients-table')
             )
+            self.table.props.update(paging_texts())
             self.table.on('request', self.on_request)
             self.table.on_pagination_change(self._keep_total)
             self.table.on('rowClick', lambda e: self.open_client(e.args[1]['id']))
@@ -176,7 +177,7 @@ class ClientTable(Screen):
         self.table.selected = [row for row in self.table.rows if row['id'] in kept]
         self.table.update()
         self.all_matching = self.all_matching and keep_selection
-        self.total_label.set_text(tr('table.total', total=page.total))
+        self.total_label.set_text(tr('table.total', total=format_number(page.total)))
         self.filter_bar.show(self.filter)
         self._selection_changed()
         self.total_label.mark('table-total', 'table-ready')  # tests wait for the first page
@@ -202,10 +203,12 @@ class ClientTable(Screen):
         count = self._selection_count()
         self.bulk_bar.set_visibility(count > 0)
         self.selected_label.set_text(
-            tr('table.all_selected', total=self.total) if self.all_matching else tr('table.selected', count=count)
+            tr('table.all_selected', total=format_number(self.total))
+            if self.all_matching
+            else tr('table.selected', count=format_number(count))
         )
         page_full = len(self.table.selected) == len(self.table.rows) and self.total > len(self.table.rows)
-        self.select_all.set_text(tr('table.select_all', total=self.total))
+        self.select_all.set_text(tr('table.select_all', total=format_number(self.total)))
         self.select_all.set_visibility(page_full and not self.all_matching)
 
     def select_all_matching(self) -> None:
@@ -230,7 +233,7 @@ class ClientTable(Screen):
         count = self._selection_count()
         with ui.dialog().props('persistent') as progress, ui.card().classes('items-center q-pa-lg'):
             ui.spinner(size='lg')
-            ui.label(tr('bulk.working', count=count))
+            ui.label(tr('bulk.working', count=format_number(count)))
         progress.open()
         try:
             result = await self.call(action, selection=self._selection(), **arguments)
@@ -250,7 +253,7 @@ class ClientTable(Screen):
     async def bulk_assign(self) -> None:
         with ui.dialog() as dialog, ui.card().classes('w-96'):
             ui.label(tr('bulk.assign')).classes('text-h6')
-            ui.label(tr('bulk.confirm', count=self._selection_count())).classes('text-grey-8')
+            ui.label(tr('bulk.confirm', count=format_number(self._selection_count()))).classes('text-grey-8')
             user = (
                 ui.select({u.id: u.name for u in self.choices.users}, label=tr('client.responsible'))
                 .classes('w-full')
@@ -265,7 +268,7 @@ class ClientTable(Screen):
             await self._run_bulk(bulk.bulk_assign, responsible_id=chosen)
 
     async def bulk_move(self) -> None:
-        move = await ask_move(tr('table.selected', count=self._selection_count()), self.stage_list, -1)
+        move = await ask_move(tr('table.selected', count=format_number(self._selection_count())), self.stage_list, -1)
         if move is not None:
             await self._run_bulk(bulk.bulk_move, stage_id=move[0], reason_id=move[1])
 
@@ -273,7 +276,7 @@ class ClientTable(Screen):
         options = {t.id: t.name for t in self.choices.tags}
         with ui.dialog() as dialog, ui.card().classes('w-96'):
             ui.label(tr('bulk.tags')).classes('text-h6')
-            ui.label(tr('bulk.confirm', count=self._selection_count())).classes('text-grey-8')
+            ui.label(tr('bulk.confirm', count=format_number(self._selection_count()))).classes('text-grey-8')
             add = (
                 ui.select(options, label=tr('bulk.add_tags'), multiple=True)
                 .classes('w-full')

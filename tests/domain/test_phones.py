@@ -57,3 +57,14 @@ def test_client_cannot_be_created_without_a_usable_phone(db):
     with pytest.raises(InvalidInput) as refused:
         make_client(db, manager, phone='abc')
     assert refused.value.message('ru') == '«abc» не похоже на номер телефона'
+
+
+def test_phone_search_reads_a_number_typed_from_its_start():
+    from app.domain.phones import phone_search_fragments
+
+    assert phone_search_fragments('8 934 345') == ['8934345', '+7934345']
+    assert phone_search_fragments('+7 (934) 345') == ['+7934345']
+    assert phone_search_fragments('3453') == ['3453']
+    assert phone_search_fragments('8 912 345-67-89') == ['79123456789']
+    assert phone_search_fragments('893') is None
+    assert phone_search_fragments('Иван 8934') is None

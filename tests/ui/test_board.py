@@ -123,7 +123,7 @@ async def test_a_colleagues_card_cannot_be_moved_even_by_a_crafted_event(user: U
     await user.should_see(marker='move-stage')
     pick(user, 'move-stage', target.id)
     user.find(marker='dialog-ok').click()
-    await user.should_see('закреплён за Борис Колесников')
+    await user.should_see('ответственный — Борис Колесников')
     assert stage_of(db, theirs.id) == stages(db)['Не разобрано'].id
 
 

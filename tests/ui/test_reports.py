@@ -21,7 +21,7 @@ async def test_a_head_reads_the_funnel_and_the_lead_report_and_downloads_them(us
     await log_in(user, 'olga')
     await user.open('/reports')
 
-    await user.should_see('Пришло клиентов за период: 3. Конверсия в бронь: 0.0%. Ещё в работе: 3')
+    await user.should_see('Пришло клиентов за период: 3. Конверсия в бронь: 0,0%. Ещё в работе: 3')
     user.find(marker='report-download').click()
     response = await user.download.next()
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))

@@ -36,3 +36,17 @@ async def test_an_admin_creates_a_token_sees_it_once_and_it_is_audited(user: Use
     with db.read() as session:
         assert audit.audit_log(session, actor=admin)[0].details == {'label': 'Сайт компании'}
     await user.should_see('Сайт компании', retries=50)
+
+
+async def test_the_audit_log_reads_as_sentences(user: User, db):
+    from app.domain.account import users
+
+    admin = make_user(db, 'admin', role='admin')
+    with db.write() as session:
+        users.create_my_token(session, actor=admin, label='Сайт')
+    await log_in(user, 'admin')
+    await open_settings(user)
+    await user.should_see(marker='audit-table', retries=100)
+    with user:
+        [table] = list(ElementFilter(marker='audit-table'))
+        assert [row['what'] for row in table.rows] == ['Выпущен токен API «Сайт»']

@@ -60,8 +60,8 @@ async def test_an_admin_adds_a_unit_and_sees_it_in_the_table(user: User, db):
     [row] = table_rows(user)
     assert (row['project'], row['area'], row['price'], row['status']) == (
         'ЖК Северный парк',
-        '54.3',
-        '7 500 000',
+        '54,3',
+        '7\xa0500\xa0000\xa0₽',
         'Свободен',
     )
 
@@ -96,10 +96,10 @@ async def test_the_booking_dialog_offers_only_free_units_and_their_price_fills_t
     user.find(marker='dialog-ok').click()
     await user.should_see(marker='booking-object', retries=100)
     await eventually(lambda: list(options_of(user, 'booking-object')) == [free])
-    assert options_of(user, 'booking-object')[free] == 'кв. 45 · 54.3 м² · 7 500 000 ₽'
+    assert options_of(user, 'booking-object')[free] == 'кв. 45 · 54,3 м² · 7\xa0500\xa0000\xa0₽'
     pick(user, 'booking-project', None)  # no project chosen: the free objects of every project, named with it
     await eventually(lambda: list(options_of(user, 'booking-object')) == [free, elsewhere])
-    assert options_of(user, 'booking-object')[elsewhere] == 'Ю кв. 1 · 5 000 000 ₽'
+    assert options_of(user, 'booking-object')[elsewhere] == 'Ю кв. 1 · 5\xa0000\xa0000\xa0₽'
     pick(user, 'booking-project', project_id)
     await eventually(lambda: list(options_of(user, 'booking-object')) == [free])
     pick(user, 'booking-object', free)

@@ -66,7 +66,7 @@ async def test_admin_deactivates_a_user_and_hands_their_clients_over(user: User,
     await user.should_see(marker=f'user-clients-{anna.id}', retries=100)
     user.find(marker=f'user-deactivate-{anna.id}').click()
     await user.should_see(marker='handover-target', retries=100)
-    await user.should_see('Передать 2 клиентов', retries=100)
+    await user.should_see('Передать коллеге: 2 клиента', retries=100)
     assert not stored(db, 'anna').active
     with db.read() as session:
         assert users.actor_for_session(session, key) is None

@@ -24,6 +24,7 @@ from ..models import (
     ClientTag,
     ClosingReason,
     CreationMethod,
+    CustomField,
     Deal,
     FeedEntry,
     FeedKind,
@@ -339,6 +340,27 @@ def _describe(session, field: str, value) -> str:
     return str(value)
 
 
+def _custom_changes(session, old: dict, new: dict) -> list[dict]:
+    """Each changed custom field as «name: old → new», in the fields' order."""
+    changes = []
+    for field in session.exec(select(CustomField).order_by(CustomField.position, CustomField.id)):
+        before, after = old.get(str(field.id)), new.get(str(field.id))
+        if before != after:
+            values = [_custom_value(field, v) for v in (before, after)]
+            changes.append({'field': 'custom', 'old': f'{field.name}: {values[0]}', 'new': values[1]})
+    return changes
+
+
+def _custom_value(field: CustomField, value) -> str:
+    if value is None:
+        return '—'
+    if field.kind == 'bool':
+        return translate('export.yes' if value else 'export.no', 'ru')
+    if field.kind == 'date':
+        return datetime.fromisoformat(value).strftime('%d.%m.%Y')
+    return str(value)
+
+
 def update_client(
     session, *, actor: Actor, client_id: int, changes: dict, expected_version: int | None = None
 ) -> ClientDetail:
@@ -370,7 +392,7 @@ def update_client(
         if old == new:
             continue
         if field == 'custom':
-            described.append({'field': field, 'old': '', 'new': ''})
+            described += _custom_changes(session, old or {}, new or {})
         else:
             described.append(
                 {'field': field, 'old': _describe(session, field, old), 'new': _describe(session, field, new)}

@@ -4,14 +4,14 @@ from datetime import datetime
 from typing import Literal, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import and_, func, not_, select
+from sqlalchemy import and_, func, not_, or_, select
 from sqlmodel import select as sql_select
 
 from ..errors import InvalidInput
 from ..limits import Count, Id, Moment, Money, SearchText
 from ..models import Client, ClientPhone, ClientTag, Deal, Stage, StageKind, UserPreference, as_utc, utcnow
 from ..permissions import Actor, restrict_to_visible
-from ..phones import phone_digits_query
+from ..phones import phone_digits_query, phone_search_fragments
 from ..text import fold
 
 FILTER_KEY = 'client_filter'
@@ -93,9 +93,10 @@ def search_condition(text: str | None):
     text = (text or '').strip()
     if not text:
         return None
-    digits = phone_digits_query(text)
-    if digits:  # names hold no digits: a digits-only search is a phone search
-        return Client.id.in_(select(ClientPhone.client_id).where(ClientPhone.number.contains(digits)))
+    fragments = phone_search_fragments(text)
+    if fragments:  # names hold no digits: a digits-only search is a phone search
+        found = or_(*(ClientPhone.number.contains(fragment) for fragment in fragments))
+        return Client.id.in_(select(ClientPhone.client_id).where(found))
     return Client.name_folded.contains(fold(text), autoescape=True)
 
 

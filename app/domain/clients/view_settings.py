@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from ..account.audit import write_entry
 from ..errors import NotFound, PermissionDenied
 from ..events import UserSettingsChanged, queue_event
 from ..models import CreationMethod, User
@@ -48,6 +49,8 @@ def save_view_settings(session, *, actor: Actor, settings: ViewSettings, user_id
     """Keep a user's view settings; their open boards re-render at once."""
     user_id = _target(session, actor, user_id)
     clean = settings.model_copy(update={'parts': [p for p in CARD_PARTS if p in settings.parts]})
+    if user_id != actor.id:  # an admin changing someone's board: that user may well ask who did it
+        _log_change(session, actor, user_id, load_view_settings(session, actor=actor, user_id=user_id), clean)
     write_preference(session, user_id=user_id, key=VIEW_KEY, value=clean.model_dump(mode='json'))
     queue_event(session, UserSettingsChanged(user_id=user_id, actor_id=actor.id))
     return clean
@@ -62,6 +65,12 @@ def is_fresh(card, now: datetime, first_stage_id: int | None) -> bool:
         and card.creation_method != CreationMethod.import_
         and card.created_at >= now - FRESH_FOR
     )
+
+
+def _log_change(session, actor: Actor, user_id: int, old: ViewSettings, new: ViewSettings) -> None:
+    changes = {k: v for k, v in new.model_dump(mode='json').items() if getattr(old, k) != getattr(new, k)}
+    if changes:
+        write_entry(session, actor, 'users', 'view_settings_changed', login=session.get(User, user_id).login, **changes)
 
 
 def card_rank(settings: ViewSettings, card, now: datetime, first_stage_id: int | None = None) -> tuple:

@@ -100,4 +100,3 @@ def test_closing_through_the_api_completes_the_open_tasks(db, anna):
     assert response.status_code == 200
     assert response.json()['open_tasks'] == []
     assert state(db, anna, client_id)[0] == (0, 0)
-

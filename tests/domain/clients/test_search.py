@@ -1,5 +1,7 @@
 """The search box: any part of a name in any letter case, or any 4+ consecutive digits of a phone."""
 
+from pathlib import Path
+
 import pytest
 
 from app.domain.clients import clients
@@ -76,3 +78,47 @@ def test_renamed_client_is_found_by_the_new_name(db, people):
         clients.update_client(session, actor=manager, client_id=ids['smith'], changes={'name': 'Смирнов Джон'})
     assert _found(db, manager, 'смирнов') == {ids['smith']}
     assert _found(db, manager, 'smith') == set()
+
+
+def test_yo_and_ye_find_each_other_both_ways(db):
+    manager = make_user(db, 'anna')
+    fyodor = make_client(db, manager, name='Фёдор Афанасьев', phone='+79343451234').id
+    semyonov = make_client(db, manager, name='Семенов Петр', phone='+79991112233').id
+    for text in ('Федор', 'федор афанасьев', 'ФЁДОР', 'Фёдор'):
+        assert _found(db, manager, text) == {fyodor}, text
+    assert _found(db, manager, 'Семёнов Пётр') == {semyonov}
+
+
+def test_a_number_typed_from_its_start_with_the_trunk_8_or_plus_7_finds_it(db):
+    manager = make_user(db, 'anna')
+    fyodor = make_client(db, manager, name='Фёдор Афанасьев', phone='+79343451234').id
+    make_client(db, manager, name='Другой', phone='+74959343450')
+    for text in ('8 934 345', '+7 934 345', '+7 (934) 345-12', '8(934)345-1234', '89343451234'):
+        assert _found(db, manager, text) == {fyodor}, text
+    assert _found(db, manager, '3451') == {fyodor}
+
+
+def test_a_leading_8_from_the_middle_of_a_number_still_finds_it(db):
+    manager = make_user(db, 'anna')
+    middle = make_client(db, manager, name='Середина', phone='+74958934000').id
+    assert _found(db, manager, '8934') == {middle}
+
+
+def test_migration_0012_refolds_the_stored_search_names(db):
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    import app.domain.db as db_module
+
+    manager = make_user(db, 'anna')
+    fyodor = make_client(db, manager, name='Фёдор Афанасьев', phone='+79343451234').id
+    config = Config()
+    config.set_main_option('script_location', str(Path(db_module.__file__).parent / 'migrations'))
+    with db.engine.begin() as connection:
+        config.attributes['connection'] = connection
+        command.downgrade(config, '0011')
+        assert connection.execute(text('SELECT name_folded FROM client')).scalar() == 'фёдор афанасьев'
+        command.upgrade(config, 'head')
+        assert connection.execute(text('SELECT name_folded FROM client')).scalar() == 'федор афанасьев'
+    assert _found(db, manager, 'Федор') == {fyodor}

@@ -183,7 +183,7 @@ def test_manager_cannot_move_a_colleagues_deal(db, team):
     deal_id = _book(db, team.boris, '+79120000001')
     with pytest.raises(PermissionDenied) as refused:
         _move(db, team.anna, deal_id, stages(db, 'deals')['Подготовка договора'])
-    assert 'закреплена за Борис Орлов' in refused.value.message('ru')
+    assert 'только ответственный — Борис Орлов' in refused.value.message('ru')
     _move(db, team.head, deal_id, stages(db, 'deals')['Подготовка договора'])
     with db.write() as session:  # seeing is enough to comment
         detail = deal_board.add_deal_comment(session, actor=team.anna, deal_id=deal_id, text='Документы у юриста')
