@@ -125,7 +125,7 @@ class PageRequestGuard:
         path = scope.get('path', '')
         if scope['type'] == 'http' and path.startswith(_PAGE_ROUTES):
             client = Client.instances.get(path[len(_PAGE_ROUTES) :].split('/', 1)[0])
-            headers = {key: value.decode('latin-1') for key, value in scope.get('headers', ())}
+            headers = {key.decode('latin-1'): value.decode('latin-1') for key, value in scope.get('headers', ())}
             origin = headers.get('origin')
             foreign = origin is not None and not origin_allowed(origin, scope, self.settings)
             if client is not None and (foreign or not _same_login(client, headers.get('cookie', ''))):

@@ -161,3 +161,23 @@ def test_a_pages_upload_route_refuses_a_request_without_its_login(server, browse
         urllib.request.urlopen(forged, timeout=5)
     assert refused.value.code == 403
     page.context.close()
+
+
+def test_the_logged_in_browser_uploads_a_file_to_its_own_page(server, browser, tmp_path):
+    """The guard refuses strangers, not the page's own browser: an import file chosen on /import reaches the
+    preview."""
+    from app.domain.excel.importing import write_template
+
+    url, _ = server
+    page = logged_in_page(browser, url, 'head')
+    page.goto(url + '/import')
+    page.wait_for_selector('.q-uploader')
+    refused = []
+    page.on('response', lambda r: refused.append(r.url) if '/upload/' in r.url and r.status != 200 else None)
+    template = tmp_path / 'клиенты.xlsx'
+    with template.open('wb') as target:
+        write_template(target, 'ru')
+    page.locator('.q-uploader input[type=file]').set_input_files(str(template))
+    page.wait_for_selector('.vk-import-table', timeout=20000)
+    assert refused == []
+    page.context.close()
