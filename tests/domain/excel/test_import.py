@@ -315,8 +315,7 @@ def test_template_and_report_are_real_spreadsheets_the_import_reads(db, head):
     template = io.BytesIO()
     importing.write_template(template, 'ru')
     plan = preview(db, head, template.getvalue())
-    assert [r.outcome for r in plan.rows] == ['new']
-    assert plan.file.unknown_columns == []
+    assert len(plan.rows) == 1 and plan.file.unknown_columns == []
 
     report = io.BytesIO()
     importing.write_report(report, commit(db, head, xlsx([['Телефон'], ['+79171234578'], ['нет']])), 'ru')
@@ -324,6 +323,48 @@ def test_template_and_report_are_real_spreadsheets_the_import_reads(db, head):
     assert rows[0] == ('Строка', 'ФИО', 'Телефоны', 'Результат', 'Замечания')
     assert rows[1][:4] == (2, '+79171234578', '+79171234578', 'Новый клиент')
     assert rows[2][0] == 3 and rows[2][3] == 'Ошибка — пропущена' and rows[2][4]
+
+
+def _template_rows(*added: list) -> bytes:
+    """The downloaded template, its example row left in, with rows typed below it."""
+    template = io.BytesIO()
+    importing.write_template(template, 'ru')
+    book = load_workbook(io.BytesIO(template.getvalue()))
+    for row in added:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_the_templates_example_row_is_skipped_with_a_note_and_creates_nothing(db, head):
+    plan = preview(db, head, _template_rows())
+    assert [r.outcome for r in plan.rows] == ['error']
+    assert [p.message('ru') for p in plan.rows[0].problems] == ['Пример из шаблона: эта строка не загружается']
+    assert plan.new_projects == [] and plan.new_tags == []
+
+    done = commit(db, head, _template_rows())
+
+    assert (done.count('new'), done.count('attach')) == (0, 0)
+    assert (count(db, Client), count(db, Project), count(db, Tag), count(db, Request)) == (0, 0, 0, 0)
+
+
+def test_a_template_filled_below_its_example_loads_only_the_rows_typed_in(db, head):
+    with db.read() as session:
+        projects_before = session.exec(select(Project.name)).all()
+    done = commit(db, head, _template_rows(['Петров Пётр', '+7 912 555-44-33']))
+
+    assert (done.count('new'), done.count('error')) == (1, 1)
+    with db.read() as session:
+        assert session.exec(select(Client.name)).all() == ['Петров Пётр']
+        assert session.exec(select(ClientPhone.number)).all() == ['+79125554433']
+        assert session.exec(select(Project.name)).all() == projects_before
+        assert 'ЖК Северный' not in projects_before
+
+
+def test_the_example_name_with_another_phone_is_a_real_client(db, head):
+    done = commit(db, head, xlsx([['ФИО', 'Телефон'], ['Иванов Иван Иванович', '+7 912 555-44-33']]))
+    assert done.count('new') == 1
 
 
 def test_imported_clients_are_announced_once_for_everyone(db, head):
