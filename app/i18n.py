@@ -1211,6 +1211,10 @@ TEXTS: dict[str, dict[str, str]] = {
         'ru': 'Пример из шаблона: эта строка не загружается',
         'en': 'The template’s example: this row is not loaded',
     },
+    'import.problem.stage_kept': {
+        'ru': 'Клиент уже есть: его этап не меняется на «{value}»',
+        'en': 'The client already exists: their stage is not changed to “{value}”',
+    },
 }
 
 

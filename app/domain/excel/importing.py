@@ -576,6 +576,7 @@ def plan_import(session, *, actor: Actor, file: ImportFile) -> ImportPlan:
             phone_counts[holder] = len(row.phones)
         holders[row.number] = holder
         if plan.outcome == 'attach':  # its other numbers join the client it attaches to, if nobody has them
+            _keep_clients_stage(plan)
             plan.new_phones = [p for p in row.phones if p.number not in owners and p.number not in claimed]
             phone_counts[holder] = _within_phone_limit(plan, phone_counts.get(holder, 0))
         for phone in row.phones:
@@ -635,6 +636,15 @@ def _plan_row(row: ImportRow, actor: Actor, lookup: _Lookup) -> PlannedRow:
     touch = values.get('touch_type')
     plan.touch_type = lookup.touch.get(fold(touch or ''), TouchType.request)
     return plan
+
+
+def _keep_clients_stage(plan: PlannedRow) -> None:
+    """A row attaching to a client never moves them (closing them would also have to complete their tasks):
+    the preview shows no stage for it, and a stage the row names is a warning."""
+    plan.stage_id = plan.reason_id = None
+    plan.problems = [p for p in plan.problems if p.column != 'stage']
+    if plan.row.values.get('stage'):
+        plan.problems.append(Problem('stage', 'import.problem.stage_kept', {'value': plan.row.values['stage']}))
 
 
 def _responsible(text: str, actor: Actor, lookup: _Lookup, problems: list[Problem]) -> int:

@@ -3,7 +3,7 @@ previewed with its problems, good rows written in one transaction, a known phone
 
 import io
 import zipfile
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from app.domain.account import admin_lists
 from app.domain.account_time import to_local_naive
-from app.domain.clients import clients
+from app.domain.clients import clients, tasks
 from app.domain.errors import InvalidInput, PermissionDenied
 from app.domain.excel import importing
 from app.domain.models import (
@@ -27,6 +27,8 @@ from app.domain.models import (
     Request,
     Stage,
     Tag,
+    Task,
+    utcnow,
 )
 from tests.factories import make_client, make_user
 
@@ -233,6 +235,32 @@ def test_stage_by_name_and_a_closing_stage_needs_its_reason(db, head):
         '+79170000003': 'Не разобрано',
         '+79170000004': 'Не разобрано',
     }
+
+
+def test_a_known_phone_with_a_closing_stage_only_adds_a_request_the_clients_stage_and_tasks_stay(db, head):
+    """An import never moves an existing client (its row becomes a request), so it never closes one either:
+    the tasks that closing completes stay open, as the stage stays."""
+    existing = make_client(db, head, name='Уже есть', phone='+79170000001')
+    with db.write() as session:
+        stage_before = session.get(Client, existing.id).stage_id
+        task = tasks.add_task(
+            session, actor=head, client_id=existing.id, title='Перезвонить', due_at=utcnow() + timedelta(days=1)
+        )
+    data = xlsx([['Телефон', 'Этап', 'Причина закрытия'], ['8 917 000-00-01', 'Не лид (корзина)', 'Спам']])
+    plan = preview(db, head, data)
+    assert plan.rows[0].stage_id is None  # the preview shows no stage the client would not get
+    assert [p.message('ru') for p in plan.rows[0].problems if p.column == 'stage'] == [
+        'Клиент уже есть: его этап не меняется на «Не лид (корзина)»'
+    ]
+
+    done = commit(db, head, data)
+
+    assert done.count('attach') == 1
+    with db.read() as session:
+        client = session.get(Client, existing.id)
+        assert (client.stage_id, client.closing_reason_id) == (stage_before, None)
+        assert session.get(Task, task.id).done is False
+        assert session.exec(select(func.count()).where(Request.client_id == existing.id)).one() == 2
 
 
 def test_custom_fields_are_read_by_their_names(db, head):
