@@ -1207,6 +1207,14 @@ TEXTS: dict[str, dict[str, str]] = {
     'count.fields.few': {'ru': '{count} поля'},
     'count.fields.many': {'ru': '{count} полей'},
     'count.fields.other': {'ru': '{count} поля', 'en': '{count} fields'},
+    'import.problem.template_sample': {
+        'ru': 'Пример из шаблона: эта строка не загружается',
+        'en': 'The template’s example: this row is not loaded',
+    },
+    'import.problem.stage_kept': {
+        'ru': 'Клиент уже есть: его этап не меняется на «{value}»',
+        'en': 'The client already exists: their stage is not changed to “{value}”',
+    },
 }
 
 

@@ -118,3 +118,21 @@ async def test_the_template_downloads_and_reads_back(user: User, db):
     response = await user.download.next()
     header = next(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert header[:3] == ('ФИО', 'Телефон', 'Телефон 2') and 'Примечание 2' in header
+
+
+async def test_the_untouched_template_uploaded_offers_nothing_to_load(user: User, db):
+    make_user(db, 'olga', role='head')
+    await log_in(user, 'olga')
+    await user.open('/import')
+    user.find(marker='import-template').click()
+    response = await user.download.next()
+
+    await _upload(user, response.content)
+
+    await user.should_see('Новых клиентов: 0')
+    await user.should_not_see('Будут созданы проекты')
+    with user:
+        load = next(iter(user.find(marker='import-load').elements))
+        rows = next(iter(user.find(marker='import-table').elements)).rows
+    assert not load.enabled
+    assert rows[0]['problems'] == 'Пример из шаблона: эта строка не загружается'

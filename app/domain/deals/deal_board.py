@@ -11,7 +11,7 @@ from ..account.reference import first_working_stage, required_reason, transition
 from ..account_time import ACCOUNT_TZ
 from ..clients.cards import feed_entry_view
 from ..clients.feed import comment_text, lock_client, touch_client, write_feed, write_system_entry
-from ..clients.filters import load_saved_filter, save_filter_as
+from ..clients.filters import load_saved_filter, save_filter_as, search_condition
 from ..clients.history import record_arrival
 from ..errors import InvalidInput, StaleUpdate
 from ..events import DealChanged, queue_event
@@ -38,8 +38,6 @@ from ..permissions import (
     ensure_can_see_deal,
     restrict_deals_to_visible,
 )
-from ..phones import phone_digits_query
-from ..text import fold
 from ..views import FeedEntryView, ReasonView, RefView, TaskView, UserView
 from . import units
 
@@ -133,14 +131,9 @@ def filter_conditions(flt: DealFilter, *, actor: Actor) -> list:
         conditions.append(Deal.amount >= flt.amount_min)
     if flt.amount_max is not None:
         conditions.append(Deal.amount <= flt.amount_max)
-    text = (flt.search or '').strip()
-    if text:
-        digits = phone_digits_query(text)
-        if digits:  # names hold no digits: a digits-only search is a phone search, as for clients
-            clients = select(ClientPhone.client_id).where(ClientPhone.number.contains(digits))
-        else:
-            clients = select(Client.id).where(Client.name_folded.contains(fold(text), autoescape=True))
-        conditions.append(Deal.client_id.in_(clients))
+    found = search_condition(flt.search)
+    if found is not None:  # a deal is found by its client's name or phone, the same way as clients are
+        conditions.append(Deal.client_id.in_(select(Client.id).where(found)))
     return conditions
 
 

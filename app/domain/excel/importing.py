@@ -104,6 +104,25 @@ TEMPLATE_COLUMNS = (
     'note',
     'note2',
 )
+# The template's example row. People type their clients below it and load the file as it is, so the import
+# knows this row by its name and phone and skips it: its client and its project were never real.
+TEMPLATE_SAMPLE = {
+    'name': 'Иванов Иван Иванович',
+    'phone': '+7 (917) 123-45-78',
+    'phone2': '89991259999',
+    'email': 'ivanov@example.ru',
+    'created_at': datetime(2025, 1, 15, 12, 30),
+    'channel': 'Сайт',
+    'project': 'ЖК Северный',
+    'responsible': 'manager1',
+    'stage': 'Не разобрано',
+    'situation': 'Ищет двушку до 8 млн, ипотека',
+    'tags': 'Ипотека, Горячий',
+    'agency': '',
+    'realtor': '',
+    'note': 'Звонил 15.01, просил перезвонить вечером',
+    'note2': '',
+}
 _DATE_FORMATS = ('%d.%m.%Y %H:%M:%S', '%d.%m.%Y %H:%M', '%d.%m.%Y', '%d.%m.%y', '%Y-%m-%d %H:%M:%S', '%Y-%m-%d')
 _LIST_SPLIT = re.compile(r'[,;\n]')
 # the cells the client's own rules check (the same as the client window's and the API's): over its limit, the
@@ -409,6 +428,8 @@ def _read_row(number: int, line: tuple, columns: _Columns, custom: dict) -> Impo
             problems.append(Problem('phone', 'import.problem.no_phone', error=True))
         for problem in problems:
             problem.error = True
+    if _is_template_sample(values, phones):
+        problems = [Problem('name', 'import.problem.template_sample', error=True)]
     try:
         check_phone_count(len(phones))
     except InvalidInput as exc:
@@ -439,6 +460,11 @@ def _read_row(number: int, line: tuple, columns: _Columns, custom: dict) -> Impo
             value = _cell_text(value)
         custom_values[field_id] = value
     return ImportRow(number, values, phones, created_at, custom_values, problems)
+
+
+def _is_template_sample(values: dict[str, str], phones: list[Phone]) -> bool:
+    sample_phone = normalize_phone(TEMPLATE_SAMPLE['phone']).number
+    return fold(values.get('name', '')) == fold(TEMPLATE_SAMPLE['name']) and sample_phone in {p.number for p in phones}
 
 
 # planning against the database
@@ -550,6 +576,7 @@ def plan_import(session, *, actor: Actor, file: ImportFile) -> ImportPlan:
             phone_counts[holder] = len(row.phones)
         holders[row.number] = holder
         if plan.outcome == 'attach':  # its other numbers join the client it attaches to, if nobody has them
+            _keep_clients_stage(plan)
             plan.new_phones = [p for p in row.phones if p.number not in owners and p.number not in claimed]
             phone_counts[holder] = _within_phone_limit(plan, phone_counts.get(holder, 0))
         for phone in row.phones:
@@ -609,6 +636,15 @@ def _plan_row(row: ImportRow, actor: Actor, lookup: _Lookup) -> PlannedRow:
     touch = values.get('touch_type')
     plan.touch_type = lookup.touch.get(fold(touch or ''), TouchType.request)
     return plan
+
+
+def _keep_clients_stage(plan: PlannedRow) -> None:
+    """A row attaching to a client never moves them (closing them would also have to complete their tasks):
+    the preview shows no stage for it, and a stage the row names is a warning."""
+    plan.stage_id = plan.reason_id = None
+    plan.problems = [p for p in plan.problems if p.column != 'stage']
+    if plan.row.values.get('stage'):
+        plan.problems.append(Problem('stage', 'import.problem.stage_kept', {'value': plan.row.values['stage']}))
 
 
 def _responsible(text: str, actor: Actor, lookup: _Lookup, problems: list[Problem]) -> int:
@@ -879,27 +915,10 @@ def _write_requests(session, actor, rows, now, client_ids, projects) -> None:
 
 
 def write_template(target, locale: str) -> None:
-    """The template: the header row the import reads, and one example row."""
-    example = {
-        'name': 'Иванов Иван Иванович',
-        'phone': '+7 (917) 123-45-78',
-        'phone2': '89991259999',
-        'email': 'ivanov@example.ru',
-        'created_at': datetime(2025, 1, 15, 12, 30),
-        'channel': 'Сайт',
-        'project': 'ЖК Северный',
-        'responsible': 'manager1',
-        'stage': 'Не разобрано',
-        'situation': 'Ищет двушку до 8 млн, ипотека',
-        'tags': 'Ипотека, Горячий',
-        'agency': '',
-        'realtor': '',
-        'note': 'Звонил 15.01, просил перезвонить вечером',
-        'note2': '',
-    }
+    """The template: the header row the import reads, and the example row (which the import skips)."""
     headers = [_template_header(k, locale) for k in TEMPLATE_COLUMNS]
     with SheetWriter(target, sheet_name='Клиенты', headers=headers, widths=[22] * len(headers)) as sheet:
-        sheet.write_row([example[k] for k in TEMPLATE_COLUMNS])
+        sheet.write_row([TEMPLATE_SAMPLE[k] for k in TEMPLATE_COLUMNS])
 
 
 def _template_header(key: str, locale: str) -> str:

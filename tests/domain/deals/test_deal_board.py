@@ -235,6 +235,22 @@ def test_columns_have_exact_counts_and_sums_through_the_filter(db, team):
     assert _column(db, team.head, board['Бронь поставлена'], DealFilter(created_to=day - timedelta(days=2))).total == 0
 
 
+def test_the_deals_search_finds_a_number_typed_from_its_start_as_the_clients_search_does(db, team):
+    first = stages(db, 'deals')['Бронь поставлена']
+    fyodor = _book(db, team.anna, '+79343451234', name='Фёдор Афанасьев')
+    _book(db, team.anna, '+74959343450', name='Другой')
+    middle = _book(db, team.anna, '+74958934000', name='Середина')
+
+    def found(text: str) -> set[int]:
+        return {c.id for c in _column(db, team.head, first, DealFilter(search=text)).items}
+
+    for text in ('8 934 345', '+7 934 345', '+7 (934) 345-12', '8(934)345-1234', '89343451234'):
+        assert found(text) == {fyodor}, text
+    assert found('3451') == {fyodor}
+    assert found('8934') == {fyodor, middle}  # a leading 8 is the trunk prefix or a digit from the middle
+    assert found('фёдор') == {fyodor}
+
+
 def test_a_cards_shows_the_clients_nearest_open_task(db, team):
     from app.domain.clients import tasks
     from app.domain.models import utcnow

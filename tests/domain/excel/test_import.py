@@ -3,7 +3,7 @@ previewed with its problems, good rows written in one transaction, a known phone
 
 import io
 import zipfile
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from app.domain.account import admin_lists
 from app.domain.account_time import to_local_naive
-from app.domain.clients import clients
+from app.domain.clients import clients, tasks
 from app.domain.errors import InvalidInput, PermissionDenied
 from app.domain.excel import importing
 from app.domain.models import (
@@ -27,6 +27,8 @@ from app.domain.models import (
     Request,
     Stage,
     Tag,
+    Task,
+    utcnow,
 )
 from tests.factories import make_client, make_user
 
@@ -235,6 +237,32 @@ def test_stage_by_name_and_a_closing_stage_needs_its_reason(db, head):
     }
 
 
+def test_a_known_phone_with_a_closing_stage_only_adds_a_request_the_clients_stage_and_tasks_stay(db, head):
+    """An import never moves an existing client (its row becomes a request), so it never closes one either:
+    the tasks that closing completes stay open, as the stage stays."""
+    existing = make_client(db, head, name='Уже есть', phone='+79170000001')
+    with db.write() as session:
+        stage_before = session.get(Client, existing.id).stage_id
+        task = tasks.add_task(
+            session, actor=head, client_id=existing.id, title='Перезвонить', due_at=utcnow() + timedelta(days=1)
+        )
+    data = xlsx([['Телефон', 'Этап', 'Причина закрытия'], ['8 917 000-00-01', 'Не лид (корзина)', 'Спам']])
+    plan = preview(db, head, data)
+    assert plan.rows[0].stage_id is None  # the preview shows no stage the client would not get
+    assert [p.message('ru') for p in plan.rows[0].problems if p.column == 'stage'] == [
+        'Клиент уже есть: его этап не меняется на «Не лид (корзина)»'
+    ]
+
+    done = commit(db, head, data)
+
+    assert done.count('attach') == 1
+    with db.read() as session:
+        client = session.get(Client, existing.id)
+        assert (client.stage_id, client.closing_reason_id) == (stage_before, None)
+        assert session.get(Task, task.id).done is False
+        assert session.exec(select(func.count()).where(Request.client_id == existing.id)).one() == 2
+
+
 def test_custom_fields_are_read_by_their_names(db, head):
     admin = make_user(db, 'admin', role='admin')
     with db.write() as session:
@@ -315,8 +343,7 @@ def test_template_and_report_are_real_spreadsheets_the_import_reads(db, head):
     template = io.BytesIO()
     importing.write_template(template, 'ru')
     plan = preview(db, head, template.getvalue())
-    assert [r.outcome for r in plan.rows] == ['new']
-    assert plan.file.unknown_columns == []
+    assert len(plan.rows) == 1 and plan.file.unknown_columns == []
 
     report = io.BytesIO()
     importing.write_report(report, commit(db, head, xlsx([['Телефон'], ['+79171234578'], ['нет']])), 'ru')
@@ -324,6 +351,48 @@ def test_template_and_report_are_real_spreadsheets_the_import_reads(db, head):
     assert rows[0] == ('Строка', 'ФИО', 'Телефоны', 'Результат', 'Замечания')
     assert rows[1][:4] == (2, '+79171234578', '+79171234578', 'Новый клиент')
     assert rows[2][0] == 3 and rows[2][3] == 'Ошибка — пропущена' and rows[2][4]
+
+
+def _template_rows(*added: list) -> bytes:
+    """The downloaded template, its example row left in, with rows typed below it."""
+    template = io.BytesIO()
+    importing.write_template(template, 'ru')
+    book = load_workbook(io.BytesIO(template.getvalue()))
+    for row in added:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_the_templates_example_row_is_skipped_with_a_note_and_creates_nothing(db, head):
+    plan = preview(db, head, _template_rows())
+    assert [r.outcome for r in plan.rows] == ['error']
+    assert [p.message('ru') for p in plan.rows[0].problems] == ['Пример из шаблона: эта строка не загружается']
+    assert plan.new_projects == [] and plan.new_tags == []
+
+    done = commit(db, head, _template_rows())
+
+    assert (done.count('new'), done.count('attach')) == (0, 0)
+    assert (count(db, Client), count(db, Project), count(db, Tag), count(db, Request)) == (0, 0, 0, 0)
+
+
+def test_a_template_filled_below_its_example_loads_only_the_rows_typed_in(db, head):
+    with db.read() as session:
+        projects_before = session.exec(select(Project.name)).all()
+    done = commit(db, head, _template_rows(['Петров Пётр', '+7 912 555-44-33']))
+
+    assert (done.count('new'), done.count('error')) == (1, 1)
+    with db.read() as session:
+        assert session.exec(select(Client.name)).all() == ['Петров Пётр']
+        assert session.exec(select(ClientPhone.number)).all() == ['+79125554433']
+        assert session.exec(select(Project.name)).all() == projects_before
+        assert 'ЖК Северный' not in projects_before
+
+
+def test_the_example_name_with_another_phone_is_a_real_client(db, head):
+    done = commit(db, head, xlsx([['ФИО', 'Телефон'], ['Иванов Иван Иванович', '+7 912 555-44-33']]))
+    assert done.count('new') == 1
 
 
 def test_imported_clients_are_announced_once_for_everyone(db, head):
