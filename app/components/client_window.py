@@ -84,7 +84,7 @@ class ClientWindow:
         self.comment_box: ui.textarea | None = None
         self.dialog = ui.dialog().props('maximized=false').mark('client-window')
         with self.dialog, ui.card().classes('vk-window q-pa-none'):
-            self.body = ui.column().classes('w-full gap-0')
+            self.body = ui.column().classes('w-full gap-0 no-wrap vk-window-inner')
         self.dialog.on_value_change(lambda e: None if e.value else self._end_call())
         self.dialog.on('shake', self._refuse_close)  # Escape or a click outside while a call waits for its outcome
 
@@ -189,11 +189,14 @@ class ClientWindow:
                 'vk-readonly w-full q-px-md q-py-xs'
             ).mark('window-readonly')
         with ui.row().classes('w-full no-wrap items-stretch q-pa-md gap-4 vk-window-body'):
-            with ui.column().classes('vk-window-fields gap-1'):
-                self._render_fields(d)
+            fields = ui.column().classes('vk-window-fields gap-1')
             with ui.column().classes('col gap-1'):
                 self.side = ui.column().classes('w-full')
                 self._render_side(d)
+        self.action_bar = ui.row().classes('vk-window-actions w-full q-px-md q-py-sm gap-2').mark('window-actions')
+        self.action_bar.set_visibility(d.can_act)
+        with fields:
+            self._render_fields(d)
 
     def _render_fields(self, d: ClientDetail) -> None:
         readonly = not d.can_act
@@ -287,7 +290,7 @@ class ClientWindow:
                 ui.notify(tr('client.saved'), type='positive')
                 self.show(fresh)
 
-        with ui.row().classes('w-full q-mt-sm gap-2'):
+        with self.action_bar:
             ui.button(tr('action.save'), icon='save', on_click=save).mark('window-save')
             stage = self.stages.get(d.stage_id)
             if stage and stage.is_closing:

@@ -51,11 +51,17 @@ class AppHeader:
             self.search.on_value_change(self._search)
             self.search.mark('global-search')
             ui.space()
-            self.tasks_button = ui.button(on_click=self._show_tasks).props('flat no-caps dense').mark('task-counter')
+            # light on the navy header, the overdue count beside the open one rather than floating over it
+            self.tasks_button = (
+                ui.button(on_click=self._show_tasks)
+                .props('flat no-caps dense color=white')
+                .classes('vk-task-counter')
+                .mark('task-counter')
+            )
             with self.tasks_button:
                 ui.icon('task_alt')
-                self.open_label = ui.label('0').classes('q-ml-xs')
-                self.overdue_badge = ui.badge('0', color='negative').props('floating')
+                self.open_label = ui.label('0').classes('q-ml-xs vk-task-open')
+                self.overdue_badge = ui.badge('0', color='negative').classes('q-ml-xs')
                 self.tasks_tooltip = ui.tooltip('')
             self.tasks_menu = ui.menu().props('anchor="bottom right" self="top right"')
             with ui.button(icon='translate').props('flat dense round'), ui.menu():

@@ -55,7 +55,7 @@ class ImportScreen(Screen):
                     ),
                 )
                 .props('accept=.xlsx flat bordered color=primary')
-                .classes('w-full max-w-xl')
+                .classes('w-full max-w-xl vk-upload')
                 .mark('import-upload')
             )
             self.preview = ImportPreview(

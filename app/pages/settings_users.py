@@ -149,43 +149,45 @@ class _Dialogs:
 
 
 def _user_line(row: UserRow, dialogs: _Dialogs, me: int) -> None:
-    with ui.row().classes('w-full items-center gap-3 q-py-xs border-b').mark(f'user-{row.id}'):
-        with ui.column().classes('gap-0 min-w-[14rem]'):
+    # the switches wrap among themselves; the name and the actions keep one line at a laptop's width
+    with ui.row().classes('w-full items-center no-wrap gap-3 q-py-xs border-b').mark(f'user-{row.id}'):
+        with ui.column().classes('gap-0').style('flex: none; width: 14rem'):
             ui.label(row.name).classes('text-body1' + ('' if row.active else ' text-grey-6 line-through'))
             ui.label(row.login).classes('text-caption text-grey-7')
-        ui.badge(tr(f'role.{row.role}')).props('outline').mark(f'user-role-{row.id}')
-        with ui.row().classes('gap-1'):
+        ui.badge(tr(f'role.{row.role}')).props('outline').style('flex: none').mark(f'user-role-{row.id}')
+        with ui.row().classes('col gap-1'):
             for switch in SWITCHES:
                 on = getattr(row, switch)
                 ui.chip(tr(f'users.switch.{switch}'), icon='check' if on else 'block').props(
                     f'dense square {"color=green-1" if on else "color=grey-3 text-color=grey-6"}'
                 ).mark(f'user-{switch}-{row.id}-{"on" if on else "off"}')
-        ui.label(count('count.clients', row.clients)).classes('text-caption').mark(f'user-clients-{row.id}')
+        ui.label(count('count.clients', row.clients)).classes('text-caption text-no-wrap').mark(
+            f'user-clients-{row.id}'
+        )
         if not row.active:
-            ui.badge(tr('users.inactive'), color='grey').mark(f'user-inactive-{row.id}')
-        ui.space()
-        ui.button(icon='edit', on_click=lambda: dialogs.edit_user(row)).props('flat dense round').tooltip(
-            tr('action.edit')
-        ).mark(f'user-edit-{row.id}')
-        ui.button(icon='tune', on_click=lambda: dialogs.screen.edit_view_of(row.id)).props('flat dense round').tooltip(
-            tr('view.button')
-        ).mark(f'user-view-{row.id}')
-        ui.button(icon='password', on_click=lambda: dialogs.reset_password(row)).props('flat dense round').tooltip(
-            tr('users.reset_password')
-        ).mark(f'user-password-{row.id}')
+            ui.badge(tr('users.inactive'), color='grey').style('flex: none').mark(f'user-inactive-{row.id}')
+        # tooltips nested, not `.tooltip()`: that one finds its button by id, and a settings change rebuilds this tab
+        # while another is shown, where the ids are not in the page (a console error for each)
+        for icon, tip, on_click, marker in (
+            ('edit', 'action.edit', lambda: dialogs.edit_user(row), 'user-edit'),
+            ('tune', 'view.button', lambda: dialogs.screen.edit_view_of(row.id), 'user-view'),
+            ('password', 'users.reset_password', lambda: dialogs.reset_password(row), 'user-password'),
+        ):
+            with ui.button(icon=icon, on_click=on_click).props('flat dense round').mark(f'{marker}-{row.id}'):
+                ui.tooltip(tr(tip))
         if row.active and row.id != me:
             ui.button(tr('users.deactivate'), on_click=lambda: dialogs.deactivate(row)).props(
-                'flat dense no-caps color=negative'
+                'flat dense no-caps no-wrap color=negative'
             ).mark(f'user-deactivate-{row.id}')
         elif not row.active:
-            ui.button(tr('users.activate'), on_click=lambda: dialogs.activate(row)).props('flat dense no-caps').mark(
-                f'user-activate-{row.id}'
-            )
+            ui.button(tr('users.activate'), on_click=lambda: dialogs.activate(row)).props(
+                'flat dense no-caps no-wrap'
+            ).mark(f'user-activate-{row.id}')
             if row.clients:
                 ui.button(
                     tr('users.hand_over', count=count('count.clients', row.clients)),
                     on_click=lambda: dialogs.hand_over(row),
-                ).props('flat dense no-caps color=primary').mark(f'user-handover-{row.id}')
+                ).props('flat dense no-caps no-wrap color=primary').mark(f'user-handover-{row.id}')
 
 
 async def build_users(screen) -> None:
