@@ -90,4 +90,7 @@ def test_dragging_a_deal_moves_it_and_a_colleague_sees_it_arrive_with_the_sum(se
     with database.read() as session:
         assert deal_board.get_deal(session, actor=manager, deal_id=deal.id).stage_id == target.id
     head = colleague.locator(f'.vk-column[data-stage="{target.id}"] .vk-column-head')
-    colleague.wait_for_function('el => el.innerText.includes("6 400 000")', arg=head.element_handle(), timeout=10000)
+    # money is grouped by Babel with no-break spaces
+    colleague.wait_for_function(
+        'el => el.innerText.replace(/\\u00a0/g, " ").includes("6 400 000")', arg=head.element_handle(), timeout=10000
+    )
