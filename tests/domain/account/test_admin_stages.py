@@ -189,5 +189,7 @@ def test_a_stage_clients_have_passed_through_can_still_be_removed_once_empty(db)
     with db.write() as session:
         admin_stages.remove_stage(session, actor=admin, stage_id=by['Назначение встречи'].id)
     with db.read() as session:
-        history = session.exec(select(StageChange.from_stage_id, StageChange.to_stage_id)).all()
+        history = session.exec(
+            select(StageChange.from_stage_id, StageChange.to_stage_id).order_by(StageChange.id)
+        ).all()
     assert history == [(None, by['Не разобрано'].id), (None, by['Вывод на бронь'].id)]
