@@ -23,8 +23,8 @@ async def ask_new_client(
     with ui.dialog() as dialog, ui.card().classes('w-[30rem]'):
         ui.label(tr('client.new')).classes('text-h6')
         name = ui.input(tr('client.name')).classes('w-full').props('outlined dense autofocus').mark('new-name')
-        phone = ui.input(tr('client.phone')).classes('w-full').props('outlined dense type=tel').mark('new-phone')
-        more_phones = ui.input(tr('client.more_phones')).classes('w-full').props('outlined dense')
+        # the same field as in the client window: several numbers, one per line
+        phones = ui.textarea(tr('client.phones')).classes('w-full').props('outlined dense autogrow').mark('new-phone')
         email = ui.input(tr('client.email')).classes('w-full').props('outlined dense')
         with ui.row().classes('w-full no-wrap gap-2'):
             project = (
@@ -83,8 +83,7 @@ async def ask_new_client(
             created, error = await create(
                 {
                     'name': name.value or '',
-                    'phones': [phone.value or '']
-                    + [p for p in (more_phones.value or '').replace(';', ',').split(',') if p.strip()],
+                    'phones': [line for line in (phones.value or '').splitlines() if line.strip()],
                     'agency_id': agency.value,
                     'realtor_id': realtor.value,
                     'tag_ids': list(tags.value or []),

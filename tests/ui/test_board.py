@@ -170,6 +170,22 @@ async def test_creating_a_client_puts_it_on_the_board(user: User, db):
     await user.should_see('Совсем Новый Клиент', retries=50)
 
 
+async def test_a_new_client_takes_several_phones_one_per_line_as_the_client_window_shows_them(user: User, db):
+    """One word for one thing: the form asks for «Телефоны (по одному в строке)», as the client window does."""
+    anna = make_user(db, 'anna')
+    await log_in(user, 'anna')
+    user.find(marker='new-client').click()
+    await user.should_see('Телефоны (по одному в строке)')
+    await user.should_not_see('через запятую')
+    user.find(marker='new-name').type('Два Номера')
+    user.find(marker='new-phone').type('+7 (999) 125-99-99\n8 912 333 44 55')
+    user.find(marker='new-create').click()
+    await user.should_not_see(marker='new-name', retries=50)
+    with db.read() as session:
+        [card] = clients.list_clients(session, actor=anna).items
+        assert [p.number for p in card.phones] == ['+79991259999', '+79123334455']
+
+
 async def test_editing_in_the_client_window_and_a_stale_save(user: User, db):
     anna = make_user(db, 'anna')
     client = make_client(db, anna, name='Редактируемый Клиент')
