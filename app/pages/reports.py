@@ -54,34 +54,23 @@ class ReportsScreen(Screen):
                     .classes('w-64')
                     .mark('report-managers')
                 )
-                self.bucket = (
-                    ui.select(
-                        {b: tr(f'report.bucket.{b}') for b in ('day', 'week', 'month')},
-                        value='day',
-                        label=tr('report.bucket'),
-                        on_change=self.refresh,
-                    )
-                    .props('outlined dense')
-                    .classes('w-40')
-                    .mark('report-bucket')
-                )
-                self.compare = (
-                    ui.select(
-                        {c: tr(f'report.compare.{c}') for c in ('none', 'previous', 'year')},
-                        value='previous',
-                        label=tr('report.compare'),
-                        on_change=self.refresh,
-                    )
-                    .props('outlined dense')
-                    .classes('w-56')
-                    .mark('report-compare')
-                )
+                self.bucket = self._choice('report.bucket', ('day', 'week', 'month'), 'day', 'w-40')
+                self.compare = self._choice('report.compare', ('none', 'previous', 'year'), 'previous', 'w-56')
                 ui.space()
                 ui.button(tr('report.download'), icon='download', on_click=self.download).props('outline no-caps').mark(
                     'report-download'
                 )
             self.view = ReportView()
         self.shown = None
+
+    def _choice(self, key: str, options: tuple[str, ...], value: str, width: str) -> ui.select:
+        """A select of the toolbar whose options are texts `key.option`, marked `report-…` for the tests."""
+        return (
+            ui.select({o: tr(f'{key}.{o}') for o in options}, value=value, label=tr(key), on_change=self.refresh)
+            .props('outlined dense')
+            .classes(width)
+            .mark(key.replace('.', '-'))
+        )
 
     def _date_input(self, label: str, value: date) -> ui.input:
         field = ui.input(label, value=value.isoformat(), on_change=self.refresh).props('outlined dense type=date')
