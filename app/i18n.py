@@ -416,6 +416,10 @@ TEXTS: dict[str, dict[str, str]] = {
         'en': 'Another incoming call: {phone}. It opens when you close this window',
     },
     'error.generic': {'ru': 'Не удалось выполнить действие', 'en': 'The action could not be done'},
+    'error.overloaded': {
+        'ru': 'Сервер перегружен: заявка не принята, повторите её через несколько секунд',
+        'en': 'The server is overloaded: the request was not taken, send it again in a few seconds',
+    },
     'error.not_found': {'ru': 'Не найдено', 'en': 'Not found'},
     'error.forbidden': {'ru': 'Недостаточно прав для этого действия', 'en': 'You are not allowed to do this'},
     'error.forbidden_client': {

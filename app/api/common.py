@@ -36,7 +36,10 @@ STATUS_BY_ERROR = (
     (InvalidInput, status.HTTP_422_UNPROCESSABLE_CONTENT),
     (LoginRefused, status.HTTP_401_UNAUTHORIZED),
 )
-STATUS_BY_KEY = {'import.error.too_large': status.HTTP_413_CONTENT_TOO_LARGE}
+STATUS_BY_KEY = {
+    'import.error.too_large': status.HTTP_413_CONTENT_TOO_LARGE,
+    'error.overloaded': status.HTTP_503_SERVICE_UNAVAILABLE,
+}
 
 
 class ErrorOut(BaseModel):
@@ -69,6 +72,9 @@ ERROR_RESPONSES = {
     status.HTTP_422_UNPROCESSABLE_CONTENT: _documented('a value is missing, malformed or out of its bounds'),
 }
 TOO_LARGE_RESPONSE = {status.HTTP_413_CONTENT_TOO_LARGE: _documented('the file is over the size limit')}
+OVERLOADED_RESPONSE = {
+    status.HTTP_503_SERVICE_UNAVAILABLE: _documented('too many writes wait already: nothing taken, send again')
+}
 
 # pydantic's error types, by the message that explains them and the context value quoted as the limit
 VALIDATION_MESSAGES = {

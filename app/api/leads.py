@@ -12,7 +12,7 @@ from app.domain.models import TouchType
 from app.domain.views import LeadResult
 
 from .bounds import Id, Limit, Moment, Offset
-from .common import Token, read_as, write_grouped_as
+from .common import OVERLOADED_RESPONSE, Token, read_as, write_grouped_as
 
 router = APIRouter()
 
@@ -28,7 +28,7 @@ class LeadIn(BaseModel):
     comment: str = Field('', max_length=COMMENT_MAX)
 
 
-@router.post('/leads', response_model=LeadResult, status_code=201, tags=['leads'])
+@router.post('/leads', response_model=LeadResult, status_code=201, tags=['leads'], responses=OVERLOADED_RESPONSE)
 async def post_lead(lead: LeadIn, token: Token) -> LeadResult:
     """A lead from a form or telephony: a new client, or a request attached to the existing one. Answered once
     the lead is committed; a burst of leads queues and is committed in groups, none is refused for the load."""

@@ -15,10 +15,12 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
+from .errors import Overloaded
 from .events import bus
 
 BUSY_TIMEOUT_S = 30
 GROUP_MAX = 100  # writes committed together at most; a burst beyond it queues for the next commit
+QUEUE_MAX = 20_000  # writes waiting at most (a minute of leads): beyond it a write is refused, not queued
 POSTGRES_WRITERS = 4  # groups written at once on PostgreSQL (SQLite takes one writer at a time)
 
 
@@ -158,6 +160,8 @@ class GroupedWrites:
             thread.start()
 
     def submit(self, work: Callable[[DbSession], object]) -> Future:
+        if self._queue.qsize() >= QUEUE_MAX:
+            raise Overloaded()
         future: Future = Future()
         self._queue.put((work, future))
         return future

@@ -33,6 +33,12 @@ class InvalidInput(DomainError):
     key = 'error.invalid'
 
 
+class Overloaded(DomainError):
+    """Too much is already waiting to be written: refused before it queues, so a flood cannot eat the memory."""
+
+    key = 'error.overloaded'
+
+
 class Conflict(DomainError):
     key = 'error.conflict'
 

@@ -97,3 +97,18 @@ def test_a_burst_of_leads_queues_and_loses_none(db):
     with db.read() as session:
         assert session.exec(select(func.count()).select_from(Client)).one() == 150
         assert session.exec(select(func.count()).select_from(Request)).one() == 200
+
+
+def test_a_flood_beyond_the_queue_is_refused_in_the_callers_language_and_writes_nothing(client, db, monkeypatch):
+    """Bounded at the border: once QUEUE_MAX writes wait, a lead is answered 503 at once instead of queueing."""
+    from app.domain import db as db_module
+
+    make_user(db, 'site', role='admin')
+    headers = bearer(db, 'site')
+    monkeypatch.setattr(db_module, 'QUEUE_MAX', 0)
+    answer = client.post('/leads', json={'name': 'Лид', 'phone': '+79120000001'}, headers=headers)
+    assert answer.status_code == 503
+    assert answer.json()['code'] == 'error.overloaded'
+    assert 'перегружен' in answer.json()['detail']
+    with db.read() as session:
+        assert session.exec(select(func.count()).select_from(Client)).one() == 0
