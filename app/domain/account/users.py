@@ -164,12 +164,13 @@ def actor_for_token(session, token: str, *, touch: bool = False) -> Actor | None
     """The active user a bearer token belongs to, or None."""
     if not token:
         return None
-    return _verified.get(_token_hash(token), lambda: _verify_token(session, token, touch))
+    digest = _token_hash(token)
+    return _verified.get(digest, lambda: _verify_token(session, digest, touch))
 
 
-def _verify_token(session, token: str, touch: bool) -> Actor | None:
+def _verify_token(session, digest: str, touch: bool) -> Actor | None:
     row = session.exec(
-        select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == _token_hash(token))
+        select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == digest)
     ).first()
     if row is None or not row[1].active:
         return None
