@@ -262,13 +262,13 @@ def _import_summary_text(summary: dict, shown_errors: int = 20) -> str:
 
 def cmd_import(args) -> None:
     """Preview an XLSX of clients, or with --commit write every good row in one transaction."""
-    from app.domain.excel import importing
+    from app.domain.excel import importing, sources
 
     path = Path(args.file)
     if not path.is_file():
         raise SystemExit(f'Файл не найден: {path}')
-    if path.stat().st_size > importing.MAX_BYTES:
-        raise InvalidInput('import.error.too_large', limit=importing.MAX_BYTES // (1024 * 1024))
+    if path.stat().st_size > sources.MAX_BYTES:
+        raise InvalidInput('import.error.too_large', limit=sources.MAX_BYTES // (1024 * 1024))
     data = path.read_bytes()
     database = prepare_database(load_settings())
     with database.read() as session:  # the file is read outside the write lock: the app stays responsive

@@ -13,7 +13,7 @@ from app.api import api
 from app.borders import BodyLimit, SecurityHeaders
 from app.compressed_assets import CompressedAssets
 from app.config import Settings, load_settings
-from app.domain.excel.importing import MAX_BYTES as UPLOAD_MAX_BYTES
+from app.domain.excel.sources import MAX_BYTES as UPLOAD_MAX_BYTES
 from app.live import hub
 from app.setup import prepare_database
 from app.socket_guard import PageRequestGuard, install_socket_guard

@@ -14,7 +14,7 @@ from starlette.background import BackgroundTask
 
 from app.domain.clients.filters import ClientFilter
 from app.domain.errors import InvalidInput, NotFound
-from app.domain.excel import export_schemas, exporting, importing
+from app.domain.excel import export_schemas, exporting, importing, sources
 from app.domain.excel.export_schemas import SchemaView
 from app.domain.permissions import ensure_may_import
 
@@ -107,17 +107,17 @@ class ImportSummary(BaseModel):
 
 async def _body(request: Request) -> bytes:
     """The request body, refused as soon as it is known to be over the import limit (never read in full)."""
-    too_large = InvalidInput('import.error.too_large', limit=importing.MAX_BYTES // (1024 * 1024))
+    too_large = InvalidInput('import.error.too_large', limit=sources.MAX_BYTES // (1024 * 1024))
     try:
         declared = int(request.headers.get('content-length', '0'))
     except ValueError:
         declared = 0
-    if declared > importing.MAX_BYTES:
+    if declared > sources.MAX_BYTES:
         raise too_large
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > importing.MAX_BYTES:
+        if size > sources.MAX_BYTES:
             raise too_large
         chunks.append(chunk)
     return b''.join(chunks)

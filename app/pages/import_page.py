@@ -7,7 +7,7 @@ from nicegui import background_tasks, run, ui
 
 from app.components.import_preview import ImportPreview
 from app.components.locale import tr
-from app.domain.excel import importing
+from app.domain.excel import importing, sources
 from app.domain.excel.importing import ImportPlan
 from app.domain.permissions import may_import
 
@@ -43,15 +43,15 @@ class ImportScreen(Screen):
             if not may_import(self.actor):
                 ui.label(tr('error.forbidden')).classes('text-negative').mark('import-forbidden')
                 return
-            ui.label(tr('import.hint', limit=importing.MAX_BYTES // (1024 * 1024))).classes('text-grey-8')
+            ui.label(tr('import.hint', limit=sources.MAX_BYTES // (1024 * 1024))).classes('text-grey-8')
             self.upload = (
                 ui.upload(
                     label=tr('import.choose'),
                     auto_upload=True,
-                    max_file_size=importing.MAX_BYTES,
+                    max_file_size=sources.MAX_BYTES,
                     on_upload=self.receive,
                     on_rejected=lambda: ui.notify(
-                        tr('import.error.too_large', limit=importing.MAX_BYTES // (1024 * 1024)), type='negative'
+                        tr('import.error.too_large', limit=sources.MAX_BYTES // (1024 * 1024)), type='negative'
                     ),
                 )
                 .props('accept=.xlsx flat bordered color=primary')
@@ -69,8 +69,8 @@ class ImportScreen(Screen):
         """Nothing on this page follows the clients list: a bulk change elsewhere needs no reload."""
 
     async def receive(self, event) -> None:
-        if event.file.size() > importing.MAX_BYTES:  # the browser's limit can be bypassed: the server checks too
-            ui.notify(tr('import.error.too_large', limit=importing.MAX_BYTES // (1024 * 1024)), type='negative')
+        if event.file.size() > sources.MAX_BYTES:  # the browser's limit can be bypassed: the server checks too
+            ui.notify(tr('import.error.too_large', limit=sources.MAX_BYTES // (1024 * 1024)), type='negative')
             return
         data = await event.file.read()
         self.preview.show_reading(event.file.name)

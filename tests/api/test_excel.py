@@ -9,7 +9,7 @@ from openpyxl import Workbook, load_workbook
 from sqlmodel import func, select
 
 from app.api.excel import XLSX
-from app.domain.excel import importing
+from app.domain.excel import sources
 from app.domain.models import Client, Request, Tag
 from tests.factories import bearer, make_client, make_user
 
@@ -195,7 +195,7 @@ def test_a_file_that_is_not_xlsx_is_refused_in_russian(client, team):
 
 def test_a_file_over_the_limit_is_refused_with_413(client, team, monkeypatch):
     _, headers = team['head']
-    monkeypatch.setattr(importing, 'MAX_BYTES', 1000)
+    monkeypatch.setattr(sources, 'MAX_BYTES', 1000)
     data = _xlsx(FILE)
     assert len(data) > 1000
 

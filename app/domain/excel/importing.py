@@ -8,16 +8,12 @@ Three steps, each usable alone (UI, API and CLI share them):
   commit_import(session, actor, file) -> ImportPlan the plan made again inside the write transaction, written
 """
 
-import io
-import os
 import re
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import partial
 
-from openpyxl import load_workbook
 from sqlalchemy import bindparam, case, func, insert, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
@@ -58,9 +54,9 @@ from ..permissions import Actor, acts_on_all_clients, can_see_clients_of, ensure
 from ..phones import Phone, normalize_phone
 from ..text import fold
 from .export_fields import CUSTOM_PREFIX
+from .sources import open_source
 from .spreadsheet import SheetWriter
 
-MAX_BYTES = int(os.environ.get('VORONKA_IMPORT_MAX_MB', '20')) * 1024 * 1024
 MAX_ROWS = 100_000
 CHUNK = 500
 Progress = Callable[[int, int], None]
@@ -251,18 +247,6 @@ class ImportPlan:
 # reading the file
 
 
-def _open_sheet(data: bytes):
-    if len(data) > MAX_BYTES:
-        raise InvalidInput('import.error.too_large', limit=MAX_BYTES // (1024 * 1024))
-    if not data or not zipfile.is_zipfile(io.BytesIO(data)):
-        raise InvalidInput('import.error.not_xlsx')
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        return workbook, workbook.worksheets[0]
-    except Exception as exc:  # openpyxl raises many kinds on a broken file; all mean the same to the user
-        raise InvalidInput('import.error.corrupt') from exc
-
-
 def _cell_text(value) -> str:
     if value is None:
         return ''
@@ -368,24 +352,17 @@ def _find_header(lines, custom: dict[str, CustomField]) -> _Columns:
 def read_import_file(session, data: bytes) -> ImportFile:
     """Parse an uploaded XLSX: the first sheet; the header is the first row naming a phone column. Refuses, with
     one clear message, a file that is not an XLSX, is broken, too large, has no phone column or no data rows."""
-    workbook, sheet = _open_sheet(data)
+    source = open_source(data)
     custom = {_header_key(f.name): f for f in _custom_fields(session)}
-    try:
-        lines = enumerate(sheet.iter_rows(values_only=True), start=1)
-        columns = _find_header(lines, custom)
-        rows = []
-        for number, line in lines:
-            if not any(_cell_text(v) for v in line):
-                continue
-            if len(rows) >= MAX_ROWS:
-                raise InvalidInput('import.error.too_many_rows', limit=MAX_ROWS)
-            rows.append(_read_row(number, line, columns, custom))
-    except DomainError:
-        raise
-    except Exception as exc:  # a truncated or malformed sheet fails only while its rows are read
-        raise InvalidInput('import.error.corrupt') from exc
-    finally:
-        workbook.close()
+    lines = source.rows()
+    columns = _find_header(lines, custom)
+    rows = []
+    for number, line in lines:
+        if not any(_cell_text(v) for v in line):
+            continue
+        if len(rows) >= MAX_ROWS:
+            raise InvalidInput('import.error.too_many_rows', limit=MAX_ROWS)
+        rows.append(_read_row(number, line, columns, custom))
     if not rows:
         raise InvalidInput('import.error.no_rows')
     by_id = {str(f.id): f.name for f in custom.values()}

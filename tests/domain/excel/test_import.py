@@ -14,7 +14,7 @@ from app.domain.account import admin_lists
 from app.domain.account_time import to_local_naive
 from app.domain.clients import clients, tasks
 from app.domain.errors import InvalidInput, PermissionDenied
-from app.domain.excel import importing
+from app.domain.excel import importing, sources
 from app.domain.models import (
     Agency,
     Client,
@@ -321,7 +321,7 @@ def test_a_broken_or_wrong_file_is_refused_with_one_clear_message_and_writes_not
 
 
 def test_a_too_large_file_is_refused_before_it_is_read(db, head, monkeypatch):
-    monkeypatch.setattr(importing, 'MAX_BYTES', 1000)
+    monkeypatch.setattr(sources, 'MAX_BYTES', 1000)
     with pytest.raises(InvalidInput) as refused:
         preview(db, head, xlsx([['Телефон'], *[[f'+7917{n:07d}'] for n in range(200)]]))
     assert 'больше' in refused.value.message('ru')
