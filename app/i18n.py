@@ -324,6 +324,10 @@ TEXTS: dict[str, dict[str, str]] = {
         'ru': 'В файле больше {limit} строк: разделите его на части',
         'en': 'The file has more than {limit} rows: split it into parts',
     },
+    'import.error.bad_mapping': {
+        'ru': 'Сопоставление столбцов не подходит к файлу: {detail}',
+        'en': 'The column mapping does not fit the file: {detail}',
+    },
     'import.error.phone_taken_meanwhile': {
         'ru': 'Пока шла загрузка, телефон из файла занял другой клиент. Ничего не записано — нажмите «Загрузить» снова',
         'en': 'While loading, another client took one of the file’s phones. Nothing was written: press “Load” again',

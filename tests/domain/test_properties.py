@@ -13,7 +13,7 @@ from openpyxl import Workbook
 
 from app.domain.account import admin_lists
 from app.domain.errors import InvalidInput
-from app.domain.excel import importing
+from app.domain.excel import importing, mapping
 from app.domain.limits import YEAR_MAX, YEAR_MIN
 from app.domain.phones import normalize_phone
 from app.i18n import TEXTS
@@ -112,7 +112,7 @@ def custom_fields(db) -> dict:
         for name, kind in (('Бюджет', 'number'), ('Дата сделки', 'date'), ('Ипотека', 'bool')):
             admin_lists.add_custom_field(session, actor=admin, name=name, kind=kind)
     with db.read() as session:
-        return {importing._header_key(field.name): field for field in importing._custom_fields(session)}
+        return {mapping.header_key(field.name): field for field in importing._custom_fields(session)}
 
 
 @READS_FIXTURES

@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, case, func, insert, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from app.i18n import LOCALES, TEXTS, translate
+from app.i18n import LOCALES, translate
 
 from ..account.admin_lists import clean_custom_values
 from ..account_time import from_local_naive
@@ -54,6 +54,8 @@ from ..permissions import Actor, acts_on_all_clients, can_see_clients_of, ensure
 from ..phones import Phone, normalize_phone
 from ..text import fold
 from .export_fields import CUSTOM_PREFIX
+from .mapping import HEADERS as _HEADERS
+from .mapping import header_key as _header_key
 from .sources import open_source
 from .spreadsheet import SheetWriter
 
@@ -61,28 +63,6 @@ MAX_ROWS = 100_000
 CHUNK = 500
 Progress = Callable[[int, int], None]
 
-# The columns the import understands, by key. Beside these spellings, each key's export header (both
-# languages) is recognised too, so an export reads back in.
-ALIASES: dict[str, tuple[str, ...]] = {
-    'name': ('ФИО', 'Имя', 'Клиент', 'Name', 'Client', 'Full name', 'Имя клиента', 'Контакт'),
-    'phone': ('Телефон', 'Phone', 'Тел', 'Телефон 1', 'Phone 1', 'Мобильный', 'Mobile', 'Номер телефона'),
-    'phone2': ('Телефон 2', 'Phone 2', 'Доп. телефон', 'Второй телефон'),
-    'phones': ('Телефоны', 'Phones'),
-    'email': ('Email', 'E-mail', 'Почта', 'Электронная почта'),
-    'created_at': ('Дата создания', 'Created', 'Created at', 'Дата', 'Date'),
-    'channel': ('Канал привлечения', 'Канал', 'Channel', 'Источник', 'Source'),
-    'project': ('Проект', 'Project', 'ЖК'),
-    'responsible': ('Ответственный', 'Responsible', 'Менеджер', 'Manager'),
-    'situation': ('Ситуация', 'Situation'),
-    'tags': ('Метки', 'Tags', 'Теги', 'Метка'),
-    'agency': ('Агентство', 'Agency', 'АН'),
-    'realtor': ('Риэлтор', 'Риелтор', 'Realtor', 'Агент'),
-    'stage': ('Этап', 'Stage', 'Статус', 'Status'),
-    'closing_reason': ('Причина закрытия', 'Closing reason', 'Причина'),
-    'touch_type': ('Тип касания', 'Touch type'),
-    'note': ('Примечание', 'Note', 'Комментарий', 'Comment'),
-    'note2': ('Примечание 2', 'Note 2', 'Комментарий 2'),
-}
 TEMPLATE_COLUMNS = (
     'name',
     'phone',
@@ -130,22 +110,6 @@ _CELL_RULES = {
     'note': comment_text,
     'note2': comment_text,
 }
-
-
-def _header_key(text: str) -> str:
-    return re.sub(r'[\s_.\-:№#]', '', fold(str(text)).replace('ё', 'е'))
-
-
-def _header_index() -> dict[str, str]:
-    index = {}
-    for key, spellings in ALIASES.items():
-        labels = [translate(f'export.field.{key}', locale) for locale in LOCALES if f'export.field.{key}' in TEXTS]
-        for spelling in (*spellings, *labels):
-            index.setdefault(_header_key(spelling), key)
-    return index
-
-
-_HEADERS = _header_index()
 
 
 @dataclass
