@@ -20,6 +20,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
+from . import pg_events
 from .errors import Overloaded
 from .events import bus
 
@@ -44,12 +45,20 @@ class DbSession(Session):
     """A session whose queued events are published only after it commits."""
 
 
+@event.listens_for(DbSession, 'before_commit')
+def _notify_other_processes(session) -> None:
+    pending = session.info.get('pending_events')
+    if pending and not session.in_nested_transaction() and session.get_bind().dialect.name == 'postgresql':
+        session.info['commit_mark'] = pg_events.notify(session.connection(), pending)
+
+
 @event.listens_for(DbSession, 'after_commit')
 def _publish_after_commit(session) -> None:
     if session.in_nested_transaction():
         return  # only a savepoint was released: nothing is committed until the outermost transaction is
+    mark = session.info.pop('commit_mark', None)
     for pending in session.info.pop('pending_events', []):
-        bus.publish(pending)
+        bus.publish(pending, mark)
 
 
 @event.listens_for(DbSession, 'after_transaction_create')
@@ -67,6 +76,7 @@ def _drop_after_rollback(session, previous_transaction) -> None:
         del session.info.get('pending_events', [])[mark:]
     else:
         session.info.pop('pending_events', None)
+        session.info.pop('commit_mark', None)
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -99,19 +109,23 @@ class Database:
             self.engine = create_engine(url, connect_args={'check_same_thread': False, 'timeout': BUSY_TIMEOUT_S})
             _tune_sqlite(self.engine)
             self.write_engine = self.engine.execution_options(sqlite_begin='IMMEDIATE')
+            self.snapshot_engine = self.engine
             self._writer_lock = threading.RLock()
         else:
             pool = int(os.environ.get('VORONKA_DB_POOL', '10'))
             self.engine = create_engine(url, pool_size=pool, max_overflow=2 * pool, pool_pre_ping=True)
             self.write_engine = self.engine
+            self.snapshot_engine = self.engine.execution_options(isolation_level='REPEATABLE READ')
             self._writer_lock = contextlib.nullcontext()
         self._grouped: GroupedWrites | None = None
         self._grouped_lock = threading.Lock()
 
     @contextmanager
-    def read(self) -> Iterator[DbSession]:
-        """A session for reading; nothing it does is committed."""
-        with DbSession(self.engine, expire_on_commit=False) as session:
+    def read(self, *, one_snapshot: bool = False) -> Iterator[DbSession]:
+        """A session for reading; nothing it does is committed. With `one_snapshot` every statement sees the
+        database as the first one did (PostgreSQL's REPEATABLE READ; a SQLite read transaction always does)."""
+        engine = self.snapshot_engine if one_snapshot else self.engine
+        with DbSession(engine, expire_on_commit=False) as session:
             yield session
 
     @contextmanager
