@@ -22,6 +22,7 @@ from app.domain.events import (
     ClientChanged,
     ClientsChanged,
     DealChanged,
+    CallLogged,
     IncomingCall,
     SessionEnded,
     UserSettingsChanged,
@@ -187,6 +188,8 @@ class LiveHub:
                 except Exception:  # a tab that went away must not keep the call from the others
                     log.exception('incoming call failed for a view')
             return
+        if isinstance(event, CallLogged):
+            return  # for the outbox; open views follow the ClientChanged the same change published
         if isinstance(event, SessionEnded):
             for view in list(self.views):
                 view.on_session_ended(event)
