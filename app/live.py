@@ -19,10 +19,10 @@ from app.domain.db import get_database
 from app.domain.deals.deal_board import DealCard, deal_snapshot
 from app.domain.events import (
     AccountChanged,
+    CallLogged,
     ClientChanged,
     ClientsChanged,
     DealChanged,
-    CallLogged,
     IncomingCall,
     SessionEnded,
     UserSettingsChanged,

@@ -95,9 +95,7 @@ def add_user(
         raise InvalidInput('error.login_required')
     _check_role(role)
     _check_password(password)
-    user = create_user(
-        session, login=login, name=name, role=role, password=password, internal_number=internal_number
-    )
+    user = create_user(session, login=login, name=name, role=role, password=password, internal_number=internal_number)
     record_change(session, actor, AREA, 'user added', login=user.login, name=user.name, role=user.role)
     return _row(user, 0)
 

@@ -141,9 +141,7 @@ def log_call(
 
 def _result(actor: Actor, status: str, call: Call, client: Client) -> CallResult:
     visible = can_see_client(actor, client)
-    return CallResult(
-        status=status, call_id=call.id if visible else None, client_id=client.id if visible else None
-    )
+    return CallResult(status=status, call_id=call.id if visible else None, client_id=client.id if visible else None)
 
 
 def _log_new(

@@ -59,7 +59,12 @@ def test_an_incoming_call_is_a_request_and_a_feed_entry_with_its_recording(db, t
     assert (result.status, result.client_id) == ('logged', client.id)
     [request] = rows(db, Request, client_id=client.id, source='integration')
     [call] = rows(db, Call, client_id=client.id)
-    assert (call.direction, call.phone, call.duration_s, call.user_id) == ('incoming', '+79120000001', 135, team['boris'].id)
+    assert (call.direction, call.phone, call.duration_s, call.user_id) == (
+        'incoming',
+        '+79120000001',
+        135,
+        team['boris'].id,
+    )
     assert call.request_id == request.id
     [entry] = rows(db, FeedEntry, client_id=client.id, kind='call')
     assert entry.text == 'Входящий звонок: +79120000001 · 2:15 · Борис Петров'
