@@ -1085,6 +1085,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     # telephony: calls, their recordings, the users' internal numbers (issue 16, app/domain/integrations/calls.py)
     'users.internal_number': {'ru': 'Внутренний номер', 'en': 'Internal number'},
+    'users.internal_number_short': {'ru': 'вн.', 'en': 'ext.'},
     'users.internal_number_hint': {
         'ru': 'Номер рабочего телефона в АТС: по нему звонок открывается у того, кто ответил',
         'en': 'The desk phone’s extension: a call opens for whoever answered it',
