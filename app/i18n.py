@@ -1087,8 +1087,8 @@ TEXTS: dict[str, dict[str, str]] = {
     'users.internal_number': {'ru': 'Внутренний номер', 'en': 'Internal number'},
     'users.internal_number_short': {'ru': 'вн.', 'en': 'ext.'},
     'users.internal_number_hint': {
-        'ru': 'Номер рабочего телефона в АТС: по нему звонок открывается у того, кто ответил',
-        'en': 'The desk phone’s extension: a call opens for whoever answered it',
+        'ru': 'Номер телефона в АТС: звонок откроется у того, кто ответил',
+        'en': 'The desk phone’s extension: a call opens for whoever answers',
     },
     'error.internal_number': {
         'ru': 'Внутренний номер — это цифры, не больше {limit}',
