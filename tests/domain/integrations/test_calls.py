@@ -2,6 +2,8 @@
 one call per provider id however often reported, the pop-up for whoever answered, recordings for those who may
 see the client only."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
@@ -244,3 +246,21 @@ def test_an_internal_number_is_unique_among_active_users_and_freed_by_deactivati
 def test_a_manager_may_not_set_internal_numbers(db, team):
     with db.write() as session, pytest.raises(PermissionDenied):
         admin_users.update_user(session, actor=team['anna'], user_id=team['anna'].id, internal_number='105')
+
+
+def test_the_same_call_reported_at_the_same_moment_is_still_one_call(db, team):
+    client = make_client(db, team['anna'], phone='+79120000001')
+    barrier = threading.Barrier(4)
+
+    def post(n: int) -> str:
+        barrier.wait()
+        with db.write() as session:
+            return calls.log_call(
+                session, actor=team['telephony'], call_id='same', direction='incoming', phone='+79120000001'
+            ).status
+
+    with ThreadPoolExecutor(4) as pool:
+        statuses = sorted(pool.map(post, range(4)))
+    assert statuses == ['logged', 'unchanged', 'unchanged', 'unchanged']
+    assert len(rows(db, Call, client_id=client.id)) == 1
+    assert len(rows(db, Request, client_id=client.id, source='integration')) == 1
