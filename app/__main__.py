@@ -74,9 +74,15 @@ def cmd_user_add(args) -> None:
     database = prepare_database(load_settings())
     with database.write() as session:
         user = users.create_user(
-            session, login=args.login, name=args.name or args.login, role=args.role, password=password
+            session,
+            login=args.login,
+            name=args.name or args.login,
+            role=args.role,
+            password=password,
+            internal_number=args.internal_number,
         )
-    print(f'Создан пользователь {user.login} ({user.role})')
+    number = f', внутренний номер {user.internal_number}' if user.internal_number else ''
+    print(f'Создан пользователь {user.login} ({user.role}){number}')
 
 
 def cmd_user_deactivate(args) -> None:
@@ -320,6 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument('login')
     add.add_argument('--name', help='имя, как его видят коллеги')
     add.add_argument('--role', choices=['admin', 'head', 'manager'], default='manager')
+    add.add_argument('--internal-number', help='внутренний номер в АТС: звонок откроется у того, кто ответил')
     add.set_defaults(handler=cmd_user_add)
     deactivate = user.add_parser('deactivate', help='деактивировать: вход и новые клиенты закрыты')
     deactivate.add_argument('login')

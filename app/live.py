@@ -23,6 +23,7 @@ from app.domain.db import DbSession, get_database
 from app.domain.deals.deal_board import DealCard, deal_snapshot
 from app.domain.events import (
     AccountChanged,
+    CallLogged,
     ChangesMissed,
     ClientChanged,
     ClientsChanged,
@@ -218,6 +219,8 @@ class LiveHub:
                 except Exception:  # a tab that went away must not keep the call from the others
                     log.exception('incoming call failed for a view')
             return
+        if isinstance(event, CallLogged):
+            return  # for the outbox; open views follow the ClientChanged the same change published
         if isinstance(event, SessionEnded):
             for view in list(self.views):
                 view.on_session_ended(event)

@@ -83,12 +83,29 @@ class SessionEnded(Record):
 
 @dataclass(frozen=True)
 class IncomingCall(Record):
-    """Telephony reported a call of a client: the responsible's open tabs show that client at once."""
+    """Telephony reported a call of a client: the open tabs of whoever takes it show that client at once."""
 
     client_id: int
     responsible_id: int
     request_id: int
-    phone: str  # E.164; shown only in the responsible's tabs, who may see the client
+    phone: str  # E.164; shown only in the tabs of the one taking the call, who may see the client
+    # the manager who answered, when telephony named one who may see the client: the call opens in their tabs
+    # instead of the responsible's
+    answered_by_id: int | None = None
+
+    @property
+    def taken_by_id(self) -> int:
+        return self.answered_by_id or self.responsible_id
+
+
+@dataclass(frozen=True)
+class CallLogged(Record):
+    """Telephony's call was stored (`what`: 'logged') or completed by a later report of it ('completed')."""
+
+    call_id: int
+    client_id: int
+    actor_id: int
+    what: str
 
 
 @dataclass(frozen=True)
@@ -107,6 +124,7 @@ Event = (
     | AccountChanged
     | SessionEnded
     | IncomingCall
+    | CallLogged
     | ChangesMissed
 )
 EVENT_TYPES: dict[str, type] = {
@@ -119,6 +137,7 @@ EVENT_TYPES: dict[str, type] = {
         AccountChanged,
         SessionEnded,
         IncomingCall,
+        CallLogged,
         ChangesMissed,
     )
 }

@@ -1,0 +1,1 @@
+"""The borders with other systems: telephony, marketing attribution, outbound events."""
