@@ -46,9 +46,25 @@ class ApiBeforePages:
         await self.pages(scope, receive, send)
 
 
-def _serve_api_first(settings: Settings, uploads: dict[str, int]) -> None:
+def upload_limits() -> dict:
+    """The bodies larger than a form: the import's file, and documents (one file per request, from the window or
+    the API), whose size the border refuses before anything is spooled."""
+    document_max = file_max_bytes() + MULTIPART_SLACK
+    return {
+        '/api/v1/import': UPLOAD_MAX_BYTES,
+        DOCUMENT_UPLOAD_PATHS: document_max,
+        '/_nicegui/client/': max(UPLOAD_MAX_BYTES, document_max),
+    }
+
+
+def api_stack(settings: Settings, uploads: dict) -> ASGIApp:
+    """The API with its borders (security headers, body limit, gzip), as the server answers it."""
     api_app = GZipMiddleware(BodyLimit(api, default=BODY_MAX_BYTES, larger=uploads), minimum_size=1000)
-    api_app = SecurityHeaders(api_app, settings=settings)
+    return SecurityHeaders(api_app, settings=settings)
+
+
+def _serve_api_first(settings: Settings, uploads: dict) -> None:
+    api_app = api_stack(settings, uploads)
     build_pages = type(nicegui_app).build_middleware_stack
     # Starlette builds an app's middleware stack on its first request: ours puts the API in front of it
     nicegui_app.build_middleware_stack = lambda: ApiBeforePages(build_pages(nicegui_app), api_app)
@@ -60,12 +76,7 @@ def build() -> Settings:
     prepare_database(settings)
     signature_cache.install()
     install_socket_guard()
-    document_max = file_max_bytes() + MULTIPART_SLACK  # documents: one file per request, from the window or the API
-    uploads = {
-        '/api/v1/import': UPLOAD_MAX_BYTES,
-        DOCUMENT_UPLOAD_PATHS: document_max,
-        '/_nicegui/client/': max(UPLOAD_MAX_BYTES, document_max),
-    }
+    uploads = upload_limits()
     file_store().sweep()  # the temporary files of uploads killed before they were stored
     nicegui_app.add_static_files('/static/pdfjs', PDFJS)
     nicegui_app.add_middleware(PageRequestGuard, settings=settings)

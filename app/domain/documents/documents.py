@@ -88,9 +88,8 @@ def _may_rename(actor: Actor, client: Client, document: Document) -> bool:
 
 
 def _views(session, actor: Actor, client: Client, documents: list[Document]) -> list[DocumentView]:
-    names = dict(
-        session.exec(select(User.id, User.name).where(User.id.in_({d.uploaded_by_id for d in documents} - {None})))
-    )
+    uploaders = {d.uploaded_by_id for d in documents} - {None}
+    names = dict(session.execute(select(User.id, User.name).where(User.id.in_(uploaders))).all()) if uploaders else {}
     return [
         DocumentView(
             id=d.id,
