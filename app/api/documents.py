@@ -37,7 +37,7 @@ UPLOAD_BODY = {
 }
 FILE_RESPONSE = {
     200: {
-        'content': {'application/octet-stream': {'schema': {'type': 'string', 'format': 'binary'}}},
+        'content': {'*/*': {'schema': {'type': 'string', 'format': 'binary'}}},
         'description': 'the file, `Content-Disposition: attachment`, its type sniffed from its bytes',
     }
 }

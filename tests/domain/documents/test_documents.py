@@ -251,3 +251,27 @@ def test_a_killed_upload_leaves_nothing_referenced_and_its_temporary_file_is_swe
     os.utime(left[0], (0, 0))  # as old as a file of a killed upload is at the next start
     assert store.sweep() == 1
     assert list(store.temp_dir.glob('*')) == []
+
+
+def test_the_export_can_count_a_clients_documents(db, people, tmp_path):
+    from openpyxl import load_workbook
+
+    from app.domain.clients.filters import ClientFilter
+    from app.domain.excel import export_schemas, exporting
+
+    owner, *_, client = people
+    head = make_user(db, 'boss', role='head')
+    attach(db, owner, PDF, client_id=client.id)
+    attach(db, owner, PNG, 'фото.png', client_id=client.id)
+    with db.write() as session:
+        schema_id = export_schemas.add_export_schema(
+            session,
+            actor=make_user(db, 'admin', role='admin'),
+            name='С документами',
+            fields=['name', 'documents_count'],
+        )
+    target = tmp_path / 'out.xlsx'
+    with db.read() as session:
+        exporting.export_clients(session, actor=head, schema_id=schema_id, flt=ClientFilter(), target=target)
+    rows = list(load_workbook(target).active.iter_rows(values_only=True))
+    assert rows == [('ФИО', 'Документов'), ('Иванов Иван', 2)]
