@@ -68,7 +68,7 @@ class DocumentsPanel(ui.column):
                         label=tr('documents.drop', limit=file_max_mb),
                     )
                     .props('flat bordered hide-upload-btn')
-                    .classes('w-full vk-documents-drop')
+                    .classes('w-full vk-upload vk-documents-drop')
                     .mark('documents-upload')
                 )
                 self.upload.on('start', self._started)
