@@ -1269,6 +1269,106 @@ TEXTS: dict[str, dict[str, str]] = {
         'ru': 'Клиент уже есть: его этап не меняется на «{value}»',
         'en': 'The client already exists: their stage is not changed to “{value}”',
     },
+    # documents (issue 17): files of clients and deals
+    'documents.tab': {'ru': 'Документы', 'en': 'Documents'},
+    'documents.drop': {
+        'ru': 'Перетащите файлы сюда или нажмите «+», чтобы выбрать (до {limit} МБ каждый)',
+        'en': 'Drop files here or press “+” to pick them (up to {limit} MB each)',
+    },
+    'documents.empty': {'ru': 'Документов пока нет', 'en': 'No documents yet'},
+    'documents.readonly': {
+        'ru': 'Приложить документ может тот, кто работает с клиентом',
+        'en': 'Only those who may act on the client may attach documents',
+    },
+    'documents.attached': {'ru': 'Документ «{name}» приложен', 'en': '“{name}” attached'},
+    'documents.download': {'ru': 'Скачать', 'en': 'Download'},
+    'documents.preview': {'ru': 'Просмотр', 'en': 'Preview'},
+    'documents.rename': {'ru': 'Переименовать', 'en': 'Rename'},
+    'documents.name': {'ru': 'Название', 'en': 'Name'},
+    'documents.delete': {'ru': 'Удалить', 'en': 'Delete'},
+    'documents.delete_confirm': {
+        'ru': 'Удалить документ «{name}»? Вернуть его будет нельзя',
+        'en': 'Delete “{name}”? It cannot be brought back',
+    },
+    'documents.deleted': {'ru': 'Документ «{name}» удалён', 'en': '“{name}” deleted'},
+    'documents.of_deal': {'ru': 'к сделке', 'en': 'of a deal'},
+    'documents.pdf_pages': {'ru': 'Показаны страницы 1–{shown} из {pages}', 'en': 'Pages 1–{shown} of {pages} shown'},
+    'documents.preview_failed': {
+        'ru': 'Не удалось показать файл: скачайте его',
+        'en': 'The file cannot be shown here: download it',
+    },
+    'documents.rejected': {
+        'ru': 'Файл больше {limit} МБ: такой не принимается',
+        'en': 'The file is over {limit} MB and cannot be attached',
+    },
+    'documents.size.b': {'ru': '{size} Б', 'en': '{size} B'},
+    'documents.size.kb': {'ru': '{size} КБ', 'en': '{size} KB'},
+    'documents.size.mb': {'ru': '{size} МБ', 'en': '{size} MB'},
+    'documents.size.gb': {'ru': '{size} ГБ', 'en': '{size} GB'},
+    'documents.error.too_large': {
+        'ru': 'Файл больше {limit} МБ: такой не принимается',
+        'en': 'The file is over {limit} MB and cannot be attached',
+    },
+    'documents.error.empty': {'ru': 'Файл пуст: прикладывать нечего', 'en': 'The file is empty: nothing to attach'},
+    'documents.error.no_file': {
+        'ru': 'Нет файла: пришлите его в поле «file» формы multipart/form-data',
+        'en': 'No file: send it in the “file” field of a multipart/form-data body',
+    },
+    'documents.error.quota': {
+        'ru': 'Место для документов закончилось: квота {quota} МБ, свободно {free} МБ. Попросите администратора '
+        'увеличить квоту или удалите ненужные документы',
+        'en': 'No room for documents: the quota is {quota} MB, {free} MB are free. Ask an admin for a larger quota '
+        'or delete documents no longer needed',
+    },
+    'documents.error.quota_range': {
+        'ru': 'Квота — целое число мегабайт от 1 до {limit}',
+        'en': 'The quota is a whole number of megabytes from 1 to {limit}',
+    },
+    'documents.error.lost': {
+        'ru': 'Файл не сохранился: приложите его ещё раз',
+        'en': 'The file was not kept: attach it once more',
+    },
+    'documents.error.missing': {
+        'ru': 'Файла этого документа нет в хранилище',
+        'en': 'The file of this document is missing from the store',
+    },
+    'documents.error.name_empty': {'ru': 'Укажите название документа', 'en': 'Give the document a name'},
+    'documents.error.rename_forbidden': {
+        'ru': 'Переименовать документ может загрузивший его или тот, кто работает с клиентом',
+        'en': 'Only its uploader or whoever may act on the client may rename a document',
+    },
+    'documents.error.delete_forbidden': {
+        'ru': 'Удалить документ может загрузивший его, ответственный за клиента, руководитель или администратор',
+        'en': 'Only its uploader, the client’s responsible, heads and admins may delete a document',
+    },
+    'documents.settings.title': {'ru': 'Документы клиентов и сделок', 'en': 'Documents of clients and deals'},
+    'documents.settings.file_max': {
+        'ru': 'Наибольший файл: {limit} МБ (переменная окружения VORONKA_FILE_MAX_MB)',
+        'en': 'Largest file: {limit} MB (the VORONKA_FILE_MAX_MB environment variable)',
+    },
+    'documents.settings.used': {
+        'ru': 'Занято {used} из {quota} ({count})',
+        'en': '{used} of {quota} used ({count})',
+    },
+    'documents.settings.quota': {'ru': 'Квота на все документы, МБ', 'en': 'Quota for all documents, MB'},
+    'documents.settings.saved': {'ru': 'Квота сохранена', 'en': 'Quota saved'},
+    'documents.count.one': {'ru': '{count} документ', 'en': '{count} document'},
+    'documents.count.few': {'ru': '{count} документа', 'en': '{count} documents'},
+    'documents.count.many': {'ru': '{count} документов', 'en': '{count} documents'},
+    'documents.count.other': {'ru': '{count} документа', 'en': '{count} documents'},
+    'settings.tab.documents': {'ru': 'Документы', 'en': 'Documents'},
+    'audit.documents_quota_changed': {
+        'ru': 'Квота на документы: {old} → {new} МБ',
+        'en': 'Documents quota: {old} → {new} MB',
+    },
+    'feed.document_added': {'ru': 'Приложен документ «{name}»', 'en': 'Attached “{name}”'},
+    'feed.document_renamed': {
+        'ru': 'Документ «{old}» переименован в «{name}»',
+        'en': 'Document “{old}” renamed to “{name}”',
+    },
+    'feed.document_deleted': {'ru': 'Удалён документ «{name}»', 'en': 'Deleted “{name}”'},
+    'part.documents': {'ru': 'Документы (скрепка с числом)', 'en': 'Documents (paperclip with a count)'},
+    'export.field.documents_count': {'ru': 'Документов', 'en': 'Documents'},
 }
 
 

@@ -65,6 +65,7 @@ class FeedKind(StrEnum):
     deal_created = 'deal_created'
     note = 'note'
     call = 'call'
+    document = 'document'  # a file attached, renamed or deleted (its data holds document_id while it exists)
 
 
 class CallDirection(StrEnum):
@@ -458,3 +459,20 @@ class Call(SQLModel, table=True):
     feed_entry_id: int | None = Field(default=None, foreign_key='feedentry.id')
     task_id: int | None = Field(default=None, foreign_key='task.id')  # the call-back a missed call asked for
     created_at: datetime = Field(default_factory=utcnow)
+
+
+# documents (issue 17) ------------------------------------------------------------------------------------------------
+class Document(SQLModel, table=True):
+    """A file attached to a client (and maybe one of its deals). The bytes are a blob in the file store named by
+    their sha256; this row refers to the blob only once it is complete, and several rows may share one blob."""
+
+    __table_args__ = (Index('ix_document_client_uploaded', 'client_id', 'uploaded_at'),)
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key='client.id')
+    deal_id: int | None = Field(default=None, foreign_key='deal.id', index=True)
+    name: str = Field(max_length=200)
+    content_type: str = Field(max_length=100)  # sniffed from the bytes, never taken from the browser
+    size: int
+    blob_key: str = Field(max_length=64, index=True)
+    uploaded_by_id: int | None = Field(default=None, foreign_key='user.id')
+    uploaded_at: datetime = Field(default_factory=utcnow)
