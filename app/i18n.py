@@ -1221,6 +1221,27 @@ TEXTS: dict[str, dict[str, str]] = {
         'ru': 'Клиент уже есть: его этап не меняется на «{value}»',
         'en': 'The client already exists: their stage is not changed to “{value}”',
     },
+    # import: reading by a column mapping, value mapping, filling known clients (issue 15, domain)
+    'import.values.importer': {'ru': 'Загружающий ({name})', 'en': 'The importer ({name})'},
+    'import.values.no_project': {'ru': 'Без проекта', 'en': 'No project'},
+    'import.values.other_reason': {'ru': '«{reason}» этапа', 'en': 'The stage’s “{reason}”'},
+    'import.problem.reason_other': {
+        'ru': 'Причина закрытия не указана или не найдена: для этапа «{stage}» будет «{used}»',
+        'en': 'No known closing reason: “{used}” is used for stage “{stage}”',
+    },
+    'import.problem.unknown_project': {
+        'ru': 'Проект «{value}» не найден: клиент будет без проекта',
+        'en': 'Project “{value}” not found: the client gets no project',
+    },
+    'import.problem.bad_amount': {
+        'ru': 'Сумма «{value}» не распознана: не загружается',
+        'en': 'Amount “{value}” not understood: not loaded',
+    },
+    'import.problem.fill_not_allowed': {
+        'ru': 'Клиент другого менеджера: его поля не дополняются, добавлено только обращение',
+        'en': 'Another manager’s client: their fields are not filled in, only the request is added',
+    },
+    # import (issue 15, domain) end
 }
 
 
