@@ -1396,6 +1396,27 @@ TEXTS: dict[str, dict[str, str]] = {
     'feed.document_deleted': {'ru': 'Удалён документ «{name}»', 'en': 'Deleted “{name}”'},
     'part.documents': {'ru': 'Документы (скрепка с числом)', 'en': 'Documents (paperclip with a count)'},
     'export.field.documents_count': {'ru': 'Документов', 'en': 'Documents'},
+    # import: reading by a column mapping, value mapping, filling known clients (issue 15, domain)
+    'import.values.importer': {'ru': 'Загружающий ({name})', 'en': 'The importer ({name})'},
+    'import.values.no_project': {'ru': 'Без проекта', 'en': 'No project'},
+    'import.values.other_reason': {'ru': '«{reason}» этапа', 'en': 'The stage’s “{reason}”'},
+    'import.problem.reason_other': {
+        'ru': 'Причина закрытия не указана или не найдена: для этапа «{stage}» будет «{used}»',
+        'en': 'No known closing reason: “{used}” is used for stage “{stage}”',
+    },
+    'import.problem.unknown_project': {
+        'ru': 'Проект «{value}» не найден: клиент будет без проекта',
+        'en': 'Project “{value}” not found: the client gets no project',
+    },
+    'import.problem.bad_amount': {
+        'ru': 'Сумма «{value}» не распознана: не загружается',
+        'en': 'Amount “{value}” not understood: not loaded',
+    },
+    'import.problem.fill_not_allowed': {
+        'ru': 'Клиент другого менеджера: его поля не дополняются, добавлено только обращение',
+        'en': 'Another manager’s client: their fields are not filled in, only the request is added',
+    },
+    # import (issue 15, domain) end
 }
 
 

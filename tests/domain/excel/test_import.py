@@ -20,6 +20,7 @@ from app.domain.models import (
     Client,
     ClientPhone,
     ClientTag,
+    ClosingReason,
     ExportSchema,
     FeedEntry,
     Project,
@@ -76,7 +77,7 @@ def test_columns_are_recognised_by_header_in_any_order_language_case_and_spacing
     )
     with db.read() as session:
         file = importing.read_import_file(session, data)
-    assert set(file.columns) == {'phone', 'name', 'channel', 'email', 'note2'}
+    assert file.mapping.fields == ['phone', 'name', 'channel', 'skip', 'email', 'note']
     assert file.unknown_columns == ['Непонятная колонка']
 
 
@@ -212,7 +213,7 @@ def test_rows_with_errors_are_skipped_and_listed_the_rest_load(db, head):
     assert count(db, Client) == 1
 
 
-def test_stage_by_name_and_a_closing_stage_needs_its_reason(db, head):
+def test_stage_by_name_and_a_closing_stage_without_a_known_reason_gets_its_other_flagged(db, head):
     data = xlsx(
         [
             ['Телефон', 'Этап', 'Причина закрытия'],
@@ -220,21 +221,34 @@ def test_stage_by_name_and_a_closing_stage_needs_its_reason(db, head):
             ['+79170000002', 'Не лид (корзина)', 'Спам'],
             ['+79170000003', 'Бронь не поставлена', ''],
             ['+79170000004', 'Марс', ''],
+            ['+79170000005', 'Бронь не поставлена', 'Инопланетяне'],
         ]
     )
-    commit(db, head, data)
+    plan = commit(db, head, data)
     with db.read() as session:
         stage_of = dict(
             session.exec(
                 select(ClientPhone.number, Stage.name).join(Client, Client.id == ClientPhone.client_id).join(Stage)
             ).all()
         )
+        reason_of = dict(
+            session.exec(
+                select(ClientPhone.number, ClosingReason.name)
+                .join(Client, Client.id == ClientPhone.client_id)
+                .join(ClosingReason, ClosingReason.id == Client.closing_reason_id)
+            ).all()
+        )
     assert stage_of == {
         '+79170000001': 'Назначение встречи',
         '+79170000002': 'Не лид (корзина)',
-        '+79170000003': 'Не разобрано',
+        '+79170000003': 'Бронь не поставлена',
         '+79170000004': 'Не разобрано',
+        '+79170000005': 'Бронь не поставлена',
     }
+    assert reason_of == {'+79170000002': 'Спам', '+79170000003': 'Другое', '+79170000005': 'Другое'}
+    assert [p.message('ru') for p in plan.rows[2].problems if p.column == 'closing_reason'] == [
+        'Причина закрытия не указана или не найдена: для этапа «Бронь не поставлена» будет «Другое»'
+    ]
 
 
 def test_a_known_phone_with_a_closing_stage_only_adds_a_request_the_clients_stage_and_tasks_stay(db, head):
