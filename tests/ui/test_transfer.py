@@ -102,8 +102,8 @@ async def test_a_wrong_file_gets_one_clear_message_and_nothing_is_written(user: 
     make_user(db, 'olga', role='head')
     await log_in(user, 'olga')
     await user.open('/import')
-    await _upload(user, b'name;phone\n', 'clients.csv')
-    await user.should_see('Это не файл Excel (.xlsx)')
+    await _upload(user, b'%PDF-1.4 not a table', 'clients.pdf')
+    await user.should_see('Это не таблица')
     await _upload(user, xlsx([['Имя', 'Email'], ['Пётр', 'p@example.ru']]))
     await user.should_see('В файле нет столбца «Телефон»')
     with db.read() as session:
