@@ -319,21 +319,19 @@ def cmd_import(args) -> None:
         print(f'Сопоставление сохранено как шаблон «{saved.name}»', file=sys.stderr)
     if args.commit:
         with database.write() as session:
-            plan = importing.commit_import(session, actor=actor, file=plan.file, progress=_progress('записано'))
+            plan = importing.commit_import(
+                session, actor=actor, file=plan.file, plan=plan, progress=_progress('записано')
+            )
         database.optimize()
     summary = plan.summary('ru')
-    summary.setdefault(
-        'format', {'kind': file.format.kind, 'encoding': file.format.encoding, 'delimiter': file.format.delimiter}
-    )
-    summary.setdefault('mapping', file.mapping.to_json())
-    summary.setdefault('preset', file.preset)
     print(json.dumps(summary, ensure_ascii=False, indent=2) if args.json else _import_summary_text(summary))
 
 
-ENCODINGS = {'utf-8': 'utf-8', 'utf8': 'utf-8', 'utf-8-sig': 'utf-8-sig', 'cp1251': 'cp1251', 'windows-1251': 'cp1251'}
-DELIMITERS = {';': ';', ',': ',', 'tab': '\t', '\\t': '\t', '\t': '\t'}
+# the spellings people type beside the names the import knows (sources.ENCODINGS, sources.DELIMITERS)
+ENCODING_ALIASES = {'utf8': 'utf-8', 'windows-1251': 'cp1251', 'utf16': 'utf-16'}
+DELIMITER_ALIASES = {'tab': '\t', '\\t': '\t'}
 IMPORT_HELP = """\
-Загрузка клиентов из файла: XLSX, CSV (UTF-8 с BOM или без, Windows-1251; разделитель «;», «,» или
+Загрузка клиентов из файла: XLSX, CSV (UTF-8 с BOM или без, Windows-1251, UTF-16; разделитель «;», «,» или
 табуляция — определяются сами, --encoding и --delimiter их задают) или HTML-таблица, которую Битрикс24
 сохраняет как .xls. Файл узнаётся по содержимому, не по имени.
 
@@ -358,15 +356,21 @@ touch_type, note, deal_amount, custom:<id> или skip — не загружат
 
 
 def _encoding(text: str) -> str:
-    try:
-        return ENCODINGS[text.strip().lower()]
-    except KeyError:
-        raise argparse.ArgumentTypeError(f'кодировка «{text}» не поддерживается: utf-8, utf-8-sig или cp1251') from None
+    from app.domain.excel.sources import ENCODINGS
+
+    name = text.strip().lower()
+    name = ENCODING_ALIASES.get(name, name)
+    if name not in ENCODINGS:
+        known = ', '.join(ENCODINGS)
+        raise argparse.ArgumentTypeError(f'кодировка «{text}» не поддерживается: {known}')
+    return name
 
 
 def _delimiter(text: str) -> str:
-    found = DELIMITERS.get(text) or DELIMITERS.get(text.strip().lower())  # a bare tab is stripped to nothing
-    if found is None:
+    from app.domain.excel.sources import DELIMITERS
+
+    found = DELIMITER_ALIASES.get(text.strip().lower(), text)  # a bare tab is kept: stripping would lose it
+    if found not in DELIMITERS:
         raise argparse.ArgumentTypeError(f'разделитель «{text}» не поддерживается: «;», «,» или tab')
     return found
 
@@ -445,7 +449,7 @@ def build_parser() -> argparse.ArgumentParser:
     given.add_argument('--preset', metavar='NAME', help='сохранённый шаблон сопоставления, например «Из amoCRM»')
     load.add_argument('--save-preset', metavar='NAME', help='сохранить использованное сопоставление как шаблон')
     load.add_argument(
-        '--encoding', type=_encoding, metavar='utf-8|cp1251', help='кодировка CSV (по умолчанию определяется)'
+        '--encoding', type=_encoding, metavar='utf-8|cp1251|utf-16', help='кодировка CSV (по умолчанию определяется)'
     )
     load.add_argument(
         '--delimiter', type=_delimiter, metavar="';'|','|tab", help='разделитель CSV (по умолчанию определяется)'

@@ -143,3 +143,29 @@ def test_a_mapping_option_that_does_not_fit_is_refused_in_russian_without_a_trac
         assert says.replace('DIR', str(amo_dir)) in result.stderr
         assert 'Traceback' not in result.stderr
     assert _clients(amo_dir) == {}
+
+
+def test_an_amocrm_csv_loads_by_a_mapping_file_with_its_encoding_and_delimiter_given(amo_dir):
+    # amoCRM's CSV export: UTF-8 with a BOM, ';' between the columns
+    lines = [';'.join(str(cell) for cell in row) for row in [AMO_HEADERS, *AMO_ROWS]]
+    csv_file = amo_dir / 'amocrm.csv'
+    csv_file.write_bytes('\r\n'.join(lines).encode('utf-8-sig'))
+    mapping = json.loads(_import(amo_dir, csv_file, '--print-mapping').stdout)
+    mapping['fields'][1], mapping['fields'][5] = 'name', 'skip'
+    (amo_dir / 'amocrm.json').write_text(json.dumps(mapping, ensure_ascii=False))
+
+    result = _import(
+        amo_dir,
+        csv_file,
+        '--mapping',
+        str(amo_dir / 'amocrm.json'),
+        '--encoding',
+        'utf-8-sig',
+        '--delimiter',
+        ';',
+        '--commit',
+    )
+
+    assert 'Файл: CSV, UTF-8 с BOM, разделитель «;»' in result.stdout
+    assert 'Создано клиентов: 2' in result.stdout
+    assert _clients(amo_dir) == {'Двушка в Северном': 'orlov@example.ru', 'Студия': 'kim@example.ru'}

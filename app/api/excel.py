@@ -124,8 +124,8 @@ class ImportSummary(BaseModel):
     preset: str | None = Field(description='the saved mapping the file was read with, if any')
 
 
-Encoding = Literal['utf-8', 'utf-8-sig', 'cp1251']
-Delimiter = Literal[';', ',', '\t']
+Encoding = Literal[sources.ENCODINGS]
+Delimiter = Literal[sources.DELIMITERS]
 PresetName = Annotated[str, Field(min_length=1, max_length=presets.NAME_MAX)]
 
 
@@ -231,8 +231,9 @@ def _read(session, *, actor, upload: _Upload) -> importing.ImportPlan:
     return importing.plan_import(session, actor=actor, file=file)
 
 
-def _commit(session, *, actor, file: importing.ImportFile) -> importing.ImportPlan:
-    return importing.commit_import(session, actor=actor, file=file)
+def _commit(session, *, actor, plan: importing.ImportPlan) -> importing.ImportPlan:
+    """The preview's plan written; planned again only if one of its phones changed hands meanwhile."""
+    return importing.commit_import(session, actor=actor, file=plan.file, plan=plan)
 
 
 FORM_SCHEMA = {
@@ -299,15 +300,8 @@ async def import_clients(
     # parsed and planned in a read session; only the final insert holds the write lock
     plan = await run_in_threadpool(read_as, _read, token, upload=upload)
     if upload.options.commit:
-        plan = await run_in_threadpool(write_as, _commit, token, file=plan.file)
-    summary = plan.summary(locale_of(request))
-    file = plan.file
-    summary.setdefault(
-        'format', {'kind': file.format.kind, 'encoding': file.format.encoding, 'delimiter': file.format.delimiter}
-    )
-    summary.setdefault('mapping', file.mapping.to_json())
-    summary.setdefault('preset', file.preset)
-    return summary
+        plan = await run_in_threadpool(write_as, _commit, token, plan=plan)
+    return plan.summary(locale_of(request))
 
 
 class PresetIn(BaseModel):

@@ -229,3 +229,42 @@ def test_the_file_is_read_and_planned_before_the_write_transaction_opens(client,
 
     assert response.status_code == 200, response.text
     assert happened == ['read the file', 'write']
+
+
+BITRIX = (
+    'Фамилия;Имя;Отчество;Рабочий телефон;Мобильный телефон;Рабочий e-mail;Комментарий\r\n'
+    'Иванова;Мария;Петровна;+7 (495) 123-45-67;;maria@example.ru;Звонила с сайта\r\n'
+    'Ким;Алла;;;8 916 201-11-12;;\r\n'
+)
+
+
+def test_a_bitrix24_csv_in_windows_1251_loads_and_the_summary_says_how_it_was_read(client, db, team):
+    response = client.post(
+        '/import',
+        params={'commit': 'true'},
+        content=BITRIX.encode('cp1251'),
+        headers={**team['anna'], 'Content-Type': 'text/csv'},
+    )
+
+    assert response.status_code == 200, response.text
+    summary = response.json()
+    assert summary['format'] == {'kind': 'csv', 'encoding': 'cp1251', 'delimiter': ';'}
+    assert summary['new_clients'] == 2
+    assert _names(db) == {'Иванова Мария Петровна', 'Ким Алла'}
+
+
+def test_a_forms_encoding_and_delimiter_override_what_is_detected(client, db, team):
+    tabbed = BITRIX.replace(';', '\t').encode('utf-8')
+
+    detected = client.post('/import', headers=team['anna'], files={'file': ('b24.csv', tabbed, 'text/csv')})
+    # read as Windows-1251 on purpose: the summary echoes what the caller chose
+    told = client.post(
+        '/import',
+        headers=team['anna'],
+        files={'file': ('b24.csv', tabbed, 'text/csv')},
+        data={'encoding': 'cp1251', 'delimiter': '\t'},
+    )
+
+    assert detected.json()['format'] == {'kind': 'csv', 'encoding': 'utf-8', 'delimiter': '\t'}
+    assert told.status_code == 200, told.text
+    assert told.json()['format'] == {'kind': 'csv', 'encoding': 'cp1251', 'delimiter': '\t'}
