@@ -373,9 +373,9 @@ def _find_header(lines: list[tuple[int, tuple]], fields: list[CustomField]) -> i
     return None
 
 
-def _open(data: bytes, encoding: str | None, delimiter: str | None):
+def _open(data: bytes, encoding: str | None, delimiter: str | None, file_name: str | None):
     """The source, its first rows (enough to find the header and show samples) and the rest of its rows."""
-    source = open_source(data, encoding=encoding, delimiter=delimiter)
+    source = open_source(data, encoding=encoding, delimiter=delimiter, file_name=file_name)
     lines = source.rows()
     head = list(islice(lines, _HEADER_SEARCH_ROWS + SAMPLE_ROWS))
     return source, head, lines
@@ -398,13 +398,19 @@ def _layout(source, head: list, fields: list[CustomField]) -> tuple[FileLayout, 
 
 
 def inspect_import_file(
-    session, *, actor: Actor, data: bytes, encoding: str | None = None, delimiter: str | None = None
+    session,
+    *,
+    actor: Actor,
+    data: bytes,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    file_name: str | None = None,
 ) -> FileLayout:
     """The mapping step's view of an uploaded file: its format, header, first rows and suggested mapping, from
     the first rows alone (a large file shows at once). A file where no phone column is found still shows (the
     user may point at one); one that is not a table, broken or over the limit is refused."""
     ensure_may_import(actor)
-    source, head, _ = _open(data, encoding, delimiter)
+    source, head, _ = _open(data, encoding, delimiter, file_name)
     if not head:
         raise InvalidInput('import.error.no_rows')
     return _layout(source, head, _custom_fields(session))[0]
@@ -418,13 +424,18 @@ def read_import_file(
     encoding: str | None = None,
     delimiter: str | None = None,
     preset: str | None = None,
+    file_name: str | None = None,
+    progress: Progress | None = None,
 ) -> ImportFile:
-    """Parse an uploaded file (XLSX, CSV or an HTML table) by `mapping` (None: the suggested one); `preset`
-    names the saved mapping it came from, for the summary. The header is found as the mapping step found it.
-    Refuses, with one clear message, a file that is not a table, is broken, too large, has no phone column or
-    no data rows, or a mapping that does not fit it."""
+    """Parse an uploaded file (XLSX, CSV or an HTML table) by `mapping` (None: the suggested one, never a saved
+    preset: presets.resolve_import_mapping picks those); `preset` names the saved mapping it came from, for the
+    summary. The mapping's value choices travel in the file: plan_import applies `file.mapping.values`, so a
+    file read once may be planned with other choices via dataclasses.replace(file, mapping=...).
+    The header is found as the mapping step found it. `progress(rows read, 0)` every 1,000 rows: how many rows
+    a file has is known only at its end. Refuses, with one clear message, a file that is not a table, is
+    broken, too large, has no phone column or no data rows, or a mapping that does not fit it."""
     fields = _custom_fields(session)
-    source, head, rest = _open(data, encoding, delimiter)
+    source, head, rest = _open(data, encoding, delimiter, file_name)
     if not head:
         raise InvalidInput('import.error.no_rows')
     layout, found = _layout(source, head, fields)
@@ -441,6 +452,8 @@ def read_import_file(
         if len(rows) >= MAX_ROWS:
             raise InvalidInput('import.error.too_many_rows', limit=MAX_ROWS)
         rows.append(_read_row(number, line, columns, by_id))
+        if progress and len(rows) % 1000 == 0:
+            progress(len(rows), 0)
     if not rows:
         raise InvalidInput('import.error.no_rows')
     return ImportFile(
@@ -1419,8 +1432,9 @@ def preview_import(
     mapping: ColumnMapping | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
+    file_name: str | None = None,
 ) -> ImportPlan:
     """Read and plan an uploaded file; the permission is checked before the file is even opened."""
     ensure_may_import(actor)
-    file = read_import_file(session, data, mapping=mapping, encoding=encoding, delimiter=delimiter)
+    file = read_import_file(session, data, mapping=mapping, encoding=encoding, delimiter=delimiter, file_name=file_name)
     return plan_import(session, actor=actor, file=file)

@@ -162,7 +162,6 @@ KNOWN_SKIPPED = (
     'Дополнительно об источнике',
     'Доступен для всех',
     'Участвует в экспорте контактов',
-    'Контакт',  # Bitrix24's deal row names its contact, whose own columns are alongside
 )
 # amoCRM/Kommo name the entity after the field: «Рабочий телефон (контакт)», «Адрес (компания)». A contact's
 # column is the client's; a company's is not (its phone is the office switchboard, its name not a person).
