@@ -295,7 +295,7 @@ def cmd_import(args) -> None:
         raise InvalidInput('import.error.too_large', limit=sources.MAX_BYTES // (1024 * 1024))
     data = path.read_bytes()
     mapping_json = _mapping_file(args.mapping) if args.mapping else None
-    text = {'encoding': args.encoding, 'delimiter': args.delimiter}
+    text = {'encoding': args.encoding, 'delimiter': args.delimiter, 'file_name': path.name}
     database = prepare_database(load_settings())
     with database.read() as session:  # the file is read outside the write lock: the app stays responsive
         actor = _actor(session, args.as_login)

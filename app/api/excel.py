@@ -143,6 +143,7 @@ class ImportForm(BaseModel):
 class _Upload:
     data: bytes
     options: ImportForm
+    file_name: str | None = None  # a form's file name: it only sharpens a refusal (a binary .xls)
 
 
 MEBIBYTE = 1024 * 1024
@@ -191,8 +192,9 @@ async def _form(request: Request, query: dict) -> _Upload:
         raise InvalidInput('import.error.bad_form', detail=exc.message) from None
     try:
         upload = form.get('file')
+        file_name = None
         if isinstance(upload, UploadFile):
-            data = await upload.read()
+            data, file_name = await upload.read(), upload.filename
         elif isinstance(upload, str):  # a file sent without a file name arrives as a plain field
             data = upload.encode()
         else:
@@ -202,7 +204,7 @@ async def _form(request: Request, query: dict) -> _Upload:
         await form.close()
     if len(data) > sources.MAX_BYTES:
         raise _too_large()
-    return _Upload(data, _options(query | fields))
+    return _Upload(data, _options(query | fields), file_name)
 
 
 async def _upload(request: Request, query: dict) -> _Upload:
@@ -219,15 +221,12 @@ def _may_import(session, *, actor) -> None:
 def _read(session, *, actor, upload: _Upload) -> importing.ImportPlan:
     """The file read by its mapping and planned, in a read session: the write lock is not held meanwhile."""
     options = upload.options
-    layout = importing.inspect_import_file(
-        session, actor=actor, data=upload.data, encoding=options.encoding, delimiter=options.delimiter
-    )
+    text = {'encoding': options.encoding, 'delimiter': options.delimiter, 'file_name': upload.file_name}
+    layout = importing.inspect_import_file(session, actor=actor, data=upload.data, **text)
     mapping, preset = presets.resolve_import_mapping(
         session, actor=actor, layout=layout, mapping_json=options.mapping, preset_name=options.mapping_preset
     )
-    file = importing.read_import_file(
-        session, upload.data, mapping=mapping, encoding=options.encoding, delimiter=options.delimiter, preset=preset
-    )
+    file = importing.read_import_file(session, upload.data, mapping=mapping, preset=preset, **text)
     return importing.plan_import(session, actor=actor, file=file)
 
 

@@ -268,3 +268,15 @@ def test_a_forms_encoding_and_delimiter_override_what_is_detected(client, db, te
     assert detected.json()['format'] == {'kind': 'csv', 'encoding': 'utf-8', 'delimiter': '\t'}
     assert told.status_code == 200, told.text
     assert told.json()['format'] == {'kind': 'csv', 'encoding': 'cp1251', 'delimiter': '\t'}
+
+
+def test_a_forms_file_name_sharpens_the_refusal_of_an_old_excel_file(client, team):
+    junk = bytes(range(256)) * 8  # not a table; named .xls it is most likely Excel 97-2003
+
+    named = client.post(
+        '/import', headers=team['anna'], files={'file': ('export.xls', junk, 'application/vnd.ms-excel')}
+    )
+    raw = client.post('/import', content=junk, headers={**team['anna'], 'Content-Type': 'application/octet-stream'})
+
+    assert (named.status_code, named.json()['code']) == (422, 'import.error.binary_xls')
+    assert (raw.status_code, raw.json()['code']) == (422, 'import.error.not_spreadsheet')
