@@ -5,9 +5,8 @@ import json
 import sqlite3
 
 import pytest
-from openpyxl import Workbook
 
-from tests.test_cli import run_cli
+from tests.test_cli import _xlsx, run_cli
 
 AMO_HEADERS = [
     'ID',
@@ -38,14 +37,6 @@ AMO_ROWS = [
     ],
     [102, 'Студия', '', 'Ольга', 'Первичный контакт', 'Ким Алла', '', '8 916 201-11-12', 'kim@example.ru', '', ''],
 ]
-
-
-def _xlsx(path, rows):
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    book.save(path)
-    return path
 
 
 @pytest.fixture

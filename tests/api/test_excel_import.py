@@ -1,17 +1,16 @@
 """The import over the API with a column mapping (issue 15): a form with the file and its `mapping` JSON or a saved
 `mapping_preset`, the raw body as before, the saved mappings (presets), and every refusal as ErrorOut."""
 
-import io
 import json
 
 import pytest
-from openpyxl import Workbook
 from sqlmodel import func, select
 
 from app.api.excel import XLSX
 from app.domain import db as db_module
 from app.domain.excel import importing, sources
 from app.domain.models import Client, ImportPreset
+from tests.api.test_excel import _xlsx
 from tests.factories import bearer, make_user
 
 AMO = [
@@ -21,15 +20,6 @@ AMO = [
 ]
 # on purpose not what the suggestion would do: the client is named by the deal's title
 BY_TITLE = {'fields': ['skip', 'name', 'skip', 'skip', 'phone', 'email']}
-
-
-def _xlsx(rows) -> bytes:
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 @pytest.fixture
