@@ -330,7 +330,7 @@ def cmd_import(args) -> None:
 # the spellings people type beside the names the import knows (sources.ENCODINGS, sources.DELIMITERS)
 ENCODING_ALIASES = {'utf8': 'utf-8', 'windows-1251': 'cp1251', 'utf16': 'utf-16'}
 DELIMITER_ALIASES = {'tab': '\t', '\\t': '\t'}
-IMPORT_HELP = """\
+IMPORT_HELP_TEXT = """\
 Загрузка клиентов из файла: XLSX, CSV (UTF-8 с BOM или без, Windows-1251, UTF-16; разделитель «;», «,» или
 табуляция — определяются сами, --encoding и --delimiter их задают) или HTML-таблица, которую Битрикс24
 сохраняет как .xls. Файл узнаётся по содержимому, не по имени.
@@ -343,16 +343,28 @@ IMPORT_HELP = """\
   3. шаблон, сохранённый для тех же заголовков (на экране «Загрузка» или через --save-preset);
   4. предложенное сопоставление.
 --print-mapping печатает выбранное сопоставление в JSON: поправьте его и передайте в --mapping
-(для ночной загрузки той же выгрузки) или сохраните шаблоном: --save-preset «Из amoCRM».
-В JSON: "fields" — по полю на столбец (name, last_name, first_name, middle_name, phone, email,
-created_at, channel, project, responsible, stage, closing_reason, situation, tags, agency, realtor,
-touch_type, note, deal_amount, custom:<id> или skip — не загружать), "values" — во что превращаются
-значения этапа, ответственного, канала, проекта и причины закрытия, "known_phone" (или --known-phone),
-"overwrite" и "deals_from_amount".
+(для ночной загрузки той же выгрузки) или сохраните шаблоном: --save-preset 'Из amoCRM'.
+{json}
 
 Без --commit ничего не записывается: печатается предпросмотр (--json — итог с ошибками по строкам).
-Пример: python -m app import amocrm.csv --as head --preset «Из amoCRM» --commit
+Пример: python -m app import amocrm.csv --as head --preset 'Из amoCRM' --commit
 """
+
+
+IMPORT_HELP_JSON = (
+    'В JSON: "fields" — по полю на столбец ({fields}, custom:<id> — дополнительное поле, или skip — не загружать), '
+    '"values" — во что превращаются значения этапа, ответственного, канала, проекта и причины закрытия, '
+    '"known_phone" (или --known-phone), "overwrite" и "deals_from_amount".'
+)
+
+
+def _import_help() -> str:
+    """The import's --help, naming the mapping's fields as the JSON spells them."""
+    import textwrap
+
+    from app.domain.excel.mapping import FIELDS
+
+    return IMPORT_HELP_TEXT.format(json=textwrap.fill(IMPORT_HELP_JSON.format(fields=', '.join(FIELDS)), 104))
 
 
 def _encoding(text: str) -> str:
@@ -439,7 +451,7 @@ def build_parser() -> argparse.ArgumentParser:
     load = commands.add_parser(
         'import',
         help='загрузить клиентов из XLSX или CSV (без --commit — только предпросмотр)',
-        description=IMPORT_HELP,
+        description=_import_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     load.add_argument('file', metavar='FILE', help='XLSX, CSV или HTML-таблица (.xls из Битрикс24)')

@@ -199,7 +199,8 @@ async def _form(request: Request, query: dict) -> _Upload:
             data = upload.encode()
         else:
             raise InvalidInput('import.error.no_file')
-        fields = {k: v for k, v in form.items() if k != 'file' and isinstance(v, str)}
+        # an empty field of a form is a field left blank: not given
+        fields = {k: v for k, v in form.items() if k != 'file' and isinstance(v, str) and v}
     finally:
         await form.close()
     if len(data) > sources.MAX_BYTES:
