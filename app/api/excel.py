@@ -130,7 +130,7 @@ PresetName = Annotated[str, Field(min_length=1, max_length=presets.NAME_MAX)]
 
 
 class ImportForm(BaseModel):
-    """The import's options, as query parameters of a raw body or fields of a form (a form's win)."""
+    """The import's options, as query parameters of a raw body or fields of a form (a form's fields win)."""
 
     commit: bool = False
     mapping: str | None = Field(None, max_length=presets.MAPPING_JSON_MAX)
