@@ -44,6 +44,7 @@ class ImportPreview:
         stages: dict[int, str],
         on_commit: Callable[[], Awaitable[None]],
         on_report: Callable[[], None],
+        on_back: Callable[[], None],
     ) -> None:
         self.names = names
         self.stages = stages
@@ -56,6 +57,10 @@ class ImportPreview:
                 self.errors = ui.chip('', icon='error_outline', color='negative').props('outline').mark('import-errors')
             self.notes = ui.column().classes('gap-0 text-body2')
             with ui.row().classes('w-full items-center gap-3'):
+                self.back = ui.button(tr('import.back_to_mapping'), icon='arrow_back', on_click=on_back).props(
+                    'flat no-caps'
+                )
+                self.back.mark('import-back')
                 self.only_problems = ui.checkbox(tr('import.only_problems'), on_change=self._filter).mark(
                     'import-only-problems'
                 )
@@ -128,10 +133,12 @@ class ImportPreview:
         self.table.set_visibility(False)
         self.load.disable()
         self.report.disable()
+        self.back.disable()
 
     def show_loading(self) -> WorkerProgress:
         self.load.disable()
         self.report.disable()
+        self.back.disable()
         return self.progress.start()
 
     def show(self, plan: ImportPlan | None) -> None:
@@ -175,6 +182,8 @@ class ImportPreview:
         self.report.enable()
         self.load.set_visibility(not plan.committed)
         self.load.set_enabled(good > 0)
+        self.back.set_visibility(not plan.committed)
+        self.back.enable()
 
     def _filter(self) -> None:
         only = self.only_problems.value
