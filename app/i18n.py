@@ -1274,6 +1274,37 @@ TEXTS: dict[str, dict[str, str]] = {
         'en': 'Export schema “{name}” changed ({fields})',
     },
     'audit.schema_deleted': {'ru': 'Удалена схема экспорта «{name}»', 'en': 'Export schema “{name}” deleted'},
+    # import presets, the import's API form and command line (issue 15)
+    'audit.import_preset_saved': {
+        'ru': 'Сохранён шаблон сопоставления «{name}» ({fields})',
+        'en': 'Mapping preset “{name}” saved ({fields})',
+    },
+    'audit.import_preset_deleted': {
+        'ru': 'Удалён шаблон сопоставления «{name}»',
+        'en': 'Mapping preset “{name}” deleted',
+    },
+    'import.preset.header': {'ru': 'Заголовок столбца', 'en': 'Column header'},
+    'import.error.preset_not_found': {
+        'ru': 'Нет шаблона сопоставления «{name}». Есть: {known}',
+        'en': 'No mapping preset “{name}”. There are: {known}',
+    },
+    'import.error.preset_taken': {
+        'ru': 'Шаблон сопоставления «{name}» принадлежит пользователю {author}: выберите другое название',
+        'en': 'Mapping preset “{name}” belongs to {author}: choose another name',
+    },
+    'import.error.preset_other_file': {
+        'ru': 'Шаблон сопоставления «{name}» сделан для другого файла: ни одного его столбца в этом файле нет',
+        'en': 'Mapping preset “{name}” was made for another file: none of its columns is in this one',
+    },
+    'import.error.bad_form': {
+        'ru': 'Форма загрузки не читается: {detail}',
+        'en': 'The upload form cannot be read: {detail}',
+    },
+    'import.error.no_file': {
+        'ru': 'В форме нет файла: передайте его в поле «file»',
+        'en': 'The form has no file: send it in the “file” field',
+    },
+    # import presets end
     'audit.other': {'ru': 'Изменение: {action}', 'en': 'Change: {action}'},
     'audit.change': {'ru': '{what} — {value}', 'en': '{what}: {value}'},
     'audit.on': {'ru': 'включено', 'en': 'on'},

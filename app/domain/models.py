@@ -416,3 +416,17 @@ class ExportSchema(SQLModel, table=True):
     name: str = Field(max_length=100, unique=True)
     fields: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     position: int = 0
+
+
+class ImportPreset(SQLModel, table=True):
+    """A saved column mapping («Из amoCRM»), account-wide: chosen by name, or found again by the file's headers."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    # a digest of the headers as compared (header_key of each): the same export shape finds its preset by index
+    signature: str = Field(max_length=64, index=True)
+    headers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    mapping: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_by_id: int | None = Field(default=None, foreign_key='user.id')
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
