@@ -8,6 +8,7 @@ from nicegui import ui
 
 from app.domain.excel.importing import FileLayout
 from app.domain.excel.mapping import CUSTOM, FIELDS, SKIP, VALUE_FIELDS, ColumnMapping
+from app.domain.excel.presets import PresetView
 from app.domain.views import CustomFieldView
 
 from .dialogs import answer
@@ -17,6 +18,9 @@ SAMPLES_SHOWN = 3
 ENCODINGS = ('utf-8', 'utf-8-sig', 'cp1251')
 DELIMITERS = (';', ',', '\t')
 _DELIMITER_KEYS = {';': 'semicolon', ',': 'comma', '\t': 'tab'}
+# the columns (or values) scroll inside the step, under its toolbar and the page's header: at 1280x720 the
+# toolbar stays in view with 40 columns
+STEP_HEIGHT = 'max-h-[calc(100vh-235px)]'
 
 
 def field_labels(custom_fields: list[CustomFieldView]) -> dict[str, str]:
@@ -50,7 +54,12 @@ async def ask_preset_name(suggested: str) -> str | None:
     with ui.dialog() as dialog, ui.card().classes('w-96'):
         ui.label(tr('import.preset.save_title')).classes('text-h6')
         ui.label(tr('import.preset.save_hint')).classes('text-body2 text-grey-8')
-        name = ui.input(tr('import.preset.name'), value=suggested).classes('w-full').mark('import-preset-name')
+        name = (
+            ui.input(tr('import.preset.name'), value=suggested)
+            .props('autofocus')
+            .classes('w-full')
+            .mark('import-preset-name')
+        )
         name.on('keydown.enter', lambda: dialog.submit(name.value))
         with ui.row().classes('w-full justify-end q-mt-md'):
             ui.button(tr('action.cancel'), on_click=lambda: dialog.submit(None)).props('flat')
@@ -69,12 +78,15 @@ class ImportMapping:
         on_reread: Callable[[str | None, str | None], Awaitable[None]],
         on_preset: Callable[[str | None], Awaitable[None]],
         on_save_preset: Callable[[str], Awaitable[None]],
+        on_delete_preset: Callable[[PresetView], Awaitable[None]],
         on_next: Callable[[], Awaitable[None]],
     ) -> None:
         self.labels = field_labels(custom_fields)
         self.on_reread = on_reread
         self.on_preset = on_preset
         self.on_save_preset = on_save_preset
+        self.on_delete_preset = on_delete_preset
+        self.presets: dict[str, PresetView] = {}
         self.selects: list[ui.select] = []
         self.layout: FileLayout | None = None
         self.base = ColumnMapping(fields=[])
@@ -109,6 +121,12 @@ class ImportMapping:
                     .classes('w-60')
                     .mark('import-preset')
                 )
+                self.delete_preset = (
+                    ui.button(icon='delete_outline', on_click=self._delete_preset)
+                    .props('flat round dense')
+                    .tooltip(tr('import.preset.delete'))
+                    .mark('import-delete-preset')
+                )
                 ui.button(tr('import.preset.save_as'), icon='bookmark_add', on_click=self._save_preset).props(
                     'flat no-caps'
                 ).mark('import-save-preset')
@@ -116,8 +134,8 @@ class ImportMapping:
                     'unelevated no-caps'
                 )
                 self.next.mark('import-next')
-            self.summary = ui.label('').classes('text-body2 text-grey-8').mark('import-layout')
             with ui.row().classes('w-full items-center gap-x-4 gap-y-0'):
+                self.summary = ui.label('').classes('text-body2 text-grey-8').mark('import-layout')
                 ui.label(tr('import.known_phone')).classes('text-body2')
                 self.known_phone = (
                     ui.radio(
@@ -130,7 +148,11 @@ class ImportMapping:
                 )
                 self.overwrite = ui.checkbox(tr('import.known_phone.overwrite')).props('dense').mark('import-overwrite')
                 self.deals = ui.checkbox(tr('import.deals_from_amount')).props('dense').mark('import-deals')
-            with ui.element('div').classes('w-full overflow-auto vk-import-columns').mark('import-columns'):
+            with (
+                ui.element('div')
+                .classes(f'w-full overflow-auto {STEP_HEIGHT} bg-white rounded-borders')
+                .mark('import-columns')
+            ):
                 with ui.element('div').classes(
                     'grid grid-cols-[minmax(10rem,1fr)_minmax(12rem,2fr)_17rem] items-center'
                 ) as self.grid:
@@ -138,7 +160,7 @@ class ImportMapping:
         self.box.set_visibility(False)
 
     def show(
-        self, *, layout: FileLayout, mapping: ColumnMapping, preset: str | None, presets: list[str]
+        self, *, layout: FileLayout, mapping: ColumnMapping, preset: str | None, presets: list[PresetView]
     ) -> None:
         """Fill the step for a file as read, with the mapping to start from and the preset it came from."""
         self.showing = True
@@ -150,10 +172,10 @@ class ImportMapping:
             for select, value in ((self.encoding, layout.format.encoding), (self.delimiter, layout.format.delimiter)):
                 select.set_visibility(kind == 'csv')
                 select.set_value(value if value in select.options else None)
-            self.summary.set_text(
-                tr('import.layout', columns=len(layout.headers), row=layout.header_row)
-            )
-            self.preset.set_options(presets, value=preset if preset in presets else None)
+            self.summary.set_text(tr('import.layout', columns=len(layout.headers), row=layout.header_row))
+            self.presets = {p.name: p for p in presets}
+            self.preset.set_options(list(self.presets), value=preset if preset in self.presets else None)
+            self.preset.set_visibility(bool(presets))
             self.known_phone.set_value(mapping.known_phone)
             self.overwrite.set_value(mapping.overwrite)
             self.deals.set_value(mapping.deals_from_amount)
@@ -166,30 +188,35 @@ class ImportMapping:
     def _fill_columns(self, layout: FileLayout, mapping: ColumnMapping) -> None:
         self.grid.clear()
         self.selects = []
-        cell = 'px-2 py-1 border-b border-grey-3'
-        head = 'sticky top-0 z-10 bg-white text-caption text-grey-8 text-weight-medium px-2 py-2 border-b'
+        cell = 'h-full flex items-center px-2 py-1 border-b border-gray-200'
+        head = (
+            'sticky top-0 z-10 bg-white text-caption text-grey-8 text-weight-medium px-2 py-2 border-b border-gray-300'
+        )
         with self.grid:
             for key in ('import.mapping.column', 'import.mapping.samples', 'import.mapping.field'):
                 ui.label(tr(key)).classes(head)
             for index, header in enumerate(layout.headers):
                 title = header or tr('import.mapping.no_header', number=index + 1)
-                ui.label(title).classes(f'{cell} text-weight-medium truncate').tooltip(title).mark(
-                    f'import-header-{index}'
-                )
+                with ui.element('div').classes(f'{cell} min-w-0'):
+                    ui.label(title).classes('text-weight-medium truncate').tooltip(title).mark(f'import-header-{index}')
                 samples = ' · '.join(column_samples(layout, index))
-                ui.label(samples).classes(f'{cell} text-grey-8 truncate').tooltip(samples).mark(
-                    f'import-samples-{index}'
-                )
+                with ui.element('div').classes(f'{cell} min-w-0'):
+                    ui.label(samples).classes('text-grey-8 truncate').tooltip(samples).mark(f'import-samples-{index}')
                 value = mapping.fields[index] if index < len(mapping.fields) else SKIP
-                select = (
-                    ui.select(self.labels, value=value if value in self.labels else SKIP, on_change=self._show_options)
-                    .props('dense outlined options-dense')
-                    .classes(cell)
-                    .mark(f'import-field-{index}')
-                )
+                with ui.element('div').classes(cell):
+                    select = (
+                        ui.select(
+                            self.labels, value=value if value in self.labels else SKIP, on_change=self._show_options
+                        )
+                        .props('dense outlined options-dense')
+                        .classes('w-full')
+                        .mark(f'import-field-{index}')
+                    )
                 self.selects.append(select)
 
     def _show_options(self) -> None:
+        chosen = self.presets.get(self.preset.value)
+        self.delete_preset.set_visibility(chosen is not None and chosen.may_delete)
         fields = {s.value for s in self.selects}
         self.overwrite.set_visibility(self.known_phone.value == 'fill_empty')
         self.deals.set_visibility('deal_amount' in fields)
@@ -215,8 +242,14 @@ class ImportMapping:
             await self.on_reread(self.encoding.value, self.delimiter.value)
 
     async def _preset(self) -> None:
+        self._show_options()
         if not self.showing:
             await self.on_preset(self.preset.value)
+
+    async def _delete_preset(self) -> None:
+        chosen = self.presets.get(self.preset.value)
+        if chosen is not None:
+            await self.on_delete_preset(chosen)
 
     async def _save_preset(self) -> None:
         name = await ask_preset_name(self.preset.value or '')

@@ -55,7 +55,7 @@ class ImportPreview:
                 self.new = ui.chip('', icon='person_add', color='positive').props('outline').mark('import-new')
                 self.attach = ui.chip('', icon='call_merge', color='primary').props('outline').mark('import-attach')
                 self.errors = ui.chip('', icon='error_outline', color='negative').props('outline').mark('import-errors')
-            self.notes = ui.column().classes('gap-0 text-body2')
+            self.notes = ui.column().classes('w-full gap-0 text-body2')
             with ui.row().classes('w-full items-center gap-3'):
                 self.back = ui.button(tr('import.back_to_mapping'), icon='arrow_back', on_click=on_back).props(
                     'flat no-caps'
@@ -163,11 +163,12 @@ class ImportPreview:
             recognised = ', '.join(plan.file.columns.values()) + ''.join(
                 f', {name}' for name in plan.file.custom_columns.values()
             )
-            ui.label(tr('import.columns', columns=recognised))
+            # one line each: the user has just chosen them column by column; the whole list is in the tooltip
+            text = tr('import.columns', columns=recognised)
+            ui.label(text).classes('w-full truncate').tooltip(text)
             if plan.file.unknown_columns:
-                ui.label(tr('import.unknown_columns', columns=', '.join(plan.file.unknown_columns))).classes(
-                    'text-orange-9'
-                ).mark('import-unknown')
+                text = tr('import.unknown_columns', columns=', '.join(plan.file.unknown_columns))
+                ui.label(text).classes('w-full truncate text-orange-9').tooltip(text).mark('import-unknown')
             for key, names in (
                 ('projects', plan.new_projects),
                 ('tags', plan.new_tags),

@@ -16,11 +16,15 @@ class ImportSteps:
             for number, step in enumerate(STEPS, start=1):
                 if number > 1:
                     ui.icon('chevron_right', size='xs').classes('text-grey-6')
-                self.labels[step] = ui.label(f'{number}. {tr(f"import.step.{step}")}').mark(f'import-step-{step}')
+                self.labels[step] = (
+                    ui.label(f'{number}. {tr(f"import.step.{step}")}')
+                    .classes('text-no-wrap')
+                    .mark(f'import-step-{step}')
+                )
         self.show('file')
 
     def show(self, step: str) -> None:
         for name, label in self.labels.items():
             label.classes(
-                replace='text-primary text-weight-bold' if name == step else 'text-grey-7',
+                replace='text-no-wrap ' + ('text-primary text-weight-bold' if name == step else 'text-grey-7')
             )

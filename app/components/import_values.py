@@ -10,6 +10,7 @@ from app.domain.excel.importing import ValueList
 from app.domain.excel.mapping import ValueChoice
 from app.domain.text import fold
 
+from .import_mapping import STEP_HEIGHT
 from .locale import count, format_number, tr
 from .progress import ProgressLine, WorkerProgress
 
@@ -50,9 +51,9 @@ class ImportValues:
         self.selects: dict[str, dict[str, ui.select]] = {}
         with ui.column().classes('w-full gap-2').mark('import-values') as self.box:
             with ui.row().classes('w-full items-center gap-3'):
-                ui.button(tr('import.back_to_mapping'), icon='arrow_back', on_click=on_back).props(
-                    'flat no-caps'
-                ).mark('import-values-back')
+                ui.button(tr('import.back_to_mapping'), icon='arrow_back', on_click=on_back).props('flat no-caps').mark(
+                    'import-values-back'
+                )
                 self.title = ui.label('').classes('text-body1')
                 ui.space()
                 self.next = ui.button(tr('import.next.preview'), icon='arrow_forward', on_click=on_next).props(
@@ -61,8 +62,8 @@ class ImportValues:
                 self.next.mark('import-values-next')
             self.progress = ProgressLine('import.values.progress', mark='import-values-progress')
             self.fields = ui.element('div').classes(
-                'w-full overflow-auto vk-import-columns grid grid-cols-[repeat(auto-fill,minmax(26rem,1fr))] '
-                'gap-3 content-start'
+                f'w-full overflow-auto {STEP_HEIGHT} grid grid-cols-[repeat(auto-fill,minmax(26rem,1fr))] gap-3 '
+                'content-start'
             )
         self.box.set_visibility(False)
 

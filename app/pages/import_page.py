@@ -17,6 +17,7 @@ from app.components.locale import tr
 from app.domain.excel import importing, presets, sources
 from app.domain.excel.importing import FileLayout, ImportFile, ImportPlan
 from app.domain.excel.mapping import ColumnMapping
+from app.domain.excel.presets import PresetView
 from app.domain.permissions import Actor, may_import
 
 from .screen import Screen, load_screen_data
@@ -39,17 +40,13 @@ class _Layout:
     layout: FileLayout
     mapping: ColumnMapping
     preset: str | None
-    presets: list[str]
-
-
-def _preset_names(session, actor: Actor) -> list[str]:
-    return [p.name for p in presets.list_import_presets(session, actor=actor)]
+    presets: list[PresetView]
 
 
 def _inspect(session, *, actor: Actor, data: bytes, encoding: str | None, delimiter: str | None) -> _Layout:
     layout = importing.inspect_import_file(session, actor=actor, data=data, encoding=encoding, delimiter=delimiter)
     mapping, preset = presets.resolve_import_mapping(session, actor=actor, layout=layout)
-    return _Layout(layout, mapping, preset, _preset_names(session, actor))
+    return _Layout(layout, mapping, preset, presets.list_import_presets(session, actor=actor))
 
 
 def _named_mapping(session, *, actor: Actor, layout: FileLayout, name: str | None) -> ColumnMapping:
@@ -58,35 +55,39 @@ def _named_mapping(session, *, actor: Actor, layout: FileLayout, name: str | Non
     return presets.resolve_import_mapping(session, actor=actor, layout=layout, preset_name=name)[0]
 
 
-def _save_preset(session, *, actor: Actor, name: str, layout: FileLayout, mapping: ColumnMapping) -> list[str]:
+def _save_preset(session, *, actor: Actor, name: str, layout: FileLayout, mapping: ColumnMapping) -> list[PresetView]:
     presets.save_import_preset(session, actor=actor, name=name, headers=layout.headers, mapping=mapping)
-    return _preset_names(session, actor)
+    return presets.list_import_presets(session, actor=actor)
 
 
-def _read(session, *, actor: Actor, data: bytes, layout: FileLayout, mapping: ColumnMapping, progress) -> ImportFile:
+def _delete_preset(session, *, actor: Actor, preset_id: int) -> list[PresetView]:
+    presets.delete_import_preset(session, actor=actor, preset_id=preset_id)
+    return presets.list_import_presets(session, actor=actor)
+
+
+def _read(session, *, data: bytes, layout: FileLayout, mapping: ColumnMapping, preset: str | None) -> ImportFile:
+    """The whole file by the mapping, read as the mapping step read its head (the same encoding and delimiter)."""
     return importing.read_import_file(
         session,
         data,
         mapping=mapping,
         encoding=layout.format.encoding or None,
         delimiter=layout.format.delimiter or None,
-        actor=actor,
-        progress=progress,
+        preset=preset,
     )
 
 
-def _values(session, *, actor: Actor, data: bytes, layout: FileLayout, mapping: ColumnMapping, progress):
-    file = _read(session, actor=actor, data=data, layout=layout, mapping=mapping, progress=progress)
-    return file, importing.list_import_values(session, actor=actor, file=file)
+def _values(session, *, actor: Actor, progress, **reading):
+    file = _read(session, **reading)
+    return file, importing.list_import_values(session, actor=actor, file=file, progress=progress)
 
 
 def _plan(session, *, actor: Actor, file: ImportFile, mapping: ColumnMapping) -> ImportPlan:
     return importing.plan_import(session, actor=actor, file=dataclasses.replace(file, mapping=mapping))
 
 
-def _read_and_plan(session, *, actor: Actor, data: bytes, layout: FileLayout, mapping: ColumnMapping) -> ImportPlan:
-    file = _read(session, actor=actor, data=data, layout=layout, mapping=mapping, progress=None)
-    return importing.plan_import(session, actor=actor, file=file)
+def _read_and_plan(session, *, actor: Actor, **reading) -> ImportPlan:
+    return importing.plan_import(session, actor=actor, file=_read(session, **reading))
 
 
 class ImportScreen(Screen):
@@ -105,13 +106,25 @@ class ImportScreen(Screen):
         self.build_frame()
         with ui.column().classes('w-full q-px-md q-pt-md gap-3 vk-import'):
             with ui.row().classes('w-full items-center no-wrap gap-3'):
-                ui.label(tr('import.title')).classes('text-h5')
+                ui.label(tr('import.title')).classes('text-h5 text-no-wrap')
                 if may_import(self.actor):
                     self.steps = ImportSteps()
                 ui.space()
-                ui.button(tr('import.template'), icon='description', on_click=self.download_template).props(
-                    'flat no-caps'
-                ).mark('import-template')
+                with ui.row().classes('items-center no-wrap gap-1 min-w-0') as self.file_bar:
+                    ui.icon('description', size='sm').classes('text-grey-7')
+                    self.file_label = (
+                        ui.label('').classes('text-subtitle2 text-weight-medium truncate').mark('import-file-name')
+                    )
+                    ui.button(tr('import.other_file'), icon='upload_file', on_click=self.restart).props(
+                        'flat dense no-caps'
+                    ).classes('shrink-0').mark('import-other-file')
+                self.file_bar.set_visibility(False)
+                self.template = (
+                    ui.button(tr('import.template'), icon='description', on_click=self.download_template)
+                    .props('flat no-caps')
+                    .classes('shrink-0')
+                    .mark('import-template')
+                )
             if not may_import(self.actor):
                 ui.label(tr('error.forbidden')).classes('text-negative').mark('import-forbidden')
                 return
@@ -131,18 +144,12 @@ class ImportScreen(Screen):
                     .classes('w-full max-w-xl vk-upload')
                     .mark('import-upload')
                 )
-            with ui.row().classes('w-full items-center gap-2') as self.file_bar:
-                ui.icon('description', size='sm').classes('text-grey-7')
-                self.file_label = ui.label('').classes('text-subtitle1 text-weight-medium').mark('import-file-name')
-                ui.button(tr('import.other_file'), icon='upload_file', on_click=self.restart).props(
-                    'flat dense no-caps'
-                ).mark('import-other-file')
-            self.file_bar.set_visibility(False)
             self.mapping = ImportMapping(
                 custom_fields=self.choices.custom_fields,
                 on_reread=self.reread,
                 on_preset=self.choose_preset,
                 on_save_preset=self.save_preset,
+                on_delete_preset=self.delete_preset,
                 on_next=self.after_mapping,
             )
             self.values = ImportValues(on_next=self.after_values, on_back=self.back_to_mapping)
@@ -161,6 +168,7 @@ class ImportScreen(Screen):
         self.steps.show(step)
         self.start.set_visibility(step == 'file')
         self.file_bar.set_visibility(step != 'file')
+        self.template.set_visibility(step == 'file')  # the template matters before a file is chosen
         self.mapping.box.set_visibility(step == 'mapping')
         self.values.box.set_visibility(step == 'values')
         self.preview.box.set_visibility(step == 'preview')
@@ -204,25 +212,36 @@ class ImportScreen(Screen):
 
     async def save_preset(self, name: str) -> None:
         mapping = self.mapping.mapping()
-        names = await self.call(_save_preset, name=name, layout=self.found.layout, mapping=mapping)
-        if names is not None:
-            self.found = dataclasses.replace(self.found, mapping=mapping, preset=name, presets=names)
-            self.mapping.show(layout=self.found.layout, mapping=mapping, preset=name, presets=names)
+        saved = await self.call(_save_preset, name=name, layout=self.found.layout, mapping=mapping)
+        if saved is not None:
+            self.found = dataclasses.replace(self.found, mapping=mapping, preset=name, presets=saved)
+            self.mapping.show(layout=self.found.layout, mapping=mapping, preset=name, presets=saved)
             ui.notify(tr('import.preset.saved', name=name), type='positive')
+
+    async def delete_preset(self, preset: PresetView) -> None:
+        left = await self.call(_delete_preset, preset_id=preset.id)
+        if left is not None:
+            mapping = self.mapping.mapping()  # the columns stay as they are on screen, only the preset goes
+            self.found = dataclasses.replace(self.found, mapping=mapping, preset=None, presets=left)
+            self.mapping.show(layout=self.found.layout, mapping=mapping, preset=None, presets=left)
+            ui.notify(tr('import.preset.deleted', name=preset.name), type='positive')
 
     async def after_mapping(self) -> None:
         mapping = self.mapping.mapping()
         if self.mapping.needs_values():
             self._step('values')
             progress = self.values.show_reading()
-            read = await self.read(_values, data=self.data, layout=self.found.layout, mapping=mapping, progress=progress)
+            read = await self.read(_values, progress=progress, **self._reading(mapping))
             if read is None:  # refused (no phone column among the chosen ones…): back to the mapping
                 self._step('mapping')
                 return
             self.file, lists = read
             self.values.show(lists)
             return
-        await self._preview(_read_and_plan, data=self.data, layout=self.found.layout, mapping=mapping)
+        await self._preview(_read_and_plan, **self._reading(mapping))
+
+    def _reading(self, mapping: ColumnMapping) -> dict:
+        return {'data': self.data, 'layout': self.found.layout, 'mapping': mapping, 'preset': self.mapping.preset.value}
 
     async def after_values(self) -> None:
         mapping = dataclasses.replace(self.mapping.mapping(), values=self.values.values())

@@ -39,6 +39,7 @@ def preview_rows(user: User) -> list[dict]:
 
 async def to_preview(user: User) -> None:
     """From the mapping step on to the preview, through the values step when a column holds stages, users…"""
+    await user.should_see(marker='import-next', retries=100)
     with user:
         through_values = next(iter(user.find(marker='import-next').elements)).text == 'Далее: значения'
     user.find(marker='import-next').click()
@@ -182,7 +183,7 @@ async def test_an_upload_is_mapped_previewed_then_loaded_and_colleagues_see_it_l
     await importer.should_see('Новых клиентов: 1')
     await importer.should_see('Обращений к существующим: 1')
     await importer.should_see('С ошибками: 1')
-    await importer.should_see('Не распознаны и пропущены: Лишняя колонка')
+    await importer.should_see('Не загружаются: Лишняя колонка')
     with db.read() as session:
         assert len(session.exec(select(Client)).all()) == 1, 'the preview writes nothing'
 
