@@ -384,14 +384,41 @@ TEXTS: dict[str, dict[str, str]] = {
         'ru': 'Файл больше {limit} МБ: разделите его на части',
         'en': 'The file is larger than {limit} MB: split it into parts',
     },
-    'import.error.not_xlsx': {
-        'ru': 'Это не файл Excel (.xlsx). Сохраните таблицу в формате «Книга Excel (.xlsx)» и загрузите снова',
-        'en': 'This is not an Excel file (.xlsx). Save the table as “Excel Workbook (.xlsx)” and upload it again',
-    },
+    # import sources (issue 15): what a file is read as, and the bounds that refuse it before memory is spent
     'import.error.corrupt': {
-        'ru': 'Файл Excel повреждён или не до конца загружен: откройте его в Excel, сохраните заново и повторите',
-        'en': 'The Excel file is damaged or incomplete: open it in Excel, save it again and retry',
+        'ru': 'Файл повреждён или загружен не до конца: откройте его в Excel, сохраните заново и повторите',
+        'en': 'The file is damaged or incomplete: open it in Excel, save it again and retry',
     },
+    'import.error.not_spreadsheet': {
+        'ru': 'Это не таблица. Загрузите файл Excel (.xlsx) или CSV: в Excel — «Файл → Сохранить как → '
+        'Книга Excel (.xlsx)»',
+        'en': 'This is not a table. Upload an Excel (.xlsx) or CSV file: in Excel, “File → Save As → '
+        'Excel Workbook (.xlsx)”',
+    },
+    'import.error.binary_xls': {
+        'ru': 'Это файл Excel старого формата (.xls), его не прочитать. Откройте его в Excel и сохраните через '
+        '«Файл → Сохранить как → Книга Excel (.xlsx)» (в LibreOffice — «Excel 2007–365»), затем загрузите снова',
+        'en': 'This is an old-format Excel file (.xls), which cannot be read. Open it in Excel, choose “File → '
+        'Save As → Excel Workbook (.xlsx)” (in LibreOffice, “Excel 2007–365”), then upload it again',
+    },
+    'import.error.too_big_inside': {
+        'ru': 'Файл распаковывается в слишком большой объём данных: разделите таблицу на части и загрузите их '
+        'по очереди',
+        'en': 'The file unpacks into too much data: split the table into parts and upload them one by one',
+    },
+    'import.error.too_many_cells': {
+        'ru': 'В таблице больше {limit} ячеек: разделите её на части',
+        'en': 'The table has more than {limit} cells: split it into parts',
+    },
+    'import.error.unknown_encoding': {
+        'ru': 'Кодировка «{encoding}» неизвестна: выберите UTF-8 или Windows-1251',
+        'en': 'Unknown encoding “{encoding}”: choose UTF-8 or Windows-1251',
+    },
+    'import.error.bad_delimiter': {
+        'ru': 'Разделитель — это один символ: «;», «,» или табуляция',
+        'en': 'The delimiter is one character: “;”, “,” or a tab',
+    },
+    # import sources end
     'import.error.no_rows': {'ru': 'В файле нет строк с клиентами', 'en': 'The file has no client rows'},
     'import.error.no_phone_column': {
         'ru': 'В файле нет столбца «Телефон»: без телефона клиентов не загрузить',
@@ -1329,6 +1356,27 @@ TEXTS: dict[str, dict[str, str]] = {
         'ru': 'Клиент уже есть: его этап не меняется на «{value}»',
         'en': 'The client already exists: their stage is not changed to “{value}”',
     },
+    # import: reading by a column mapping, value mapping, filling known clients (issue 15, domain)
+    'import.values.importer': {'ru': 'Загружающий ({name})', 'en': 'The importer ({name})'},
+    'import.values.no_project': {'ru': 'Без проекта', 'en': 'No project'},
+    'import.values.other_reason': {'ru': '«{reason}» этапа', 'en': 'The stage’s “{reason}”'},
+    'import.problem.reason_other': {
+        'ru': 'Причина закрытия не указана или не найдена: для этапа «{stage}» будет «{used}»',
+        'en': 'No known closing reason: “{used}” is used for stage “{stage}”',
+    },
+    'import.problem.unknown_project': {
+        'ru': 'Проект «{value}» не найден: клиент будет без проекта',
+        'en': 'Project “{value}” not found: the client gets no project',
+    },
+    'import.problem.bad_amount': {
+        'ru': 'Сумма «{value}» не распознана: не загружается',
+        'en': 'Amount “{value}” not understood: not loaded',
+    },
+    'import.problem.fill_not_allowed': {
+        'ru': 'Клиент другого менеджера: его поля не дополняются, добавлено только обращение',
+        'en': 'Another manager’s client: their fields are not filled in, only the request is added',
+    },
+    # import (issue 15, domain) end
 }
 
 
