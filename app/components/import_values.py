@@ -31,11 +31,27 @@ def _choice(option: str) -> ValueChoice:
 def value_options(values: ValueList) -> dict[str, str]:
     """A value's choices: the field's default first (what an unmatched value gets), «Создать» where new rows may
     be made, then the existing rows."""
-    options = {DEFAULT: values.default_label}
+    options = {DEFAULT: tr('import.values.default', label=values.default_label)}
     if values.may_create:
         options[CREATE] = tr('import.values.create')
     options.update((f'existing:{ident}', name) for ident, name in values.options)
     return options
+
+
+class ReadingProgress(ProgressLine):
+    """The bar of a full pass over a file whose number of rows is not known ahead: it runs, and the caption
+    counts the rows read, until a stage with a known total reports."""
+
+    def tick(self) -> None:
+        done, total = self.progress.read()
+        if total:
+            self.bar.props(remove='indeterminate')
+            super().tick()
+            return
+        self.bar.props('indeterminate')
+        self.caption.set_text(
+            tr('import.values.rows_read', count=format_number(done)) if done else tr('import.values.reading')
+        )
 
 
 class ImportValues:
@@ -60,7 +76,7 @@ class ImportValues:
                     'unelevated no-caps'
                 )
                 self.next.mark('import-values-next')
-            self.progress = ProgressLine('import.values.progress', mark='import-values-progress')
+            self.progress = ReadingProgress('import.values.progress', mark='import-values-progress')
             self.fields = ui.element('div').classes(
                 f'w-full overflow-auto {STEP_HEIGHT} grid grid-cols-[repeat(auto-fill,minmax(26rem,1fr))] gap-3 '
                 'content-start'

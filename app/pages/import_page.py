@@ -43,8 +43,12 @@ class _Layout:
     presets: list[PresetView]
 
 
-def _inspect(session, *, actor: Actor, data: bytes, encoding: str | None, delimiter: str | None) -> _Layout:
-    layout = importing.inspect_import_file(session, actor=actor, data=data, encoding=encoding, delimiter=delimiter)
+def _inspect(
+    session, *, actor: Actor, data: bytes, file_name: str, encoding: str | None, delimiter: str | None
+) -> _Layout:
+    layout = importing.inspect_import_file(
+        session, actor=actor, data=data, file_name=file_name, encoding=encoding, delimiter=delimiter
+    )
     mapping, preset = presets.resolve_import_mapping(session, actor=actor, layout=layout)
     return _Layout(layout, mapping, preset, presets.list_import_presets(session, actor=actor))
 
@@ -65,20 +69,13 @@ def _delete_preset(session, *, actor: Actor, preset_id: int) -> list[PresetView]
     return presets.list_import_presets(session, actor=actor)
 
 
-def _read(session, *, data: bytes, layout: FileLayout, mapping: ColumnMapping, preset: str | None) -> ImportFile:
+def _read(session, *, reading: dict, progress=None) -> ImportFile:
     """The whole file by the mapping, read as the mapping step read its head (the same encoding and delimiter)."""
-    return importing.read_import_file(
-        session,
-        data,
-        mapping=mapping,
-        encoding=layout.format.encoding or None,
-        delimiter=layout.format.delimiter or None,
-        preset=preset,
-    )
+    return importing.read_import_file(session, progress=progress, **reading)
 
 
-def _values(session, *, actor: Actor, progress, **reading):
-    file = _read(session, **reading)
+def _values(session, *, actor: Actor, reading: dict, progress):
+    file = _read(session, reading=reading, progress=progress)
     return file, importing.list_import_values(session, actor=actor, file=file, progress=progress)
 
 
@@ -86,8 +83,8 @@ def _plan(session, *, actor: Actor, file: ImportFile, mapping: ColumnMapping) ->
     return importing.plan_import(session, actor=actor, file=dataclasses.replace(file, mapping=mapping))
 
 
-def _read_and_plan(session, *, actor: Actor, **reading) -> ImportPlan:
-    return importing.plan_import(session, actor=actor, file=_read(session, **reading))
+def _read_and_plan(session, *, actor: Actor, reading: dict) -> ImportPlan:
+    return importing.plan_import(session, actor=actor, file=_read(session, reading=reading))
 
 
 class ImportScreen(Screen):
@@ -185,7 +182,7 @@ class ImportScreen(Screen):
             return
         data = await event.file.read()
         self.upload.reset()
-        found = await self.read(_inspect, data=data, encoding=None, delimiter=None)
+        found = await self.read(_inspect, data=data, file_name=event.file.name, encoding=None, delimiter=None)
         if found is None:  # refused: the message is on screen, the upload waits for another file
             return
         self.data, self.file_name, self.file, self.plan = data, event.file.name, None, None
@@ -199,7 +196,9 @@ class ImportScreen(Screen):
 
     async def reread(self, encoding: str | None, delimiter: str | None) -> None:
         """The user says the text file is in another encoding or split by another delimiter: read it so."""
-        found = await self.read(_inspect, data=self.data, encoding=encoding, delimiter=delimiter)
+        found = await self.read(
+            _inspect, data=self.data, file_name=self.file_name, encoding=encoding, delimiter=delimiter
+        )
         if found is not None:
             self._show_layout(found)
         elif self.found is not None:  # refused: the file as it was read before stays on screen
@@ -231,17 +230,26 @@ class ImportScreen(Screen):
         if self.mapping.needs_values():
             self._step('values')
             progress = self.values.show_reading()
-            read = await self.read(_values, progress=progress, **self._reading(mapping))
+            read = await self.read(_values, reading=self._reading(mapping), progress=progress)
             if read is None:  # refused (no phone column among the chosen ones…): back to the mapping
                 self._step('mapping')
                 return
             self.file, lists = read
             self.values.show(lists)
             return
-        await self._preview(_read_and_plan, **self._reading(mapping))
+        await self._preview(_read_and_plan, reading=self._reading(mapping))
 
     def _reading(self, mapping: ColumnMapping) -> dict:
-        return {'data': self.data, 'layout': self.found.layout, 'mapping': mapping, 'preset': self.mapping.preset.value}
+        """What read_import_file needs to read the whole file as the mapping step read its head."""
+        layout = self.found.layout
+        return {
+            'data': self.data,
+            'file_name': self.file_name,
+            'encoding': layout.format.encoding or None,
+            'delimiter': layout.format.delimiter or None,
+            'mapping': mapping,
+            'preset': self.mapping.preset.value,
+        }
 
     async def after_values(self) -> None:
         mapping = dataclasses.replace(self.mapping.mapping(), values=self.values.values())
@@ -270,7 +278,8 @@ class ImportScreen(Screen):
         self.committing = True
         progress = self.preview.show_loading()
         try:
-            plan = await self.call(importing.commit_import, file=self.plan.file, progress=progress)
+            # the preview's plan is written as it is unless a phone changed hands since: the transaction stays short
+            plan = await self.call(importing.commit_import, file=self.plan.file, plan=self.plan, progress=progress)
         finally:
             self.committing = False
         if plan is None:  # refused: nothing was written; the preview stays for another try

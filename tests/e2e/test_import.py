@@ -115,5 +115,7 @@ def test_an_amocrm_export_walks_upload_mapping_values_preview_load_and_lands_on_
     page.goto(server + '/table')
     page.wait_for_selector('text=Пётр Амосов', timeout=20000)
     page.wait_for_selector('text=Мария Кольцова')
+    page.wait_for_selector('text=+79162011102, +79162011112')  # both phones of the row, the apostrophe dropped
+    page.wait_for_selector('text=Дмитрий Кузнецов')  # the responsible by full name
     shot(page, '6-table')
     page.context.close()

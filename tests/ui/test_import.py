@@ -203,6 +203,15 @@ async def test_an_upload_is_mapped_previewed_then_loaded_and_colleagues_see_it_l
     assert [r[3] for r in report[1:]] == ['Новый клиент', 'Обращение к клиенту «Уже в базе»', 'Ошибка — пропущена']
 
 
+async def test_the_template_downloads_and_reads_back(user: User, db):
+    make_user(db, 'olga', role='head')
+    await open_import(user)
+    user.find(marker='import-template').click()
+    response = await user.download.next()
+    header = next(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert header[:3] == ('ФИО', 'Телефон', 'Телефон 2') and 'Примечание 2' in header
+
+
 async def test_the_untouched_template_uploaded_offers_nothing_to_load(user: User, db):
     make_user(db, 'olga', role='head')
     await open_import(user)
