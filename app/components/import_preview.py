@@ -5,9 +5,9 @@ from collections.abc import Awaitable, Callable
 from nicegui import ui
 
 from app.domain.account_time import from_local_naive
-from app.domain.excel.importing import ImportPlan, outcome_text
+from app.domain.excel.importing import ImportPlan, PlannedRow, outcome_text
 
-from .locale import current_locale, format_datetime, format_number, paging_texts, tr
+from .locale import current_locale, format_datetime, format_money, format_number, paging_texts, tr
 from .progress import ProgressLine, WorkerProgress
 
 ROWS_PER_PAGE = 50
@@ -27,11 +27,23 @@ def _rows(plan: ImportPlan, names: dict[int, str], stages: dict[int, str], local
                 'stage': stages.get(r.stage_id, ''),
                 'outcome': r.outcome,
                 'outcome_text': outcome_text(r, locale),
+                'effects': _effects(r),
                 'problems': '; '.join(p.message(locale) for p in r.problems),
                 'warn': bool(r.problems) and r.outcome != 'error',
             }
         )
     return rows
+
+
+def _effects(row: PlannedRow) -> str:
+    """What else a row does beside its outcome: the empty fields of a known client it fills, the deal it makes."""
+    parts = []
+    if row.fills:
+        fields = [tr('import.fills.custom') if key == 'custom' else tr(f'import.field.{key}') for key in row.fills]
+        parts.append(tr('import.fills', fields=', '.join(fields)))
+    if row.deal_amount:
+        parts.append(tr('import.deal', amount=format_money(row.deal_amount)))
+    return '; '.join(parts)
 
 
 class ImportPreview:
@@ -115,7 +127,8 @@ class ImportPreview:
             self.table.add_slot(
                 'body-cell-outcome',
                 "<q-td :props=\"props\"><q-badge :color=\"{new: 'positive', attach: 'primary', error: 'negative'}"
-                '[props.row.outcome]" :label="props.value" class="vk-import-outcome"/></q-td>',
+                '[props.row.outcome]" :label="props.value" class="vk-import-outcome"/>'
+                '<div v-if="props.row.effects" class="text-caption text-grey-8">{{ props.row.effects }}</div></q-td>',
             )
             self.table.add_slot(
                 'body-cell-problems',

@@ -206,8 +206,11 @@ class ImportScreen(Screen):
 
     async def choose_preset(self, name: str | None) -> None:
         mapping = await self.read(_named_mapping, layout=self.found.layout, name=name)
-        if mapping is not None:
-            self.mapping.show(layout=self.found.layout, mapping=mapping, preset=name, presets=self.found.presets)
+        if mapping is None:  # refused (made for another export): the columns stay as set, the choice as it was
+            mapping, name = self.mapping.mapping(), self.found.preset
+        else:
+            self.found = dataclasses.replace(self.found, mapping=mapping, preset=name)
+        self.mapping.show(layout=self.found.layout, mapping=mapping, preset=name, presets=self.found.presets)
 
     async def save_preset(self, name: str) -> None:
         mapping = self.mapping.mapping()

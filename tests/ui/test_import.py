@@ -143,11 +143,29 @@ async def test_a_csv_read_with_another_delimiter_shows_other_columns(user: User,
     assert [r['name'] for r in preview_rows(user)] == ['Пётр, Иванов', 'Анна']
 
 
+async def test_a_known_phone_may_fill_the_clients_empty_fields_instead_of_only_adding_a_request(user: User, db):
+    olga = make_user(db, 'olga', role='head')
+    known = make_client(db, olga, name='Пётр Иванов', phone='+79161110001')
+    await open_import(user)
+    await upload(user, xlsx([['Телефон', 'ФИО', 'Email'], ['+79161110001', 'Пётр Иванов', 'petr@example.ru']]))
+    await user.should_see('Столбцов: 3')
+    await user.should_not_see(marker='import-overwrite')
+    pick(user, 'import-known-phone', 'fill_empty')
+    await user.should_see(marker='import-overwrite')
+    await to_preview(user)
+    assert preview_rows(user)[0]['effects'] == 'дополнятся поля: Email'
+
+    user.find(marker='import-load').click()
+    await user.should_see('Загрузка завершена, строк: 1', retries=100)
+    with db.read() as session:
+        assert session.get(Client, known.id).email == 'petr@example.ru'
+
+
 async def test_a_file_that_is_no_table_gets_one_clear_message_and_nothing_is_written(user: User, db):
     make_user(db, 'olga', role='head')
     await open_import(user)
     await upload(user, b'\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1' + bytes(600), 'old.xls')
-    await user.should_see('.xlsx', retries=100)
+    await user.should_see('Это файл Excel старого формата (.xls)', retries=100)
     await user.should_see(marker='import-upload')
     await upload(user, xlsx([['Имя', 'Email'], ['Пётр', 'p@example.ru']]))
     await user.should_see('Столбцов: 2')
