@@ -68,6 +68,16 @@ async def ask_preset_name(suggested: str) -> str | None:
     return text.strip() if text and text.strip() else None
 
 
+def _toolbar_select(options: dict | list, key: str, on_change, width: str, **kwargs) -> ui.select:
+    """A small select of the step's toolbar, labelled and marked by its text key (import.encoding: import-encoding)."""
+    return (
+        ui.select(options, label=tr(key), on_change=on_change, **kwargs)
+        .props('dense outlined options-dense')
+        .classes(width)
+        .mark(key.replace('.', '-'))
+    )
+
+
 class ImportMapping:
     """Built once on the page; `show(...)` fills it for a file read (again), `mapping()` is what the user chose."""
 
@@ -94,33 +104,17 @@ class ImportMapping:
         with ui.column().classes('w-full gap-2').mark('import-mapping') as self.box:
             with ui.row().classes('w-full items-center gap-3'):
                 self.format = ui.label('').classes('text-body1').mark('import-format')
-                self.encoding = (
-                    ui.select(
-                        {e: tr(f'import.encoding.{e}') for e in ENCODINGS},
-                        label=tr('import.encoding'),
-                        on_change=self._reread,
-                    )
-                    .props('dense outlined options-dense')
-                    .classes('w-44')
-                    .mark('import-encoding')
+                self.encoding = _toolbar_select(
+                    {e: tr(f'import.encoding.{e}') for e in ENCODINGS}, 'import.encoding', self._reread, 'w-44'
                 )
-                self.delimiter = (
-                    ui.select(
-                        {d: tr(f'import.delimiter.{_DELIMITER_KEYS[d]}') for d in DELIMITERS},
-                        label=tr('import.delimiter'),
-                        on_change=self._reread,
-                    )
-                    .props('dense outlined options-dense')
-                    .classes('w-48')
-                    .mark('import-delimiter')
+                self.delimiter = _toolbar_select(
+                    {d: tr(f'import.delimiter.{_DELIMITER_KEYS[d]}') for d in DELIMITERS},
+                    'import.delimiter',
+                    self._reread,
+                    'w-48',
                 )
                 ui.space()
-                self.preset = (
-                    ui.select({}, label=tr('import.preset'), clearable=True, on_change=self._preset)
-                    .props('dense outlined options-dense')
-                    .classes('w-60')
-                    .mark('import-preset')
-                )
+                self.preset = _toolbar_select({}, 'import.preset', self._preset, 'w-60', clearable=True)
                 self.delete_preset = (
                     ui.button(icon='delete_outline', on_click=self._delete_preset)
                     .props('flat round dense')

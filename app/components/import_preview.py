@@ -11,11 +11,12 @@ from .locale import current_locale, format_datetime, format_money, format_number
 from .progress import ProgressLine, WorkerProgress
 
 ROWS_PER_PAGE = 50
+PAGE_SIZES = [25, 50, 100, 200]
 
 
-def _rows(plan: ImportPlan, names: dict[int, str], stages: dict[int, str], locale: str) -> list[dict]:
+def _rows(planned: list[PlannedRow], names: dict[int, str], stages: dict[int, str], locale: str) -> list[dict]:
     rows = []
-    for r in plan.rows:
+    for r in planned:
         created = r.row.created_at
         rows.append(
             {
@@ -118,12 +119,15 @@ class ImportPreview:
                     ],
                     rows=[],
                     row_key='number',
-                    pagination=ROWS_PER_PAGE,
+                    pagination={'page': 1, 'rowsPerPage': ROWS_PER_PAGE, 'rowsNumber': 0},
                 )
                 .props('dense flat bordered wrap-cells')
                 .classes('w-full vk-import-table')
             )
-            self.table.props.update(paging_texts())
+            # a page at a time: 20,000 rows formatted and sent at once held the event loop for seconds
+            self.table.props.update(paging_texts(), **{'rows-per-page-options': PAGE_SIZES})
+            self.table.on('request', lambda e: self._page(e.args['pagination']))
+            self.table.on_pagination_change(self._keep_total)
             self.table.add_slot(
                 'body-cell-outcome',
                 "<q-td :props=\"props\"><q-badge :color=\"{new: 'positive', attach: 'primary', error: 'negative'}"
@@ -137,7 +141,8 @@ class ImportPreview:
             )
             self.table.mark('import-table')
         self.box.set_visibility(False)
-        self.all_rows: list[dict] = []
+        self.planned: list[PlannedRow] = []
+        self.shown: list[PlannedRow] = []
 
     def show_reading(self, file_name: str) -> None:
         self.box.set_visibility(True)
@@ -159,14 +164,13 @@ class ImportPreview:
         if plan is None:  # the file was refused: the message is already on screen
             self.box.set_visibility(False)
             return
-        locale = current_locale()
         self.box.set_visibility(True)
         self.counts.set_visibility(True)
         self.table.set_visibility(True)
         self.progress.box.set_visibility(plan.committed)
         good = plan.count('new') + plan.count('attach')
         title = 'import.committed' if plan.committed else 'import.preview_title'
-        self.title.set_text(tr(title, rows=len(plan.rows)))
+        self.title.set_text(tr(title, rows=format_number(len(plan.rows))))
         self.total.set_text(tr('import.count.rows', count=format_number(len(plan.rows))))
         self.new.set_text(tr('import.count.new', count=format_number(plan.count('new'))))
         self.attach.set_text(tr('import.count.attach', count=format_number(plan.count('attach'))))
@@ -191,7 +195,7 @@ class ImportPreview:
                 if names:
                     prefix = 'made' if plan.committed else 'new'
                     ui.label(tr(f'import.{prefix}_{key}', names=', '.join(names))).mark(f'import-new-{key}')
-        self.all_rows = _rows(plan, self.names, self.stages, locale)
+        self.planned = plan.rows
         self._filter()
         self.report.enable()
         self.load.set_visibility(not plan.committed)
@@ -201,5 +205,17 @@ class ImportPreview:
 
     def _filter(self) -> None:
         only = self.only_problems.value
-        self.table.rows = [r for r in self.all_rows if r['problems']] if only else self.all_rows
+        self.shown = [r for r in self.planned if r.problems] if only else self.planned
+        self._page({**self.table.pagination, 'page': 1})
+
+    def _page(self, pagination: dict) -> None:
+        size = pagination.get('rowsPerPage') or ROWS_PER_PAGE
+        start = (pagination['page'] - 1) * size
+        self.table.pagination = {**pagination, 'rowsPerPage': size, 'rowsNumber': len(self.shown)}
+        self.table.rows = _rows(self.shown[start : start + size], self.names, self.stages, current_locale())
         self.table.update()
+
+    def _keep_total(self, event) -> None:
+        # Quasar echoes its pagination back, possibly from before the total was known: keep the real total
+        if event.value.get('rowsNumber') != len(self.shown):
+            self.table.pagination = {**event.value, 'rowsNumber': len(self.shown)}

@@ -78,7 +78,7 @@ class ImportValues:
                 self.next.mark('import-values-next')
             self.progress = ReadingProgress('import.values.progress', mark='import-values-progress')
             self.fields = ui.element('div').classes(
-                f'w-full overflow-auto {STEP_HEIGHT} grid grid-cols-[repeat(auto-fill,minmax(26rem,1fr))] gap-3 '
+                f'w-full overflow-auto {STEP_HEIGHT} grid grid-cols-[repeat(auto-fill,minmax(30rem,1fr))] gap-3 '
                 'content-start'
             )
         self.box.set_visibility(False)
@@ -109,7 +109,7 @@ class ImportValues:
             with ui.row().classes('w-full items-baseline gap-2'):
                 ui.label(tr(f'import.field.{name}')).classes('text-subtitle2')
                 ui.label(count('count.values', len(values.rows))).classes('text-caption text-grey-7')
-            with ui.element('div').classes('w-full grid grid-cols-[minmax(0,1fr)_auto_14rem] items-center gap-x-2'):
+            with ui.element('div').classes('w-full grid grid-cols-[minmax(0,1fr)_auto_18rem] items-center gap-x-2'):
                 for row in values.rows:
                     ui.label(row.text).classes('truncate').tooltip(row.text)
                     ui.label(format_number(row.count)).classes('text-caption text-grey-7 text-right')

@@ -161,6 +161,24 @@ async def test_a_known_phone_may_fill_the_clients_empty_fields_instead_of_only_a
         assert session.get(Client, known.id).email == 'petr@example.ru'
 
 
+async def test_a_long_preview_is_sent_a_page_at_a_time_and_filters_the_rows_with_problems(user: User, db):
+    make_user(db, 'olga', role='head')
+    await open_import(user)
+    rows = [[f'+7916111{n:04d}', f'Клиент {n}'] for n in range(120)]
+    rows[100][0] = ''  # one row without a phone
+    await upload(user, xlsx([['Телефон', 'ФИО'], *rows]))
+    await to_preview(user)
+    assert [r['number'] for r in preview_rows(user)] == list(range(2, 52))
+    with user:
+        pagination = next(iter(user.find(marker='import-table').elements)).pagination
+    assert pagination['rowsNumber'] == 120
+
+    user.find(marker='import-table').trigger('request', {'pagination': {**pagination, 'page': 3}})
+    assert [r['number'] for r in preview_rows(user)] == list(range(102, 122))
+    pick(user, 'import-only-problems', True)
+    assert [(r['number'], r['problems']) for r in preview_rows(user)] == [(102, 'Нет телефона')]
+
+
 async def test_a_file_that_is_no_table_gets_one_clear_message_and_nothing_is_written(user: User, db):
     make_user(db, 'olga', role='head')
     await open_import(user)
