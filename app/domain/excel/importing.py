@@ -579,9 +579,12 @@ def _parse_amount(value) -> float | None:
     return amount if math.isfinite(amount) and amount >= 0 else None
 
 
+_SAMPLE_NAME = fold(TEMPLATE_SAMPLE['name'])
+_SAMPLE_PHONE = normalize_phone(TEMPLATE_SAMPLE['phone']).number
+
+
 def _is_template_sample(values: dict[str, str], phones: list[Phone]) -> bool:
-    sample_phone = normalize_phone(TEMPLATE_SAMPLE['phone']).number
-    return fold(values.get('name', '')) == fold(TEMPLATE_SAMPLE['name']) and sample_phone in {p.number for p in phones}
+    return fold(values.get('name', '')) == _SAMPLE_NAME and _SAMPLE_PHONE in {p.number for p in phones}
 
 
 # planning against the database
