@@ -8,6 +8,7 @@ preset, and a column the preset never saw is not loaded — a new column of the 
 
 import hashlib
 import json
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
@@ -38,7 +39,7 @@ class PresetView(BaseModel):
     headers: list[str]
     mapping: dict
     created_by: str
-    updated_at: object
+    updated_at: datetime
     may_delete: bool
 
 

@@ -6,9 +6,10 @@ Each call of `rows()` is a fresh pass, so the mapping step can read the first ro
 Cells are typed as the file holds them: str, int, float, bool, datetime; an empty cell is None in every format
 (CSV and HTML cells are str).
 
-Everything is read as a stream and bounded before memory is spent: the XLSX reader is our own (zipfile + expat)
-because the parts' declared sizes, their compression ratio and the number of cells are what stop a zip bomb, and
-blank rows are cut from the sheet's XML by a regular expression before any Python code sees them.
+Everything is read as a stream and bounded before memory is spent. The XLSX reader is our own (zipfile, and
+ElementTree over batches of rows) because the parts' declared sizes, their compression ratio and the number of
+cells are what stop a zip bomb, and only rows holding a value reach the XML parser, so millions of blank
+formatted rows cost a byte search.
 """
 
 import codecs
@@ -23,8 +24,10 @@ from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from html.parser import HTMLParser
 from itertools import islice
+from xml.etree import ElementTree
 from xml.parsers import expat
 
 from ..errors import DomainError, InvalidInput
@@ -242,22 +245,18 @@ def _local(name: str) -> str:
     return name[name.rfind(':') + 1 :]
 
 
-def _parser(start=None, end=None, text=None):
+def _parser(start, end=None):
     """An expat parser that refuses any DOCTYPE: no part of a workbook has one, entity tricks need one."""
     parser = expat.ParserCreate()
-    parser.buffer_text = True
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
 
     def no_doctype(*_):
         raise InvalidInput('import.error.corrupt')
 
     parser.StartDoctypeDeclHandler = no_doctype
-    if start:
-        parser.StartElementHandler = start
+    parser.StartElementHandler = start
     if end:
         parser.EndElementHandler = end
-    if text:
-        parser.CharacterDataHandler = text
     return parser
 
 
@@ -271,146 +270,182 @@ def _chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
             yield chunk
 
 
+class _Tags:
+    """The element names of a part whose elements may carry a prefix (`<x:row>`): the bytes searched for, and
+    the names ElementTree gives them once a batch is wrapped in a root that declares the prefix."""
+
+    def __init__(self, prefix: bytes, root: str) -> None:
+        self.prefix = prefix
+        space = '{p}' if prefix else ''
+        self.c, self.v, self.t, self.r, self.inline = (space + name for name in ('c', 'v', 't', 'r', 'is'))
+        self.closing = b'</' + prefix + root.encode() + b'>'
+        self._open = b'<batch xmlns:' + prefix[:-1] + b'="p">' if prefix else b'<batch>'
+
+    def tag(self, name: str, closing: bool = False) -> bytes:
+        return (b'</' if closing else b'<') + self.prefix + name.encode() + (b'>' if closing else b'')
+
+    def parse(self, xml) -> ElementTree.Element:
+        """Whole elements cut from the part, parsed in C; no DOCTYPE can reach inside the wrapper."""
+        return ElementTree.fromstring(self._open + xml + b'</batch>')
+
+    def text(self, holder: ElementTree.Element) -> str:
+        """A string item's text: its <t>, or the <t> of each rich-text run; phonetic readings (rPh) left out."""
+        parts = []
+        for child in holder:
+            if child.tag == self.t:
+                parts.append(child.text or '')
+            elif child.tag == self.r:
+                parts.extend(t.text or '' for t in child.iter(self.t))
+        return ''.join(parts)
+
+
+def _opening(buffer: bytearray, root: str, searched: int) -> tuple[re.Match | None, _Tags | None]:
+    opening = re.compile(rb'<(\w+:)?' + root.encode() + rb'\b[^>]*?(/?)>').search(buffer, searched)
+    return opening, _Tags(opening.group(1) or b'', root) if opening else None
+
+
 class _SharedStrings:
     """The workbook's shared strings, parsed only as far as the rows asked so far need, and kept as UTF-8 in
     one buffer (a Python str per string would cost three times the XML)."""
 
     def __init__(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo | None) -> None:
-        self._buffer = bytearray()
+        self._strings = bytearray()
         self._ends = array('Q')
         self._chunks = _chunks(archive, info) if info else iter(())
-        self._parts: list[str] | None = None
-        self._skip = 0  # inside phonetic runs (rPh), whose text is a reading aid, not the cell's
-        self._parser = _parser(self._start, self._end, self._text)
-
-    def _start(self, name, _attrs):
-        name = _local(name)
-        if name == 'si':
-            self._parts = []
-        elif name == 'rPh':
-            self._skip += 1
-
-    def _end(self, name):
-        name = _local(name)
-        if name == 'si' and self._parts is not None:
-            if len(self._ends) >= MAX_SHARED_STRINGS:
-                raise InvalidInput('import.error.too_big_inside')
-            self._buffer += ''.join(self._parts).encode()
-            self._ends.append(len(self._buffer))
-            self._parts = None
-        elif name == 'rPh':
-            self._skip -= 1
-
-    def _text(self, text):
-        if self._parts is not None and not self._skip:
-            self._parts.append(text)
+        self._xml = bytearray()
+        self._tags: _Tags | None = None
 
     def __getitem__(self, index: int) -> str:
         while index >= len(self._ends):
-            chunk = next(self._chunks, None)
-            if chunk is None:
+            if not self._read_more():
                 raise InvalidInput('import.error.corrupt')
-            self._parser.Parse(chunk, False)
-        return self._buffer[self._ends[index - 1] if index else 0 : self._ends[index]].decode()
+        return self._strings[self._ends[index - 1] if index else 0 : self._ends[index]].decode()
+
+    def _read_more(self) -> bool:
+        chunk = next(self._chunks, None)
+        if chunk is None:
+            return False
+        searched = max(0, len(self._xml) - 64)  # where a tag cut by the previous chunk may begin
+        self._xml += chunk
+        if self._tags is None:
+            opening, self._tags = _opening(self._xml, 'sst', searched)
+            if opening is None:
+                return True
+            del self._xml[: opening.end()]
+            searched = 0
+        item_end = self._tags.tag('si', closing=True)
+        cut = self._xml.rfind(item_end, searched)
+        if cut >= 0:
+            cut += len(item_end)
+            for item in self._tags.parse(self._xml[:cut]):
+                if len(self._ends) >= MAX_SHARED_STRINGS:
+                    raise InvalidInput('import.error.too_big_inside')
+                self._strings += self._tags.text(item).encode()
+                self._ends.append(len(self._strings))
+            del self._xml[:cut]
+        return True
 
 
-# Rows with no value in any cell, as spreadsheet programs write them by the million for a formatted column:
-# cut from the XML in C before expat and Python see them.
-_BLANK_ROWS = re.compile(rb'<(?:\w+:)?row\b[^>]*/>|<(?:\w+:)?row\b[^>]*>(?:\s*<(?:\w+:)?c\b[^>]*/>)*\s*</(?:\w+:)?row>')
-_COLUMN = re.compile(r'[A-Z]+')
+_DIGITS = '0123456789'
 
 
-def _column_index(reference: str) -> int:
-    letters = _COLUMN.match(reference)
-    if letters is None:
+@lru_cache(maxsize=MAX_COLUMNS)
+def _column_index(letters: str) -> int:
+    if not (0 < len(letters) <= 3 and letters.isascii() and letters.isalpha() and letters.isupper()):
         raise InvalidInput('import.error.corrupt')
     index = 0
-    for letter in letters.group():
+    for letter in letters:
         index = index * 26 + ord(letter) - 64
     if index > MAX_COLUMNS:
         raise InvalidInput('import.error.corrupt')
     return index - 1
 
 
-class _SheetReader:
-    """Expat handlers that turn a worksheet's XML into finished rows, collected in `ready`."""
+class _SheetRows:
+    """Finds, in the sheet's XML, the rows that hold a value (a `<v>` or an inline string) and parses only
+    those, a batch at a time in C: spreadsheet programs write blank formatted rows by the million, and this
+    way they cost a byte search, not a Python call each."""
 
-    def __init__(self, strings: _SharedStrings, book: _Book) -> None:
+    def __init__(self, tags: _Tags, strings: _SharedStrings, book: _Book) -> None:
+        self.tags = tags
+        self.row, self.row_end = tags.tag('row'), tags.tag('row', closing=True)
+        self.markers = (tags.tag('v') + b'>', tags.tag('v') + b' ', tags.tag('is') + b'>')
         self.strings = strings
-        self.date_styles = book.date_styles
+        self.date_styles = frozenset(str(index) for index in book.date_styles)
         self.epoch = book.epoch
-        self.ready: list[tuple[int, tuple]] = []
         self.number = 0
-        self.cells: list = []
-        self.column = -1
-        self.kind = 'n'
-        self.style = 0
-        self.value: str | None = None
-        self.text: list[str] | None = None
-        self.skip = 0
 
-    def start(self, name, attrs):
-        name = _local(name)
-        if name == 'c':
-            reference = attrs.get('r')
-            self.column = _column_index(reference) if reference else self.column + 1
-            self.kind = attrs.get('t', 'n')
-            self.style = int(attrs.get('s', 0))
-            self.value = None
-        elif name in ('v', 't'):
-            if not self.skip:
-                self.text = []
-        elif name == 'row':
-            reference = attrs.get('r')
-            self.number = int(reference) if reference else self.number + 1
-            self.cells = []
-            self.column = -1
-        elif name == 'rPh':
-            self.skip += 1
+    def read(self, xml: bytearray) -> list[tuple[int, tuple]]:
+        """The value rows of `xml`, which holds whole rows only."""
+        spans, gaps = [], []
+        position = 0
+        ahead = [xml.find(marker) for marker in self.markers]  # each marker's next place, searched once
+        while True:
+            for index, at in enumerate(ahead):
+                if 0 <= at < position:
+                    ahead[index] = xml.find(self.markers[index], position)
+            found = [at for at in ahead if at >= 0]
+            if not found:
+                break
+            begin = xml.rfind(self.row, position, min(found))
+            end = xml.find(self.row_end, min(found))
+            if begin < 0 or end < 0:
+                raise InvalidInput('import.error.corrupt')
+            end += len(self.row_end)
+            gaps.append(xml.count(self.row, position, begin))  # rows without `r` are numbered by counting
+            spans.append(xml[begin:end])
+            position = end
+        rows = []
+        for element, gap in zip(self.tags.parse(b''.join(spans)) if spans else (), gaps, strict=True):
+            reference = element.get('r')
+            self.number = int(reference) if reference else self.number + gap + 1
+            line = self._cells(element)
+            if line:
+                rows.append((self.number, line))
+        self.number += xml.count(self.row, position)
+        return rows
 
-    def end(self, name):
-        name = _local(name)
-        if name in ('v', 't'):
-            if self.text is not None:
-                self.value = ''.join(self.text) if self.value is None else self.value + ''.join(self.text)
-                self.text = None
-        elif name == 'c':
-            if self.value is not None:
-                value = self._typed(self.value)
-                if value is not None:
-                    self.cells.append((self.column, value))
-        elif name == 'row':
-            if any(not isinstance(v, str) or v.strip() for _, v in self.cells):
-                line = [None] * (max(c for c, _ in self.cells) + 1)
-                for column, value in self.cells:
-                    line[column] = value
-                self.ready.append((self.number, tuple(line)))
-        elif name == 'rPh':
-            self.skip -= 1
+    def _cells(self, row: ElementTree.Element) -> tuple:
+        tags = self.tags
+        values = []
+        column = -1
+        for cell in row:
+            if cell.tag != tags.c:
+                continue
+            reference = cell.get('r')
+            column = _column_index(reference.rstrip(_DIGITS)) if reference else column + 1
+            kind = cell.get('t', 'n')
+            holder = cell.find(tags.inline if kind == 'inlineStr' else tags.v)
+            if holder is None:
+                continue
+            value = self._typed(kind, cell.get('s'), tags.text(holder) if kind == 'inlineStr' else holder.text or '')
+            if value is not None:
+                values.append((column, value))
+        if not any(not isinstance(v, str) or v.strip() for _, v in values):
+            return ()
+        line = [None] * (max(c for c, _ in values) + 1)
+        for column, value in values:
+            line[column] = value
+        return tuple(line)
 
-    def text_handler(self, text):
-        if self.text is not None:
-            self.text.append(text)
-
-    def _typed(self, raw: str):
-        kind = self.kind
+    def _typed(self, kind: str, style: str | None, raw: str):
         if kind == 's':
             return self.strings[int(raw)]
         if kind in ('inlineStr', 'str', 'e'):
             return raw
         if kind == 'b':
             return raw.strip() in ('1', 'true')
-        if kind == 'd':
-            return datetime.fromisoformat(raw.strip().rstrip('Z')) if raw.strip() else None
         raw = raw.strip()
         if not raw:
             return None
+        if kind == 'd':
+            return datetime.fromisoformat(raw.rstrip('Z'))
         number = float(raw) if '.' in raw or 'E' in raw or 'e' in raw else int(raw)
-        return self._date(number) if self.style in self.date_styles else number
+        return self._date(number) if style in self.date_styles else number
 
     def _date(self, serial: float) -> datetime:
         days, fraction = divmod(serial, 1)
-        if self.epoch.year == 1899 and 0 < serial < 60:
+        if self.epoch.year == 1899 and 1 <= serial < 60:
             days += 1  # Excel's 1900 calendar counts a 29 February 1900 that never was; serials before it shift
         return self.epoch + timedelta(days=days, milliseconds=round(fraction * 86_400_000))
 
@@ -418,22 +453,36 @@ class _SheetReader:
 def _xlsx_rows(data: bytes, book: _Book) -> Iterator[tuple[int, tuple]]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            reader = _SheetReader(_SharedStrings(archive, book.shared_strings), book)
-            parser = _parser(reader.start, reader.end, reader.text_handler)
-            carry = b''
+            strings = _SharedStrings(archive, book.shared_strings)
+            sheet: _SheetRows | None = None
+            buffer = bytearray()
             for chunk in _chunks(archive, book.sheet):
-                chunk = carry + chunk
-                cut = chunk.rfind(b'>') + 1  # a tag cut in two waits for its end
-                carry = chunk[cut:]
-                parser.Parse(_BLANK_ROWS.sub(b'', chunk[:cut]), False)
-                yield from reader.ready
-                reader.ready.clear()
-            parser.Parse(carry, True)
-            yield from reader.ready
+                searched = max(0, len(buffer) - 64)  # where a tag cut by the previous chunk may begin
+                buffer += chunk
+                if sheet is None:
+                    opening, tags = _opening(buffer, 'sheetData', searched)
+                    if opening is None:
+                        continue
+                    if opening.group(2):
+                        return  # <sheetData/>: an empty sheet
+                    sheet = _SheetRows(tags, strings, book)
+                    del buffer[: opening.end()]
+                    searched = 0
+                closing = buffer.find(sheet.tags.closing, searched)
+                if closing >= 0:
+                    yield from sheet.read(buffer[:closing])
+                    return
+                cut = buffer.rfind(sheet.row, searched)  # the last row may go on in the next chunk
+                if cut > 0:
+                    rows = sheet.read(buffer[:cut])
+                    del buffer[:cut]
+                    yield from rows
+            raise InvalidInput('import.error.corrupt')  # the sheet stops in the middle
     except DomainError:
         raise
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, IndexError, OverflowError, expat.ExpatError) as exc:
-        # a truncated or malformed sheet fails only while its rows are read
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, IndexError, OverflowError, SyntaxError) as exc:
+        # a truncated or malformed sheet fails only while its rows are read (ElementTree's ParseError is a
+        # SyntaxError)
         raise InvalidInput('import.error.corrupt') from exc
 
 
@@ -508,22 +557,21 @@ def _delimiter(delimiter: str) -> str:
 
 
 def _sniff_delimiter(head: str) -> str:
-    """The candidate that splits the first records into the same number (>1) of fields most often; ties go to
-    `;`, the separator of Excel and Bitrix24 in Russian, then comma, then tab. A split the header row does not
-    share (one column of `+7 916…, 8 916…` phones) loses to one it does."""
+    """The candidate that splits the header and most of the first records into the same number of fields; ties
+    go to `;`, the separator of Excel and Bitrix24 in Russian, then comma, then tab. A split the header does not
+    share (one column of `+7 916…, 8 916…` phones) does not count."""
     lines = head.splitlines(keepends=True)
     sample = ''.join(lines[:-1] if len(lines) > 1 and len(head) >= _SNIFF_CHARS else lines)
-    best, best_score = DELIMITERS[0], (False, 0, 0)
+    best, best_score = DELIMITERS[0], (0, 0)
     for candidate in DELIMITERS:
         try:
-            widths = [len(r) for r in islice(csv.reader(io.StringIO(sample), delimiter=candidate), _SNIFF_RECORDS)]
+            records = islice(csv.reader(io.StringIO(sample), delimiter=candidate), _SNIFF_RECORDS)
+            widths = [len(record) for record in records if any(record)]
         except csv.Error:
             continue
-        wide = [w for w in widths if w > 1]
-        if not wide:
+        if not widths or widths[0] < 2:
             continue
-        common = max(set(wide), key=lambda w: (wide.count(w), w))
-        score = (widths[0] == common, wide.count(common), common)
+        score = (widths.count(widths[0]), widths[0])
         if score > best_score:
             best, best_score = candidate, score
     return best

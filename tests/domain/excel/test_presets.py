@@ -5,8 +5,9 @@ import pytest
 
 from app.domain.account.audit import audit_log, describe
 from app.domain.errors import InvalidInput, NotFound, PermissionDenied
-from app.domain.excel import presets
+from app.domain.excel import importing, presets
 from app.domain.excel.mapping import SKIP, ColumnMapping, ValueChoice
+from tests.domain.excel.test_import import xlsx
 from tests.factories import make_user
 
 AMO_HEADERS = ['ID', 'Полное имя (контакт)', 'Рабочий телефон (контакт)', 'Теги сделки', 'Этап сделки']
@@ -162,3 +163,44 @@ def test_a_mapping_sent_as_json_is_checked(db):
         with pytest.raises(InvalidInput) as refused:
             presets.parse_mapping_json(text, columns=3)
         assert refused.value.params['detail'] == detail
+
+
+def _layout(db, actor, headers=AMO_HEADERS):
+    data = xlsx([headers, ['7', 'Орлов Пётр', '+7 916 201-11-02', 'ипотека', 'Первичный контакт']])
+    with db.read() as session:
+        return data, importing.inspect_import_file(session, actor=actor, data=data)
+
+
+def test_the_mapping_used_is_the_callers_json_then_the_named_preset_then_the_headers_preset_then_the_suggestion(
+    db, team
+):
+    anna = team['anna']
+    data, layout = _layout(db, anna)
+    with db.read() as session:
+        suggested = presets.resolve_import_mapping(session, actor=anna, layout=layout)
+    assert suggested == (layout.mapping, None)
+
+    _save(db, anna, name='По заголовкам', fields=[SKIP, 'name', 'phone', SKIP, SKIP])
+    _save(db, anna, name='Другой', headers=['ID', 'Рабочий телефон (контакт)'], fields=[SKIP, 'phone'])
+    with db.read() as session:
+        by_headers = presets.resolve_import_mapping(session, actor=anna, layout=layout)
+        named = presets.resolve_import_mapping(session, actor=anna, layout=layout, preset_name='другой')
+        given = presets.resolve_import_mapping(
+            session,
+            actor=anna,
+            layout=layout,
+            mapping_json='{"fields": ["skip", "skip", "phone"]}',
+            preset_name='Другой',
+        )
+        file = importing.read_import_file(session, data, mapping=by_headers[0], preset=by_headers[1])
+
+    assert (by_headers[0].fields, by_headers[1]) == ([SKIP, 'name', 'phone', SKIP, SKIP], 'По заголовкам')
+    assert (named[0].fields, named[1]) == ([SKIP, SKIP, 'phone', SKIP, SKIP], 'Другой')
+    assert (given[0].fields, given[1]) == ([SKIP, SKIP, 'phone', SKIP, SKIP], None)
+    assert [row.values.get('name') for row in file.rows] == ['Орлов Пётр']
+
+
+def test_resolving_a_mapping_needs_the_import_permission(db, team):
+    _, layout = _layout(db, team['anna'])
+    with db.read() as session, pytest.raises(PermissionDenied):
+        presets.resolve_import_mapping(session, actor=team['vera'], layout=layout)
