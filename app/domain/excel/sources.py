@@ -510,10 +510,14 @@ def _codec(data: bytes, encoding: str | None) -> str:
     Russian Windows code page, what Excel and 1C save CSV in on a Russian Windows."""
     if encoding:
         try:
-            codec = codecs.lookup(encoding).name
+            info = codecs.lookup(encoding)
         except LookupError:
             raise InvalidInput('import.error.unknown_encoding', encoding=encoding) from None
-        return 'utf-8-sig' if codec == 'utf-8' and data.startswith(codecs.BOM_UTF8) else codec
+        if not getattr(info, '_is_text_encoding', True):  # rot13, base64…: codecs, but not of text files
+            raise InvalidInput('import.error.unknown_encoding', encoding=encoding)
+        if info.name == 'utf-16' and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return 'utf-16-le'  # what Windows writes; Python's utf-16 refuses a stream without its BOM
+        return 'utf-8-sig' if info.name == 'utf-8' and data.startswith(codecs.BOM_UTF8) else info.name
     if data.startswith(codecs.BOM_UTF8):
         return 'utf-8-sig'
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -539,9 +543,12 @@ def _decode(data: bytes, codec: str, *, limit: int | None = None) -> str:
 
 def _decoded(data: bytes, codec: str, size: int = 64 * 1024) -> Iterator[str]:
     decoder = codecs.getincrementaldecoder(codec)(errors='replace')
-    for begin in range(0, len(data), size):
-        yield decoder.decode(data[begin : begin + size])
-    yield decoder.decode(b'', True)
+    try:
+        for begin in range(0, len(data), size):
+            yield decoder.decode(data[begin : begin + size])
+        yield decoder.decode(b'', True)
+    except UnicodeError:  # a codec that cannot read this file at all, even replacing what it cannot decode
+        raise InvalidInput('import.error.unknown_encoding', encoding=codec) from None
 
 
 def _looks_binary(text: str) -> bool:

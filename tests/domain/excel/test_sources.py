@@ -332,3 +332,13 @@ def test_zlib_damage_inside_the_sheet_is_a_damaged_file():
     with pytest.raises(InvalidInput) as refused:
         rows(bytes(data))
     assert refused.value.key == 'import.error.corrupt'
+
+
+@pytest.mark.parametrize('encoding', ['utf-16', 'rot13', 'base64', 'no-such-codec'])
+def test_an_encoding_that_cannot_read_the_file_is_refused_or_read_never_a_crash(encoding):
+    try:
+        rows = list(open_source(b'\xd0\xa2\xd0\xb5\xd0\xbb;b\n1;2\n', encoding=encoding).rows())
+    except InvalidInput as refused:
+        assert refused.key in ('import.error.unknown_encoding', 'import.error.no_rows', 'import.error.not_spreadsheet')
+    else:
+        assert rows
