@@ -649,7 +649,7 @@ class _Lookup:
         folded = fold(text)
         found = None
         if name == 'stage':
-            found = self.stages.get(folded)
+            found = self.stages.get(folded) or self._stage_of_kind(CLOSING_STAGE_NAMES.get(folded))
         elif name == 'responsible':
             user = self.users.get(folded)
             found = user if user is not None and user.active else None
@@ -665,6 +665,9 @@ class _Lookup:
             found = next((r for r in self.reason_list if fold(r.name) == folded), None)
         return ValueChoice('existing', found.id) if found is not None else ValueChoice('default')
 
+    def _stage_of_kind(self, kind: str | None) -> Stage | None:
+        return next((s for s in self.stage_list if s.kind == kind), None) if kind else None
+
     def other_reason(self, stage: Stage) -> ClosingReason | None:
         """The reason a closing stage gets when the row names none it knows: its «Другое», else its last one."""
         own = [r for r in self.reason_list if r.stage_id == stage.id]
@@ -672,6 +675,20 @@ class _Lookup:
 
 
 OTHER_REASON = 'Другое'  # the catch-all closing reason every closing stage of the default setup ends with
+# the closing stages of other CRMs' exports, by what they mean here (amoCRM/Kommo's two fixed final statuses,
+# Bitrix24's final deal stages and lead statuses)
+CLOSING_STAGE_NAMES = {
+    fold(name): kind
+    for kind, names in (
+        (StageKind.success, ('Успешно реализовано', 'Сделка успешна', 'Успешно', 'Closed - won', 'Won')),
+        (
+            StageKind.failure,
+            ('Закрыто и не реализовано', 'Сделка провалена', 'Провалена', 'Проиграна', 'Closed - lost', 'Lost'),
+        ),
+        (StageKind.trash, ('Некачественный лид', 'Спам', 'Junk')),
+    )
+    for name in names
+}
 
 
 @dataclass(frozen=True)

@@ -287,9 +287,9 @@ def test_an_amocrm_deals_export_loads_names_phones_emails_tags_stages_and_respon
     assert [stage_names[c.stage_id] for c in (smirnov, kuznetsova, popov)] == [
         'Назначение встречи',
         'Бронь поставлена',
-        'Не разобрано',  # amoCRM's own closing stage is not ours: the first stage, flagged
+        'Бронь не поставлена',  # amoCRM's fixed «lost» status is our failure stage, with «Другое», flagged
     ]
-    assert any('Закрыто и не реализовано' in p.message('ru') for p in done.rows[2].problems)
+    assert [p.message('ru') for p in done.rows[2].problems if 'Другое' in p.message('ru')]
     assert to_local_naive(smirnov.created_at) == datetime(2024, 3, 12, 10, 15)
     with db.read() as session:
         tags = session.exec(
@@ -386,7 +386,8 @@ def test_value_lists_count_each_distinct_value_and_prefill_a_choice(db, head, te
     assert [(r.text, r.count, r.choice) for r in stage.rows] == [
         ('Назначение встречи', 2, ValueChoice('existing', stages['Назначение встречи'])),
         ('Бронь поставлена', 1, ValueChoice('existing', stages['Бронь поставлена'])),
-        ('Закрыто и не реализовано', 1, ValueChoice('default')),
+        # amoCRM's fixed «lost» status: our failure stage
+        ('Закрыто и не реализовано', 1, ValueChoice('existing', stages['Бронь не поставлена'])),
     ]
     assert (stage.may_create, stage.default_label) == (False, 'Не разобрано')
     assert [name for _, name in stage.options][:2] == ['Не разобрано', 'Назначение встречи']
@@ -588,3 +589,18 @@ def test_a_column_mapped_to_a_custom_field_fills_it_and_an_unknown_field_is_refu
         assert session.exec(select(Client)).one().custom == {str(floor): 12}
     with pytest.raises(InvalidInput):
         read(db, data, mapping=ColumnMapping(fields=['phone', 'custom:999']))
+
+
+@pytest.mark.parametrize(
+    ('written', 'ours'),
+    [
+        ('Успешно реализовано', 'Бронь поставлена'),
+        ('Сделка провалена', 'Бронь не поставлена'),
+        ('Некачественный лид', 'Не лид (корзина)'),
+    ],
+)
+def test_other_crms_final_stages_are_suggested_as_ours_of_the_same_kind(db, head, written, ours):
+    with db.read() as session:
+        lookup = importing._Lookup(session, head, {})
+        stages = {s.id: s.name for s in lookup.stage_list}
+        assert stages[lookup.suggest('stage', written).id] == ours
