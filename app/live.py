@@ -23,6 +23,7 @@ from app.domain.events import (
     ClientsChanged,
     DealChanged,
     IncomingCall,
+    RequestReceived,
     SessionEnded,
     UserSettingsChanged,
     bus,
@@ -176,7 +177,7 @@ class LiveHub:
         self.loop.call_soon_threadsafe(lambda: background_tasks.create(self._dispatch(event, seq), name='live-update'))
 
     async def _dispatch(self, event, seq: int) -> None:
-        if not self.views:  # nobody has a screen open: nothing to read or show
+        if not self.views or isinstance(event, RequestReceived):  # a request shows through its client's event
             return
         if isinstance(event, IncomingCall):  # each view decides whether it is the responsible's and may see it
             for view in list(self.views):

@@ -2,6 +2,7 @@
 
 from app.config import Settings
 from app.domain.db import Database, init_database
+from app.domain.integrations import outbox  # noqa: F401  (every writing process fills the outbox of webhooks)
 from app.seed import seed_defaults
 
 

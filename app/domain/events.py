@@ -54,6 +54,8 @@ class ClientsChanged(Record):
     actor_id: int
     what: str
     count: int
+    # which clients (the outbox sends one event per client); viewers reload and need only the count
+    client_ids: tuple[int, ...] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,16 @@ class SessionEnded(Record):
 
 
 @dataclass(frozen=True)
+class RequestReceived(Record):
+    """A request (a lead, a call, a hand-entered first contact) was recorded: screens follow the client's own
+    event; integrations (outbound webhooks) and automation hear of the request itself."""
+
+    client_id: int
+    request_id: int
+    actor_id: int | None
+
+
+@dataclass(frozen=True)
 class IncomingCall(Record):
     """Telephony reported a call of a client: the responsible's open tabs show that client at once."""
 
@@ -91,7 +103,14 @@ class IncomingCall(Record):
 
 
 Event = (
-    ClientChanged | DealChanged | ClientsChanged | UserSettingsChanged | AccountChanged | SessionEnded | IncomingCall
+    ClientChanged
+    | DealChanged
+    | ClientsChanged
+    | UserSettingsChanged
+    | AccountChanged
+    | SessionEnded
+    | RequestReceived
+    | IncomingCall
 )
 Subscriber = Callable[[Event], None]
 
