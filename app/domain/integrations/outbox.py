@@ -84,9 +84,7 @@ def facts_of(events: Iterable, stage_kinds: dict[int, str]) -> list[Fact]:
                 if stage_kinds.get(e.stage_id, StageKind.working) != StageKind.working:
                     facts.append(Fact('client.closed', e.client_id, previous_stage_id=e.previous_stage_id))
             elif e.what == 'assigned':
-                facts.append(
-                    Fact('client.reassigned', e.client_id, previous_responsible_id=e.previous_responsible_id)
-                )
+                facts.append(Fact('client.reassigned', e.client_id, previous_responsible_id=e.previous_responsible_id))
         elif isinstance(e, ClientsChanged) and e.what in _BULK_KINDS:
             facts += [Fact(_BULK_KINDS[e.what], client_id) for client_id in e.client_ids]
             if e.what == 'moved':
@@ -293,7 +291,9 @@ def write_outbox(session, events: Sequence) -> int:
     if not events_rows:
         return 0
     connection = session.connection()
-    ids = connection.execute(insert(OutboxEvent.__table__).returning(OutboxEvent.__table__.c.id, sort_by_parameter_order=True), events_rows)
+    ids = connection.execute(
+        insert(OutboxEvent.__table__).returning(OutboxEvent.__table__.c.id, sort_by_parameter_order=True), events_rows
+    )
     event_ids = [row[0] for row in ids]
     for event_id, fact in zip(event_ids, facts, strict=True):
         deliveries += [

@@ -248,9 +248,7 @@ def delete_endpoint(session, *, actor: Actor, endpoint_id: int) -> None:
     record_change(session, actor, 'integrations', 'webhook_deleted', url=endpoint.url)
 
 
-def recent_deliveries(
-    session, *, actor: Actor, endpoint_id: int, limit: int = RECENT_DELIVERIES
-) -> list[DeliveryView]:
+def recent_deliveries(session, *, actor: Actor, endpoint_id: int, limit: int = RECENT_DELIVERIES) -> list[DeliveryView]:
     """The endpoint's latest deliveries, newest first."""
     ensure_admin(actor)
     _endpoint(session, endpoint_id)

@@ -30,9 +30,7 @@ def admin(db):
 def endpoint(db, admin, receiver):
     """An endpoint that wants every event; (its id, its secret)."""
     with db.write() as session:
-        created = webhooks.create_endpoint(
-            session, actor=admin, url=receiver.url(), events=list(webhooks.EVENT_KINDS)
-        )
+        created = webhooks.create_endpoint(session, actor=admin, url=receiver.url(), events=list(webhooks.EVENT_KINDS))
     return created.endpoint.id, created.secret
 
 
