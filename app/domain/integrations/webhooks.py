@@ -238,7 +238,7 @@ def regenerate_secret(session, *, actor: Actor, endpoint_id: int) -> str:
     return endpoint.secret
 
 
-def delete_endpoint(session, *, actor: Actor, endpoint_id: int) -> None:
+def delete_endpoint(session, *, actor: Actor, endpoint_id: int) -> int:
     """The endpoint goes with its deliveries; events no other endpoint waits for go too."""
     ensure_admin(actor)
     endpoint = _endpoint(session, endpoint_id)
@@ -246,6 +246,7 @@ def delete_endpoint(session, *, actor: Actor, endpoint_id: int) -> None:
     session.execute(delete(OutboxEvent).where(~OutboxEvent.id.in_(select(WebhookDelivery.event_id))))
     session.delete(endpoint)
     record_change(session, actor, 'integrations', 'webhook_deleted', url=endpoint.url)
+    return endpoint_id
 
 
 def recent_deliveries(session, *, actor: Actor, endpoint_id: int, limit: int = RECENT_DELIVERIES) -> list[DeliveryView]:
@@ -278,7 +279,7 @@ def recent_deliveries(session, *, actor: Actor, endpoint_id: int, limit: int = R
     ]
 
 
-def resend_delivery(session, *, actor: Actor, delivery_id: int) -> None:
+def resend_delivery(session, *, actor: Actor, delivery_id: int) -> int:
     """«Отправить снова»: the delivery is due now and gets a new day of retries, with the same id, so a receiver
     that has it already can tell."""
     ensure_admin(actor)
@@ -294,3 +295,4 @@ def resend_delivery(session, *, actor: Actor, delivery_id: int) -> None:
         .execution_options(synchronize_session=False)
     )
     session.info['outbox_written'] = True  # this process's worker picks it up at once
+    return delivery.id
