@@ -141,7 +141,10 @@ async def build_integrations(screen) -> None:
     failing = [e for e in endpoints if e.failing]
     tab = getattr(screen, 'tab_items', {}).get('integrations')
     if tab is not None:  # the tab's red dot: an admin sees it from any other tab of the settings
-        tab.props('alert=negative' if failing else 'alert=false')
+        if failing:
+            tab.props('alert=negative')
+        else:
+            tab.props(remove='alert')
 
     async def create(values: dict) -> bool:
         created = await screen.call(webhooks.create_endpoint, **values)

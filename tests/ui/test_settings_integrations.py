@@ -77,6 +77,9 @@ async def test_deliveries_are_listed_sent_again_and_a_day_of_failures_is_flagged
     await user.should_see(marker='webhooks-failing')
     await user.should_see(marker='webhook-failing')
     with user:
+        (tab,) = ElementFilter(marker='settings-tab-integrations')
+        assert tab.props.get('alert') == 'negative'  # the red dot an admin sees from any other settings tab
+    with user:
         (table,) = ElementFilter(marker='webhook-deliveries')
         assert [(r['status_key'], r['attempts'], r['code']) for r in table.rows] == [('failed', 31, '500')]
         delivery_id = table.rows[0]['id']
