@@ -33,7 +33,8 @@ def _publish_after_commit(session) -> None:
     if session.in_nested_transaction():
         return  # only a savepoint was released: nothing is committed until the outermost transaction is
     for pending in session.info.pop('pending_events', []):
-        bus.publish(pending)
+        if pending.on_bus:
+            bus.publish(pending)
 
 
 @event.listens_for(DbSession, 'after_transaction_create')

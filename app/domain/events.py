@@ -16,6 +16,8 @@ log = logging.getLogger(__name__)
 class Record:
     """What every event is: a frozen record that a transport can send as a plain dict."""
 
+    on_bus = True  # False: held for the commit's own hooks (the outbox) only, never published to viewers
+
     def to_dict(self) -> dict:
         return asdict(self)
 
@@ -84,8 +86,10 @@ class SessionEnded(Record):
 
 @dataclass(frozen=True)
 class RequestReceived(Record):
-    """A request (a lead, a call, a hand-entered first contact) was recorded: screens follow the client's own
-    event; integrations (outbound webhooks) and automation hear of the request itself."""
+    """A request (a lead, a call, a hand-entered first contact) was recorded. Not published: screens follow the
+    client's own event; the outbox (outbound webhooks) reads it from the session before the commit."""
+
+    on_bus = False
 
     client_id: int
     request_id: int
