@@ -1,1 +1,1 @@
-"""Integrations: attribution of incoming requests, and outbound webhooks fed by an outbox written with each change."""
+"""The borders with other systems: telephony, marketing attribution, outbound events."""

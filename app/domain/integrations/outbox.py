@@ -13,9 +13,10 @@ from sqlalchemy import event, func, insert
 from sqlmodel import select
 
 from ..db import DbSession
-from ..events import ClientChanged, ClientsChanged, DealChanged, IncomingCall, RequestReceived
+from ..events import CallLogged, ClientChanged, ClientsChanged, DealChanged, RequestReceived
 from ..models import (
     Agency,
+    Call,
     Channel,
     Client,
     ClientPhone,
@@ -66,6 +67,7 @@ class Fact:
     request_id: int | None = None
     previous_stage_id: int | None = None
     previous_responsible_id: int | None = None
+    call_id: int | None = None
 
 
 _BULK_KINDS = {'moved': 'client.stage_changed', 'assigned': 'client.reassigned', 'imported': 'client.created'}
@@ -91,8 +93,8 @@ def facts_of(events: Iterable, stage_kinds: dict[int, str]) -> list[Fact]:
                 facts += [Fact('client.closed', client_id) for client_id in e.client_ids]  # kept if the stage closes
         elif isinstance(e, RequestReceived):
             facts.append(Fact('request.created', e.client_id, request_id=e.request_id))
-        elif isinstance(e, IncomingCall):
-            facts.append(Fact('call.logged', e.client_id, request_id=e.request_id))
+        elif isinstance(e, CallLogged):  # logged, or completed by a later report (a recording, a duration)
+            facts.append(Fact('call.logged', e.client_id, call_id=e.call_id))
         elif isinstance(e, DealChanged):
             if e.what == 'created':
                 facts.append(Fact('deal.created', e.client_id, deal_id=e.deal_id))
@@ -229,6 +231,24 @@ def client_payloads(session, client_ids: Sequence[int]) -> dict[int, dict]:
     return payloads
 
 
+def _call_payloads(session, call_ids: list[int]) -> dict[int, dict]:
+    """Telephony's calls as reported (direction, times, who answered, the recording's URL at the provider)."""
+    if not call_ids:
+        return {}
+    hidden = {'client_id', 'user_id', 'reported_by_id', 'feed_entry_id', 'task_id'}
+    calls = list(session.exec(select(Call).where(Call.id.in_(call_ids))))
+    users = {u.id: u for u in session.exec(select(User).where(User.id.in_({c.user_id for c in calls if c.user_id})))}
+    return {
+        c.id: {
+            **{col.name: _plain(getattr(c, col.name)) for col in Call.__table__.columns if col.name not in hidden},
+            'answered_by': {'id': c.user_id, 'login': users[c.user_id].login, 'name': users[c.user_id].name}
+            if c.user_id in users
+            else None,
+        }
+        for c in calls
+    }
+
+
 def _subscriptions(session) -> dict[str, list[int]]:
     """The active endpoints that want each kind."""
     wanted: dict[str, list[int]] = {}
@@ -240,12 +260,14 @@ def _subscriptions(session) -> dict[str, list[int]]:
     return wanted
 
 
-def _event_body(fact: Fact, client: dict, uid: str, at: datetime) -> str:
+def _event_body(fact: Fact, client: dict, uid: str, at: datetime, call: dict | None = None) -> str:
     payload = {'id': uid, 'event': fact.kind, 'version': PAYLOAD_VERSION, 'occurred_at': _when(at), 'client': client}
     if fact.deal_id is not None:
         payload['deal'] = next((d for d in client['deals'] if d['id'] == fact.deal_id), None)
     if fact.request_id is not None:
         payload['request_id'] = fact.request_id
+    if fact.call_id is not None:
+        payload['call'] = call
     if fact.kind in ('client.stage_changed', 'client.closed', 'deal.stage_changed', 'deal.paid', 'deal.cancelled'):
         payload['previous_stage_id'] = fact.previous_stage_id
     if fact.kind == 'client.reassigned':
@@ -275,6 +297,7 @@ def write_outbox(session, events: Sequence) -> int:
         for f in facts
         if f.client_id in clients and (f.kind != 'client.closed' or clients[f.client_id]['stage']['kind'] != 'working')
     ]
+    calls = _call_payloads(session, [f.call_id for f in facts if f.call_id is not None])
     at = utcnow()
     events_rows, deliveries = [], []
     for fact in facts:
@@ -284,7 +307,7 @@ def write_outbox(session, events: Sequence) -> int:
                 'uid': uid,
                 'kind': fact.kind,
                 'client_id': fact.client_id,
-                'body': _event_body(fact, clients[fact.client_id], uid, at),
+                'body': _event_body(fact, clients[fact.client_id], uid, at, calls.get(fact.call_id)),
                 'created_at': at,
             }
         )

@@ -9,7 +9,7 @@ from sqlmodel import select
 from app.domain.clients import bulk, clients, leads
 from app.domain.clients.bulk import Selection
 from app.domain.deals import deal_board, deals
-from app.domain.integrations import webhooks
+from app.domain.integrations import calls, webhooks
 from app.domain.models import Deal, OutboxEvent, WebhookDelivery
 from tests.factories import make_client, make_user, stages
 
@@ -51,9 +51,18 @@ def test_a_new_lead_is_a_client_created_and_a_request_created_with_the_client_as
     assert len(deliveries) == 2
 
 
-def test_a_call_is_a_request_and_a_call_logged(db, admin, endpoint):
-    _lead(db, admin, touch_type='call')
-    assert _kinds(db) == ['client.created', 'request.created', 'call.logged']
+def test_a_call_from_telephony_is_a_request_and_a_call_logged_and_its_recording_follows(db, admin, endpoint):
+    report = {'call_id': 'c-1', 'direction': 'incoming', 'phone': '+79120000001'}
+    with db.write() as session:
+        calls.log_call(session, actor=admin, **report)
+    with db.write() as session:
+        calls.log_call(session, actor=admin, **report, duration_s=75, recording_url='https://pbx.example.ru/c-1.mp3')
+    events = _events(db)
+    assert [e['event'] for e in events] == ['client.created', 'request.created', 'call.logged', 'call.logged']
+    logged, completed = events[2]['call'], events[3]['call']
+    assert (logged['direction'], logged['provider_call_id'], logged['recording_url']) == ('incoming', 'c-1', '')
+    assert (completed['duration_s'], completed['recording_url']) == (75, 'https://pbx.example.ru/c-1.mp3')
+    assert logged['request_id'] == events[1]['request_id']
 
 
 def test_a_change_that_rolls_back_writes_nothing(db, admin, endpoint):

@@ -1,7 +1,7 @@
 """outbound webhooks: endpoints, the outbox of events and their deliveries
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0017
 """
 
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlmodel
 from alembic import op
 
 revision = '0016'
-down_revision = '0013'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
