@@ -14,8 +14,10 @@ from app.api.health import HEALTH_PATH, health
 from app.borders import DOCUMENT_UPLOAD_PATHS, MULTIPART_SLACK, BodyLimit, SecurityHeaders
 from app.compressed_assets import CompressedAssets
 from app.config import Settings, load_settings
+from app.domain.db import get_database
 from app.domain.documents.storage import file_max_bytes, file_store
 from app.domain.excel.sources import MAX_BYTES as UPLOAD_MAX_BYTES
+from app.domain.integrations import delivery
 from app.live import hub
 from app.setup import prepare_database
 from app.socket_guard import PageRequestGuard, install_socket_guard
@@ -92,6 +94,9 @@ def build() -> Settings:
     _serve_api_first(settings, uploads)
     nicegui_app.on_startup(hub.start)
     nicegui_app.on_shutdown(hub.stop)
+    # every process sends the outbox's webhooks; several share it on PostgreSQL
+    nicegui_app.on_startup(lambda: delivery.start_worker(get_database()))
+    nicegui_app.on_shutdown(delivery.stop_worker)
     ui.add_css(TAILWIND.read_text(), shared=True)
     ui.add_css(CSS.read_text(), shared=True)
     pages.register()
