@@ -4,6 +4,7 @@ from collections.abc import Iterable, Sequence
 
 from sqlmodel import select
 
+from ..attribution import Attribution
 from ..models import (
     Agency,
     Channel,
@@ -231,6 +232,7 @@ def build_detail(session, actor: Actor, client: Client) -> ClientDetail:
                 phone=r.phone,
                 comment=r.comment,
                 created_at=r.created_at,
+                attribution=Attribution.of(r),
             )
             for r in requests
         ],
