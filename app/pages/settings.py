@@ -1,5 +1,5 @@
-"""/settings — the admin's account setup: users, stages and transitions, reference lists, export schemas, API tokens,
-audit log.
+"""/settings — the admin's account setup: users, stages and transitions, reference lists, export schemas, site forms,
+API tokens, audit log.
 Each area builds its own tab; every change goes through the domain, which refuses non-admins."""
 
 import logging
@@ -166,7 +166,7 @@ async def build_audit(screen: SettingsScreen) -> None:
 
 def _areas() -> list[tuple[str, Callable]]:
     """The tabs in order; each area module contributes its builder."""
-    from . import settings_export, settings_lists, settings_stages, settings_units, settings_users
+    from . import settings_export, settings_forms, settings_lists, settings_stages, settings_units, settings_users
 
     return [
         ('users', settings_users.build_users),
@@ -174,6 +174,7 @@ def _areas() -> list[tuple[str, Callable]]:
         ('lists', settings_lists.build_lists),
         ('units', settings_units.build_units),
         ('export', settings_export.build_export),
+        ('forms', settings_forms.build_forms),
         ('tokens', build_tokens),
         ('audit', build_audit),
     ]

@@ -15,7 +15,7 @@ from .settings_lists import reorder_and_remove
 SaveSchema = Callable[[str, list[str]], Awaitable[bool]]
 
 
-def _dialog(host: ui.element) -> ui.dialog:
+def dialog_beside(host: ui.element) -> ui.dialog:
     """Beside the area, not in it: a saved change redraws the area, and the dialog must outlive that."""
     with host:
         dialog = ui.dialog()
@@ -36,7 +36,7 @@ def edit_schema(
     so a refused name or field list can be corrected in place."""
     labels = dict(choices)
     chosen = [key for key in fields or [] if key in labels]
-    dialog = _dialog(host)
+    dialog = dialog_beside(host)
     with dialog, ui.card().classes('w-[34rem] max-w-full').mark('schema-dialog'):
         ui.label(title).classes('text-h6')
         name_input = ui.input(tr('export.schemas.name'), value=name).props(f'outlined dense maxlength={NAME_MAX}')
@@ -93,7 +93,7 @@ def edit_schema(
 
 def confirm_delete(host: ui.element, schema: SchemaView, *, on_delete: Callable[[], Awaitable[bool]]) -> None:
     """Deleting a schema takes it from everyone's exports: ask first."""
-    dialog = _dialog(host)
+    dialog = dialog_beside(host)
     with dialog, ui.card().classes('w-[28rem] max-w-full'):
         ui.label(tr('export.schemas.delete_question', name=schema.name)).classes('text-subtitle1')
 

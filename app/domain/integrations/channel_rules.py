@@ -65,13 +65,14 @@ def set_channel_rule(session, *, actor: Actor, match: str, pattern: str, channel
     return rule.id
 
 
-def remove_channel_rule(session, *, actor: Actor, rule_id: int) -> None:
+def remove_channel_rule(session, *, actor: Actor, rule_id: int) -> int:
     ensure_admin(actor)
     rule = session.get(ChannelRule, rule_id)
     if rule is None:
         raise NotFound()
     session.delete(rule)
     record_change(session, actor, AREA, 'channel_rule_removed', match=rule.match, pattern=rule.pattern)
+    return rule_id
 
 
 _rules = Believed(RULES_TRUST_S, watched=(ChannelRule, Channel))

@@ -158,12 +158,13 @@ def update_form_endpoint(
     return endpoint.id
 
 
-def revoke_form_endpoint(session, *, actor: Actor, endpoint_id: int) -> None:
+def revoke_form_endpoint(session, *, actor: Actor, endpoint_id: int) -> int:
     """The URL stops working at once; the leads it brought stay."""
     ensure_admin(actor)
     endpoint = _endpoint(session, endpoint_id)
     session.delete(endpoint)
     record_change(session, actor, AREA, 'form_revoked', name=endpoint.name)
+    return endpoint_id
 
 
 def _posted(fields: Sequence[tuple[str, str]]) -> dict[str, tuple[str, str]]:
