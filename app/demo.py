@@ -560,6 +560,7 @@ class _DemoWriter:
             again = index > 0
             at = self._between(created, now) if again else created
             request_channel = rng.choices(self.channel_ids, cum_weights=self.channel_cum)[0] if again else channel_id
+            source = CreationMethod.integration if again else method
             self.rows[Request].append(
                 dict(
                     id=self._next_id(Request),
@@ -567,14 +568,19 @@ class _DemoWriter:
                     channel_id=request_channel,
                     project_id=project[0] if project and rng.random() < 0.9 else None,
                     touch_type=rng.choice((TouchType.request, TouchType.call)) if again else touch,
-                    source=CreationMethod.integration if again else method,
+                    source=source,
                     name=name,
                     phone=_spoken_phone(rng, number),
                     comment=rng.choice(REQUEST_COMMENTS),
                     created_at=at,
                     created_by_id=self.integration_author if again else creator,
                     is_first=not again,
-                    **_demo_attribution(rng, self.channel_names[request_channel]),
+                    # hand-entered and imported contacts have a channel and no utm tags
+                    **(
+                        _demo_attribution(rng, self.channel_names[request_channel])
+                        if source == CreationMethod.integration
+                        else NO_ATTRIBUTION
+                    ),
                 )
             )
             if again:

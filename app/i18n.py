@@ -1239,7 +1239,7 @@ TEXTS: dict[str, dict[str, str]] = {
         'en': 'A lead without a channel gets one by its utm_source: an exact match first, then the longest '
         'prefix. Case does not matter.',
     },
-    'rules.pattern': {'ru': 'utm_source', 'en': 'utm_source'},
+    'rules.pattern': {'ru': 'Значение', 'en': 'Value'},
     'rules.match': {'ru': 'Сравнение', 'en': 'Match'},
     'rules.match.exact': {'ru': 'совпадает с', 'en': 'is'},
     'rules.match.prefix': {'ru': 'начинается с', 'en': 'starts with'},
@@ -1257,7 +1257,8 @@ TEXTS: dict[str, dict[str, str]] = {
     'forms.create': {'ru': 'Создать адрес формы', 'en': 'Create a form URL'},
     'forms.user': {'ru': 'Лиды от имени', 'en': 'Leads in the name of'},
     'forms.channel': {'ru': 'Канал, если utm_source не подскажет', 'en': 'Channel unless utm_source tells'},
-    'forms.channel_default': {'ru': 'Канал по умолчанию', 'en': 'The default channel'},
+    'forms.channel_default': {'ru': 'канал по умолчанию', 'en': 'the default channel'},
+    'forms.channel_hint': {'ru': 'Пусто — канал по умолчанию', 'en': 'Empty: the default channel'},
     'forms.url_once': {
         'ru': 'Адрес показан один раз: вставьте его в настройки вебхука сайта (Tilda: Настройки сайта → Формы → '
         'Webhook). Потерянный адрес не восстановить — только создать новый.',

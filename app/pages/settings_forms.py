@@ -38,9 +38,7 @@ def _edit(host: ui.element, screen, endpoint: FormEndpointItem) -> None:
             label=tr('forms.channel'),
             clearable=True,
         )
-        channel.classes('w-full').props(f'outlined dense hint="{tr("forms.channel_default")}"').mark(
-            'form-edit-channel'
-        )
+        channel.classes('w-full').props(f'outlined dense hint="{tr("forms.channel_hint")}"').mark('form-edit-channel')
         ui.label(tr('forms.fields')).classes('text-subtitle2 q-mt-md')
         ui.label(tr('forms.fields_hint')).classes('text-caption text-grey-7')
         mapping = {
@@ -103,7 +101,7 @@ def _endpoint_line(host: ui.element, screen, endpoint: FormEndpointItem) -> None
         )
         details = [
             f'{tr("forms.user")}: {endpoint.user_name}',
-            f'{tr("forms.channel")}: {endpoint.channel_name or tr("forms.channel_default").lower()}',
+            f'{tr("forms.channel")}: {endpoint.channel_name or tr("forms.channel_default")}',
             f'{tr("forms.created")}: {format_datetime(endpoint.created_at)}',
             f'{tr("forms.last_used")}: {format_datetime(endpoint.last_used_at) or "—"}',
         ]

@@ -114,6 +114,7 @@ def _channel_rules(rules, channels, call) -> None:
         if not rules:
             ui.label(tr('rules.empty')).classes('text-grey-7')
         with ui.row().classes('items-center no-wrap gap-1'):
+            ui.label('utm_source')
             match = (
                 ui.select({m: tr(f'rules.match.{m}') for m in channel_rules.MATCHES}, value='exact')
                 .props('outlined dense')
@@ -121,6 +122,7 @@ def _channel_rules(rules, channels, call) -> None:
                 .mark('channel-rule-match')
             )
             pattern = _input(tr('rules.pattern'), marker='channel-rule-pattern')
+            ui.label('→')
             channel = (
                 ui.select(active, value=next(iter(active), None), label=tr('rules.channel'))
                 .props('outlined dense')
