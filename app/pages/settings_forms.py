@@ -7,7 +7,7 @@ from app.components.locale import format_datetime, tr
 from app.domain.integrations import forms
 from app.domain.integrations.forms import FormEndpointItem
 
-from .settings_export import dialog_beside
+from .settings_export import confirm_beside, dialog_beside
 
 FORMS_PATH = 'api/v1/forms/'
 
@@ -69,20 +69,11 @@ def _edit(host: ui.element, screen, endpoint: FormEndpointItem) -> None:
 
 
 def _confirm_revoke(host: ui.element, screen, endpoint: FormEndpointItem) -> None:
-    dialog = dialog_beside(host)
-    with dialog, ui.card().classes('w-[28rem] max-w-full'):
-        ui.label(tr('forms.revoke_question', name=endpoint.name)).classes('text-subtitle1')
+    async def revoke() -> bool:
+        return await screen.call(forms.revoke_form_endpoint, endpoint_id=endpoint.id) is not None
 
-        async def revoke() -> None:
-            if await screen.call(forms.revoke_form_endpoint, endpoint_id=endpoint.id) is not None:
-                dialog.close()
-
-        with ui.row().classes('w-full justify-end'):
-            ui.button(tr('action.cancel'), on_click=dialog.close).props('flat no-caps')
-            ui.button(tr('forms.revoke'), on_click=revoke).props('unelevated no-caps color=negative').mark(
-                'form-revoke-ok'
-            )
-    dialog.open()
+    question = tr('forms.revoke_question', name=endpoint.name)
+    confirm_beside(host, question, ok_label=tr('forms.revoke'), marker='form-revoke-ok', on_ok=revoke)
 
 
 def _endpoint_line(host: ui.element, screen, endpoint: FormEndpointItem) -> None:
