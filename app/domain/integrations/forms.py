@@ -244,6 +244,6 @@ def receive_form_post(session, *, endpoint_token: str, fields: Sequence[tuple[st
         )
         return Answer(status_code=200, body={'status': result.status})
 
-    fingerprint = fingerprint_of({key: v for key, (_, v) in posted.items()})
     tranid = check_key(posted.get('tranid', ('', ''))[1])
+    fingerprint = fingerprint_of({key: v for key, (_, v) in posted.items()}) if tranid else ''
     return answer_once(session, scope=f'form:{endpoint.id}', key=tranid, fingerprint=fingerprint, write=write)

@@ -78,5 +78,5 @@ def take_lead(
         result = receive_attributed_lead(session, actor=actor, attribution=marks, **lead)
         return Answer(status_code=201, body=result.model_dump(mode='json'))
 
-    fingerprint = fingerprint_of({**lead, 'attribution': marks.model_dump()})
+    fingerprint = fingerprint_of({**lead, 'attribution': marks.model_dump()}) if key else ''
     return answer_once(session, scope=scope, key=key, fingerprint=fingerprint, write=write)
