@@ -1220,7 +1220,6 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     'attribution.title': {'ru': 'Реклама (UTM)', 'en': 'Advertising (UTM)'},
     'attribution.line': {'ru': 'Реклама: {label}', 'en': 'Advertising: {label}'},
-    'attribution.visit': {'ru': 'Визит: {ids}', 'en': 'Visit: {ids}'},
     'idempotency.key': {'ru': 'Ключ идемпотентности', 'en': 'Idempotency key'},
     'error.idempotency_mismatch': {
         'ru': 'Этот ключ идемпотентности уже приходил с другими данными: ничего не записано. '
@@ -1240,7 +1239,6 @@ TEXTS: dict[str, dict[str, str]] = {
         'prefix. Case does not matter.',
     },
     'rules.pattern': {'ru': 'Значение', 'en': 'Value'},
-    'rules.match': {'ru': 'Сравнение', 'en': 'Match'},
     'rules.match.exact': {'ru': 'совпадает с', 'en': 'is'},
     'rules.match.prefix': {'ru': 'начинается с', 'en': 'starts with'},
     'rules.channel': {'ru': 'Канал привлечения', 'en': 'Channel'},
