@@ -8,8 +8,11 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
+from sqlalchemy import text
+
 from app.config import load_settings
 from app.domain.account import users
+from app.domain.db import SchemaTooNew
 from app.domain.errors import DomainError, InvalidInput, NotFound
 from app.setup import prepare_database
 
@@ -38,22 +41,30 @@ def cmd_serve(args) -> None:
     from app import demo
     from app.main import run
 
-    database = prepare_database(settings)
-    with database.write() as session:
-        first_run = not users.any_user(session)
-        logins = demo.create_demo_users(session) if first_run else []
-        if first_run:
+    created: list[tuple[str, str, str]] = []
+
+    def first_run(session) -> None:
+        if not users.any_user(session):
+            created.extend(demo.create_demo_users(session))
             demo.create_demo_data(session, clients=args.demo_clients)
-    if first_run:
-        database.optimize()
+
+    prepare_database(settings, first_run=first_run)
     host = args.host or settings.host
     port = args.port or settings.port
     url = f'http://{"localhost" if host in ("0.0.0.0", "127.0.0.1") else host}:{port}/'
-    if first_run:
-        print(_demo_logins_text(logins, url), flush=True)
+    if created:
+        print(_demo_logins_text(created, url), flush=True)
     else:
         print(f'Воронка: {url}', flush=True)
     run(host=host, port=port)
+
+
+def cmd_migrate(args) -> None:
+    """The deploy step: the schema brought to this version, the defaults written; no demo data, no server."""
+    database = prepare_database(load_settings())
+    with database.read() as session:
+        version = session.execute(text('SELECT version_num FROM alembic_version')).scalar_one()
+    print(f'Схема базы данных: {version}')
 
 
 def cmd_user_add(args) -> None:
@@ -63,9 +74,15 @@ def cmd_user_add(args) -> None:
     database = prepare_database(load_settings())
     with database.write() as session:
         user = users.create_user(
-            session, login=args.login, name=args.name or args.login, role=args.role, password=password
+            session,
+            login=args.login,
+            name=args.name or args.login,
+            role=args.role,
+            password=password,
+            internal_number=args.internal_number,
         )
-    print(f'Создан пользователь {user.login} ({user.role})')
+    number = f', внутренний номер {user.internal_number}' if user.internal_number else ''
+    print(f'Создан пользователь {user.login} ({user.role}){number}')
 
 
 def cmd_user_deactivate(args) -> None:
@@ -301,11 +318,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument('--demo-clients', type=int, default=300)
     serve.set_defaults(handler=cmd_serve)
 
+    migrate = commands.add_parser('migrate', help='обновить схему базы данных (шаг развёртывания; сервер не запускает)')
+    migrate.set_defaults(handler=cmd_migrate)
+
     user = commands.add_parser('user', help='пользователи').add_subparsers(title='действия', required=True)
     add = user.add_parser('add', help='добавить пользователя (пароль из stdin или с запросом)')
     add.add_argument('login')
     add.add_argument('--name', help='имя, как его видят коллеги')
     add.add_argument('--role', choices=['admin', 'head', 'manager'], default='manager')
+    add.add_argument('--internal-number', help='внутренний номер в АТС: звонок откроется у того, кто ответил')
     add.set_defaults(handler=cmd_user_add)
     deactivate = user.add_parser('deactivate', help='деактивировать: вход и новые клиенты закрыты')
     deactivate.add_argument('login')
@@ -358,6 +379,8 @@ def main(argv: list[str] | None = None) -> None:
         args.handler(args)
     except DomainError as exc:
         raise SystemExit(exc.message('ru')) from None
+    except SchemaTooNew as exc:
+        raise SystemExit(str(exc)) from None
 
 
 if __name__ == '__main__':

@@ -109,7 +109,8 @@ def content_security_policy(scope: Scope, settings: Settings) -> str:
             "style-src 'self' 'unsafe-inline'",
             "img-src 'self' data: blob:",
             "font-src 'self' data:",
-            "media-src 'self' blob: https:",
+            # call recordings are played from the telephony provider's host, over https (or http on a local PBX)
+            "media-src 'self' blob: https: http:",
             ' '.join(part for part in ("connect-src 'self'", sockets, extra) if part),
             "frame-ancestors 'none'",
             "object-src 'none'",

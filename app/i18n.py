@@ -1083,6 +1083,54 @@ TEXTS: dict[str, dict[str, str]] = {
         'ru': 'Вы можете ставить задачи только себе',
         'en': 'You may set tasks for yourself only',
     },
+    # telephony: calls, their recordings, the users' internal numbers (issue 16, app/domain/integrations/calls.py)
+    'users.internal_number': {'ru': 'Внутренний номер', 'en': 'Internal number'},
+    'users.internal_number_short': {'ru': 'вн.', 'en': 'ext.'},
+    'users.internal_number_hint': {
+        'ru': 'Номер телефона в АТС: звонок откроется у того, кто ответил',
+        'en': 'The desk phone’s extension: a call opens for whoever answers',
+    },
+    'error.internal_number': {
+        'ru': 'Внутренний номер — это цифры, не больше {limit}',
+        'en': 'An internal number is digits, at most {limit}',
+    },
+    'error.internal_number_taken': {
+        'ru': 'Внутренний номер {number} уже у пользователя {user}',
+        'en': 'Internal number {number} already belongs to {user}',
+    },
+    'call.call_id': {'ru': 'Идентификатор звонка', 'en': 'Call id'},
+    'call.manager': {'ru': 'Менеджер звонка', 'en': 'The call’s manager'},
+    'call.recording_url': {'ru': 'Ссылка на запись', 'en': 'Recording URL'},
+    'error.call_id_required': {
+        'ru': 'Нужен идентификатор звонка у оператора связи (call_id)',
+        'en': 'The provider’s call id (call_id) is required',
+    },
+    'error.call_direction': {
+        'ru': 'Направление звонка: incoming, outgoing или missed',
+        'en': 'A call’s direction is incoming, outgoing or missed',
+    },
+    'error.call_duration': {
+        'ru': 'Длительность звонка — от 0 до {limit} секунд',
+        'en': 'A call lasts from 0 to {limit} seconds',
+    },
+    'error.recording_url': {
+        'ru': 'Ссылка на запись должна быть полным адресом http:// или https://',
+        'en': 'The recording URL must be a full http:// or https:// address',
+    },
+    'error.call_mismatch': {
+        'ru': 'Звонок {call_id} уже записан с другим номером или направлением',
+        'en': 'Call {call_id} is already logged with another phone or direction',
+    },
+    'feed.call.incoming': {'ru': 'Входящий звонок: {details}', 'en': 'Incoming call: {details}'},
+    'feed.call.outgoing': {'ru': 'Исходящий звонок: {details}', 'en': 'Outgoing call: {details}'},
+    'feed.call.missed': {'ru': 'Пропущенный звонок: {details}', 'en': 'Missed call: {details}'},
+    'call.call_back': {'ru': 'Перезвонить: пропущенный звонок с {phone}', 'en': 'Call back: missed call from {phone}'},
+    'client.calls': {'ru': 'Звонки', 'en': 'Calls'},
+    'call.direction.incoming': {'ru': 'Входящий', 'en': 'Incoming'},
+    'call.direction.outgoing': {'ru': 'Исходящий', 'en': 'Outgoing'},
+    'call.direction.missed': {'ru': 'Пропущенный', 'en': 'Missed'},
+    'call.no_recording': {'ru': 'Записи нет', 'en': 'No recording'},
+    'call.none': {'ru': 'Звонков пока не было', 'en': 'No calls yet'},
     # the audit log, one sentence per entry (keys below this line)
     'audit.token_created': {'ru': 'Выпущен токен API «{label}»', 'en': 'API token “{label}” created'},
     'audit.token_revoked': {'ru': 'Отозван токен API «{label}»', 'en': 'API token “{label}” revoked'},

@@ -7,23 +7,31 @@ then applies its own viewer's permissions to that snapshot before showing anythi
 import asyncio
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Protocol
 
 from nicegui import background_tasks, run
+from sqlalchemy import text
 
+from app.domain import pg_events
 from app.domain.account.users import ended_sessions
 from app.domain.clients.clients import client_snapshot
 from app.domain.clients.tasks import tasks_falling_due
-from app.domain.db import get_database
+from app.domain.db import DbSession, get_database
 from app.domain.deals.deal_board import DealCard, deal_snapshot
 from app.domain.events import (
     AccountChanged,
+    CallLogged,
+    ChangesMissed,
     ClientChanged,
     ClientsChanged,
     DealChanged,
     IncomingCall,
+    LocalSnapshot,
     SessionEnded,
+    TransactionSnapshot,
     UserSettingsChanged,
     bus,
 )
@@ -60,6 +68,7 @@ class LiveView(Protocol):
 TASK_CHECK_SECONDS = 10
 # a login ended or a user deactivated by another process (the CLI) reaches its open tabs within this time
 SESSION_CHECK_SECONDS = 2
+RESYNC_SPREAD_SECONDS = 3  # views reading again after missed changes are spread over this time
 
 
 def _ended_sessions(keys: set[str]) -> set[str]:
@@ -93,15 +102,20 @@ class LiveHub:
         self._unsubscribe = None
         self._task_watch = None
         self._session_watch = None
-        self.sequence = 0  # committed changes published so far: a view's load remembers where it read
+        self.sequence = 0  # committed changes of the in-process bus so far: a view's load remembers where it read
         self._sequence_lock = threading.Lock()
+        self.listener: pg_events.Listener | None = None
 
     def start(self) -> None:
         """Called on server start-up, on the event loop; starting twice still subscribes once."""
         self.loop = asyncio.get_running_loop()
         if self._unsubscribe:
             self._unsubscribe()
-        self._unsubscribe = bus.subscribe(self._on_event)
+        self._unsubscribe = bus.subscribe(self._on_event, marked=True)
+        database = get_database()
+        if not database.is_sqlite and self.listener is None:  # the other processes' changes come in here
+            self.listener = pg_events.Listener(database.url, bus.deliver)
+            self.listener.start()
         self._task_watch = background_tasks.create(self._watch_tasks(), name='task-due-watch')
         self._session_watch = background_tasks.create(self._watch_sessions(), name='session-watch')
 
@@ -109,6 +123,9 @@ class LiveHub:
         if self._unsubscribe:
             self._unsubscribe()
             self._unsubscribe = None
+        if self.listener is not None:
+            self.listener.stop()
+            self.listener = None
         for watch in (self._task_watch, self._session_watch):
             if watch is not None:
                 watch.cancel()
@@ -166,14 +183,29 @@ class LiveHub:
     def remove(self, view: LiveView) -> None:
         self.views.discard(view)
 
-    def _on_event(self, event) -> None:
-        # called in the committing thread right after the commit: number it, then hop onto the event loop
-        with self._sequence_lock:
-            self.sequence += 1
-            seq = self.sequence
+    @contextmanager
+    def snapshot_read(self) -> Iterator[tuple[DbSession, LocalSnapshot | TransactionSnapshot]]:
+        """A read for a view's load, with what it saw of the changes: a change it already holds is not counted
+        again when its event arrives after the read (from this process or, on PostgreSQL, another)."""
+        database = get_database()
+        if database.is_sqlite:
+            seen = self.sequence  # before the read: every change numbered so far is committed, so in it
+            with database.read() as session:
+                yield session, LocalSnapshot(seen)
+            return
+        with database.read(one_snapshot=True) as session:
+            snapshot = session.execute(text('SELECT pg_current_snapshot()::text')).scalar_one()
+            yield session, TransactionSnapshot.parse(snapshot)
+
+    def _on_event(self, event, mark: int | None) -> None:
+        # called in the committing (or listening) thread: number it, then hop onto the event loop
+        if mark is None:
+            with self._sequence_lock:
+                self.sequence += 1
+                mark = self.sequence
         if self.loop is None or self.loop.is_closed():
             return
-        self.loop.call_soon_threadsafe(lambda: background_tasks.create(self._dispatch(event, seq), name='live-update'))
+        self.loop.call_soon_threadsafe(lambda: background_tasks.create(self._dispatch(event, mark), name='live-update'))
 
     async def _dispatch(self, event, seq: int) -> None:
         if not self.views:  # nobody has a screen open: nothing to read or show
@@ -187,9 +219,14 @@ class LiveHub:
                 except Exception:  # a tab that went away must not keep the call from the others
                     log.exception('incoming call failed for a view')
             return
+        if isinstance(event, CallLogged):
+            return  # for the outbox; open views follow the ClientChanged the same change published
         if isinstance(event, SessionEnded):
             for view in list(self.views):
                 view.on_session_ended(event)
+            return
+        if isinstance(event, ChangesMissed):
+            await self._resync(event)
             return
         if isinstance(event, ClientsChanged):
             for view in list(self.views):
@@ -226,6 +263,15 @@ class LiveHub:
                 view.on_client_changed(event, snapshot, actor_name, seq)
             except Exception:  # a tab that went away mid-update must not stop the others
                 log.exception('live update failed for a view')
+
+    async def _resync(self, event: ChangesMissed) -> None:
+        """Every open view reads again, spread over a few seconds so the database is not asked all at once."""
+        views = list(self.views)
+        log.info('changes may have been missed (%s): %d views read again', event.reason, len(views))
+        for index, view in enumerate(views):
+            await asyncio.sleep(RESYNC_SPREAD_SECONDS / max(len(views), 1) if index else 0)
+            if view in self.views:
+                view.on_clients_changed(ClientsChanged(actor_id=0, what='resync', count=0))
 
 
 hub = LiveHub()

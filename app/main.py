@@ -10,6 +10,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import pages, signature_cache
 from app.api import api
+from app.api.health import HEALTH_PATH, health
 from app.borders import BodyLimit, SecurityHeaders
 from app.compressed_assets import CompressedAssets
 from app.config import Settings, load_settings
@@ -28,11 +29,12 @@ API_PATH = '/api/v1'
 class ApiBeforePages:
     """The API answered before NiceGUI's middleware chain: an integration's request pays for our borders
     (security headers, body limit, gzip) and nothing of the page machinery (NiceGUI's request-wrapping
-    middlewares, its page routing)."""
+    middlewares, its page routing). The balancer's health check is answered here too, beside our borders."""
 
-    def __init__(self, pages: ASGIApp, api_app: ASGIApp) -> None:
+    def __init__(self, pages: ASGIApp, api_app: ASGIApp, health_app: ASGIApp) -> None:
         self.pages = pages
         self.api = Mount(API_PATH, app=api_app)
+        self.health = health_app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope['type'] == 'http':
@@ -41,15 +43,19 @@ class ApiBeforePages:
                 scope.update(child_scope)
                 await self.api.handle(scope, receive, send)
                 return
+            if scope['path'] == HEALTH_PATH:
+                await self.health(scope, receive, send)
+                return
         await self.pages(scope, receive, send)
 
 
 def _serve_api_first(settings: Settings, uploads: dict[str, int]) -> None:
     api_app = GZipMiddleware(BodyLimit(api, default=BODY_MAX_BYTES, larger=uploads), minimum_size=1000)
     api_app = SecurityHeaders(api_app, settings=settings)
+    health_app = SecurityHeaders(health, settings=settings)
     build_pages = type(nicegui_app).build_middleware_stack
     # Starlette builds an app's middleware stack on its first request: ours puts the API in front of it
-    nicegui_app.build_middleware_stack = lambda: ApiBeforePages(build_pages(nicegui_app), api_app)
+    nicegui_app.build_middleware_stack = lambda: ApiBeforePages(build_pages(nicegui_app), api_app, health_app)
 
 
 def build() -> Settings:

@@ -1,14 +1,22 @@
 """Bringing a data directory to life: schema, default reference data, and demo data on first run."""
 
+from collections.abc import Callable
+
 from app.config import Settings
-from app.domain.db import Database, init_database
+from app.domain.db import Database, DbSession, init_database
 from app.seed import seed_defaults
 
 
-def prepare_database(settings: Settings) -> Database:
-    """Create or upgrade the schema and write the default stages, reasons and channels if missing."""
-    database = init_database(settings.database_url)
-    with database.write() as session:
-        seed_defaults(session)
+def prepare_database(settings: Settings, *, first_run: Callable[[DbSession], None] | None = None) -> Database:
+    """Create or upgrade the schema and write the default stages, reasons and channels if missing; then, in the
+    same transaction, `first_run(session)` (the demo team). Processes starting together take turns: the second
+    finds the schema, the defaults and the users already there."""
+    database = init_database(settings.database_url, migrate=False)
+    with database.startup_lock():
+        database.migrate()
+        with database.write() as session:
+            seed_defaults(session)
+            if first_run is not None:
+                first_run(session)
     database.optimize()
     return database

@@ -55,6 +55,16 @@ def test_adding_a_taken_login_says_so_without_a_traceback(tmp_path):
     assert 'Traceback' not in again.stderr
 
 
+def test_user_add_takes_an_internal_number_that_no_active_colleague_has(tmp_path):
+    added = run_cli(tmp_path, 'user', 'add', 'olga', '--internal-number', '101', stdin='long-password\n')
+    assert added.returncode == 0, added.stderr
+    assert 'внутренний номер 101' in added.stdout
+    taken = run_cli(tmp_path, 'user', 'add', 'pavel', '--internal-number', '101', stdin='long-password\n')
+    assert taken.returncode != 0
+    assert 'Внутренний номер 101 уже у пользователя olga' in taken.stderr
+    assert 'Traceback' not in taken.stderr
+
+
 def test_demo_fills_a_fresh_database(tmp_path):
     result = run_cli(tmp_path, 'demo', '--clients', '40')
     assert result.returncode == 0, result.stderr

@@ -10,6 +10,7 @@ from nicegui import ui
 from app.domain.clients.clients import UNDO_SECONDS
 from app.domain.clients.tasks import default_due
 from app.domain.deals.units import UnitView
+from app.domain.integrations.calls import format_duration
 from app.domain.views import ClientDetail, CustomFieldView, FormChoices, StageView
 
 from .dialogs import answer, ask_booking, ask_move
@@ -25,6 +26,16 @@ class _Call:
     phone: str
     seen_feed: frozenset[int]  # the feed entries already there when the call came in
     resolved: bool = False
+
+
+def _recording_player(url: str) -> ui.element:
+    """A plain <audio> the browser plays from the provider's URL (the CSP's media-src allows http(s) hosts); the
+    server never fetches it, and nothing is loaded until the user presses play."""
+    player = ui.element('audio').classes('w-full')
+    player.props['controls'] = True
+    player.props['preload'] = 'none'
+    player.props['src'] = url
+    return player
 
 
 class ClientActions(Protocol):
@@ -340,6 +351,7 @@ class ClientWindow:
                 tasks_tab = ui.tab('tasks', f'{tr("client.tasks")} ({sum(1 for t in d.tasks if not t.done)})')
                 tasks_tab.mark('tab-tasks')
                 requests_tab = ui.tab('requests', f'{tr("client.requests")} ({len(d.requests)})')
+                calls_tab = ui.tab('calls', f'{tr("client.calls")} ({len(d.calls)})').mark('tab-calls')
                 deals_tab = ui.tab('deals', f'{tr("client.deals")} ({len(d.deals)})')
             with ui.tab_panels(tabs, value=self.tab).classes('w-full vk-side-panels').mark('side-panels'):
                 with ui.tab_panel(feed_tab).classes('q-pa-none'):
@@ -360,6 +372,8 @@ class ClientWindow:
                                 )
                             if r.comment:
                                 ui.label(r.comment).classes('text-grey-8 vk-prewrap')
+                with ui.tab_panel(calls_tab).classes('q-pa-none'):
+                    self._render_calls(d)
                 with ui.tab_panel(deals_tab).classes('q-pa-none'):
                     for deal in d.deals:
                         project = deal.project.name if deal.project else ''
@@ -370,8 +384,25 @@ class ClientWindow:
                             ).classes('col')
                             ui.link(tr('deals.open_deal'), f'/deals?deal={deal.id}').mark(f'open-deal-{deal.id}')
 
+    def _render_calls(self, d: ClientDetail) -> None:
+        if not d.calls:
+            ui.label(tr('call.none')).classes('text-grey-7 q-pa-sm')
+        for call in d.calls:
+            with ui.column().classes('vk-feed-item w-full gap-1').mark(f'call-{call.id}'):
+                details = [format_datetime(call.started_at), tr(f'call.direction.{call.direction}')]
+                if call.duration_s is not None and call.direction != 'missed':
+                    details.append(format_duration(call.duration_s))
+                details.append(call.user_name or call.manager)
+                ui.label(' · '.join(p for p in details if p)).classes('text-caption text-grey-7')
+                ui.label(call.phone)
+                if call.recording_url:
+                    _recording_player(call.recording_url).mark(f'call-recording-{call.id}')
+                else:
+                    ui.label(tr('call.no_recording')).classes('text-caption text-grey-6')
+
     def _render_feed(self, d: ClientDetail) -> None:
         locale = current_locale()
+        recordings = {c.id: c.recording_url for c in d.calls if c.recording_url}
         with ui.row().classes('w-full no-wrap items-end gap-2'):
             box = ui.textarea(tr('client.comment')).classes('col').props('dense outlined autogrow').mark('comment-box')
             box.on_value_change(self._mark_dirty)
@@ -403,6 +434,8 @@ class ClientWindow:
                                 'flat dense round size=xs'
                             ).mark(f'comment-delete-{entry.id}')
                     ui.label(entry.text_for(locale)).classes('vk-prewrap')
+                    if entry.kind == 'call' and entry.data.get('call_id') in recordings:
+                        _recording_player(recordings[entry.data['call_id']]).mark(f'feed-recording-{entry.id}')
 
     def _render_tasks(self, d: ClientDetail) -> None:
         if d.can_act:

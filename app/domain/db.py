@@ -1,6 +1,8 @@
 """Engines and transactions. Writers on SQLite start with BEGIN IMMEDIATE so they queue, never fail."""
 
 import contextlib
+import fcntl
+import os
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -11,10 +13,14 @@ from weakref import WeakKeyDictionary
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
+from . import pg_events
 from .errors import Overloaded
 from .events import bus
 
@@ -22,18 +28,37 @@ BUSY_TIMEOUT_S = 30
 GROUP_MAX = 100  # writes committed together at most; a burst beyond it queues for the next commit
 QUEUE_MAX = 20_000  # writes waiting at most (a minute of leads): beyond it a write is refused, not queued
 POSTGRES_WRITERS = 4  # groups written at once on PostgreSQL (SQLite takes one writer at a time)
+STARTUP_LOCK_KEY = 0x766F726F6E6B61  # "voronka": the advisory lock of starting processes
+
+
+class SchemaTooNew(RuntimeError):
+    """The database was migrated by a newer version of the app than this one."""
+
+    def __init__(self, database: str, code: str) -> None:
+        super().__init__(
+            f'Схема базы данных ({database}) новее этой версии Воронки (она знает схемы до {code}): '
+            'запустите новую версию приложения или укажите другую базу (DATABASE_URL)'
+        )
 
 
 class DbSession(Session):
     """A session whose queued events are published only after it commits."""
 
 
+@event.listens_for(DbSession, 'before_commit')
+def _notify_other_processes(session) -> None:
+    pending = session.info.get('pending_events')
+    if pending and not session.in_nested_transaction() and session.get_bind().dialect.name == 'postgresql':
+        session.info['commit_mark'] = pg_events.notify(session.connection(), pending)
+
+
 @event.listens_for(DbSession, 'after_commit')
 def _publish_after_commit(session) -> None:
     if session.in_nested_transaction():
         return  # only a savepoint was released: nothing is committed until the outermost transaction is
+    mark = session.info.pop('commit_mark', None)
     for pending in session.info.pop('pending_events', []):
-        bus.publish(pending)
+        bus.publish(pending, mark)
 
 
 @event.listens_for(DbSession, 'after_transaction_create')
@@ -51,6 +76,7 @@ def _drop_after_rollback(session, previous_transaction) -> None:
         del session.info.get('pending_events', [])[mark:]
     else:
         session.info.pop('pending_events', None)
+        session.info.pop('commit_mark', None)
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -83,18 +109,23 @@ class Database:
             self.engine = create_engine(url, connect_args={'check_same_thread': False, 'timeout': BUSY_TIMEOUT_S})
             _tune_sqlite(self.engine)
             self.write_engine = self.engine.execution_options(sqlite_begin='IMMEDIATE')
+            self.snapshot_engine = self.engine
             self._writer_lock = threading.RLock()
         else:
-            self.engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+            pool = int(os.environ.get('VORONKA_DB_POOL', '10'))
+            self.engine = create_engine(url, pool_size=pool, max_overflow=2 * pool, pool_pre_ping=True)
             self.write_engine = self.engine
+            self.snapshot_engine = self.engine.execution_options(isolation_level='REPEATABLE READ')
             self._writer_lock = contextlib.nullcontext()
         self._grouped: GroupedWrites | None = None
         self._grouped_lock = threading.Lock()
 
     @contextmanager
-    def read(self) -> Iterator[DbSession]:
-        """A session for reading; nothing it does is committed."""
-        with DbSession(self.engine, expire_on_commit=False) as session:
+    def read(self, *, one_snapshot: bool = False) -> Iterator[DbSession]:
+        """A session for reading; nothing it does is committed. With `one_snapshot` every statement sees the
+        database as the first one did (PostgreSQL's REPEATABLE READ; a SQLite read transaction always does)."""
+        engine = self.snapshot_engine if one_snapshot else self.engine
+        with DbSession(engine, expire_on_commit=False) as session:
             yield session
 
     @contextmanager
@@ -120,12 +151,35 @@ class Database:
         return self._grouped.submit(work)
 
     def migrate(self) -> None:
-        """Create or upgrade the schema to the newest migration."""
+        """Create or upgrade the schema to the newest migration; a schema newer than this code is refused."""
         config = Config()
         config.set_main_option('script_location', str(Path(__file__).parent / 'migrations'))
+        script = ScriptDirectory.from_config(config)
         with self.engine.begin() as connection:
+            current = MigrationContext.configure(connection).get_current_heads()
+            unknown = [revision for revision in current if not _known(script, revision)]
+            if unknown:
+                raise SchemaTooNew(', '.join(unknown), script.get_current_head())
             config.attributes['connection'] = connection
             command.upgrade(config, 'head')
+
+    @contextmanager
+    def startup_lock(self) -> Iterator[None]:
+        """Held by one starting process at a time around migrating, seeding and the first run's demo, so any
+        number of processes may start together on one PostgreSQL database (SQLite serves one process)."""
+        if self.is_sqlite:
+            with _file_lock(self.engine.url.database):
+                yield
+            return
+        with self.engine.connect() as connection:
+            # a session-level lock: kept across the commits below, released by its connection's end at the latest
+            connection.execute(text('SELECT pg_advisory_lock(:key)'), {'key': STARTUP_LOCK_KEY})
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.execute(text('SELECT pg_advisory_unlock(:key)'), {'key': STARTUP_LOCK_KEY})
+                connection.commit()
 
     def optimize(self) -> None:
         """Refresh the planner's statistics (after start-up, and after large loads such as demo data or an
@@ -224,17 +278,39 @@ class GroupedWrites:
             future.set_result(result)
 
 
+def _known(script: ScriptDirectory, revision: str) -> bool:
+    try:
+        return script.get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+@contextmanager
+def _file_lock(database_path: str | None) -> Iterator[None]:
+    """SQLite's start-up lock: a lock file beside the database (an in-memory database needs none)."""
+    if not database_path or database_path == ':memory:':
+        yield
+        return
+    with open(f'{database_path}.startup-lock', 'w') as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 _database: Database | None = None
 
 
-def init_database(url: str) -> Database:
+def init_database(url: str, *, migrate: bool = True) -> Database:
     """Open (and migrate) the database every service in this process uses."""
     global _database
     if _database is not None and _database.url != url:
         _database.dispose()
     if _database is None or _database.url != url:
         _database = Database(url)
-    _database.migrate()
+    if migrate:
+        _database.migrate()
     return _database
 
 

@@ -1,9 +1,10 @@
 """The event bus: small events with ids only, published after commit, never for a rolled-back change.
 
 Services queue events on their session; db.py publishes them when that session commits. Viewers re-read
-what they show as their own user, so an event never carries data somebody may not see. A transport is
-the one seam where a cross-process channel (PostgreSQL LISTEN/NOTIFY) plugs in: it receives every
-published event and must hand it back to `Bus.deliver` in every process.
+what they show as their own user, so an event never carries data somebody may not see. On PostgreSQL the
+committing transaction also sends them to the other processes (pg_events.py), whose listeners hand them to
+their own `Bus.deliver`, marked with the committing transaction so a view can tell whether a read it made
+already holds the change.
 """
 
 import logging
@@ -82,59 +83,136 @@ class SessionEnded(Record):
 
 @dataclass(frozen=True)
 class IncomingCall(Record):
-    """Telephony reported a call of a client: the responsible's open tabs show that client at once."""
+    """Telephony reported a call of a client: the open tabs of whoever takes it show that client at once."""
 
     client_id: int
     responsible_id: int
     request_id: int
-    phone: str  # E.164; shown only in the responsible's tabs, who may see the client
+    phone: str  # E.164; shown only in the tabs of the one taking the call, who may see the client
+    # the manager who answered, when telephony named one who may see the client: the call opens in their tabs
+    # instead of the responsible's
+    answered_by_id: int | None = None
+
+    @property
+    def taken_by_id(self) -> int:
+        return self.answered_by_id or self.responsible_id
+
+
+@dataclass(frozen=True)
+class CallLogged(Record):
+    """Telephony's call was stored (`what`: 'logged') or completed by a later report of it ('completed')."""
+
+    call_id: int
+    client_id: int
+    actor_id: int
+    what: str
+
+
+@dataclass(frozen=True)
+class ChangesMissed(Record):
+    """This process may have missed changes made by another one (its listening connection was lost, or a
+    notification never came): open views read what they show again."""
+
+    reason: str
 
 
 Event = (
-    ClientChanged | DealChanged | ClientsChanged | UserSettingsChanged | AccountChanged | SessionEnded | IncomingCall
+    ClientChanged
+    | DealChanged
+    | ClientsChanged
+    | UserSettingsChanged
+    | AccountChanged
+    | SessionEnded
+    | IncomingCall
+    | CallLogged
+    | ChangesMissed
 )
+EVENT_TYPES: dict[str, type] = {
+    kind.__name__: kind
+    for kind in (
+        ClientChanged,
+        DealChanged,
+        ClientsChanged,
+        UserSettingsChanged,
+        AccountChanged,
+        SessionEnded,
+        IncomingCall,
+        CallLogged,
+        ChangesMissed,
+    )
+}
 Subscriber = Callable[[Event], None]
+# the mark of a committed change: PostgreSQL's id of the committing transaction, or None for the in-process bus
+MarkedSubscriber = Callable[[Event, int | None], None]
+
+
+@dataclass(frozen=True)
+class LocalSnapshot:
+    """What a read saw of the in-process bus: the changes numbered up to `seen` (numbered by the subscriber)."""
+
+    seen: int = 0
+
+    def includes(self, mark: int) -> bool:
+        return mark <= self.seen
+
+
+@dataclass(frozen=True)
+class TransactionSnapshot:
+    """What a PostgreSQL read saw: `pg_current_snapshot()` of its transaction. A change whose committing
+    transaction is visible in it is in what the read returned, whichever process made it."""
+
+    xmin: int
+    xmax: int
+    in_progress: frozenset[int]
+
+    @classmethod
+    def parse(cls, text: str) -> 'TransactionSnapshot':
+        xmin, xmax, listed = text.split(':')
+        return cls(int(xmin), int(xmax), frozenset(int(x) for x in listed.split(',') if x))
+
+    def includes(self, mark: int) -> bool:
+        return mark < self.xmin or (mark < self.xmax and mark not in self.in_progress)
 
 
 class LocalTransport:
     """In-process delivery: what one process publishes, its own subscribers receive."""
 
     def __init__(self) -> None:
-        self.deliver: Callable[[Event], None] = lambda event: None
+        self.deliver: Callable[[Event, int | None], None] = lambda event, mark=None: None
 
-    def send(self, event: Event) -> None:
-        self.deliver(event)
+    def send(self, event: Event, mark: int | None = None) -> None:
+        self.deliver(event, mark)
 
 
 class Bus:
     """Fan-out of committed changes to subscribers (open boards, client windows, task counters)."""
 
     def __init__(self) -> None:
-        self._subscribers: list[Subscriber] = []
+        self._subscribers: list[tuple[Subscriber | MarkedSubscriber, bool]] = []
         self.transport = LocalTransport()
         self.transport.deliver = self.deliver
 
-    def use_transport(self, transport) -> None:
-        """Swap the delivery channel, e.g. for one shared by several processes."""
-        self.transport = transport
-        transport.deliver = self.deliver
-
-    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
-        """Register a subscriber; returns the function that unsubscribes it."""
-        self._subscribers.append(subscriber)
-        return lambda: self._subscribers.remove(subscriber) if subscriber in self._subscribers else None
+    def subscribe(self, subscriber: Subscriber | MarkedSubscriber, *, marked: bool = False) -> Callable[[], None]:
+        """Register a subscriber (called with the change's mark too when `marked`); returns the function that
+        unsubscribes it."""
+        entry = (subscriber, marked)
+        self._subscribers.append(entry)
+        return lambda: self._subscribers.remove(entry) if entry in self._subscribers else None
 
     def reset(self) -> None:
         """Forget every subscriber (between tests, and when a process shuts down)."""
         self._subscribers.clear()
 
-    def publish(self, event: Event) -> None:
-        self.transport.send(event)
+    def publish(self, event: Event, mark: int | None = None) -> None:
+        self.transport.send(event, mark)
 
-    def deliver(self, event: Event) -> None:
-        for subscriber in list(self._subscribers):
+    def deliver(self, event: Event, mark: int | None = None) -> None:
+        for subscriber, marked in list(self._subscribers):
             try:
-                subscriber(event)
+                if marked:
+                    subscriber(event, mark)
+                else:
+                    subscriber(event)
             except Exception:  # one broken viewer must not stop the others from hearing about the change
                 log.exception('event subscriber failed')
 

@@ -18,6 +18,12 @@ TASK_TITLE_MAX = 300  # the column holds 300
 PHONE_TEXT_MAX = 64  # a phone as typed, extension included (a request keeps it as it came, in 64)
 SEARCH_MAX = NAME_MAX  # a longer search text could match no name
 PHONES_MAX = 10  # per client
+# telephony (app/domain/integrations/calls.py) and the desk phones it names
+INTERNAL_NUMBER_MAX = 16  # digits of a PBX extension
+CALL_ID_MAX = 128  # the provider's id of a call
+CALL_MANAGER_MAX = 64  # an internal number or a login, as a provider reports who took the call
+CALL_DURATION_MAX = 24 * 3600  # seconds: no call lasts a day
+RECORDING_URL_MAX = 2048  # what every browser plays from; longer URLs are not links but payloads
 YEAR_MIN, YEAR_MAX = 1900, 2200
 MONEY_MAX = 10**12  # roubles: a thousand billion is beyond any deal
 # Ids and counts fit the INTEGER columns, which are 32-bit on PostgreSQL: a bigger number names nothing and would

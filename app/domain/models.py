@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -64,11 +64,29 @@ class FeedKind(StrEnum):
     task_done = 'task_done'
     deal_created = 'deal_created'
     note = 'note'
+    call = 'call'
+
+
+class CallDirection(StrEnum):
+    incoming = 'incoming'
+    outgoing = 'outgoing'
+    missed = 'missed'
 
 
 class User(SQLModel, table=True):
     """A person who logs in; the role and the switches decide what they may see and do."""
 
+    # a desk phone's internal number names one active person: telephony's calls are routed by it; a deactivated
+    # colleague's number is free for whoever takes the desk
+    __table_args__ = (
+        Index(
+            'ux_user_internal_number_active',
+            'internal_number',
+            unique=True,
+            sqlite_where=text('active AND internal_number IS NOT NULL'),
+            postgresql_where=text('active AND internal_number IS NOT NULL'),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     login: str = Field(unique=True, max_length=64)
     name: str = Field(max_length=200)
@@ -82,6 +100,7 @@ class User(SQLModel, table=True):
     can_bulk: bool = False
     locale: str = Field(default='ru', max_length=8)
     created_at: datetime = Field(default_factory=utcnow)
+    internal_number: str | None = Field(default=None, max_length=16)
 
 
 class ApiToken(SQLModel, table=True):
@@ -428,6 +447,29 @@ class ExportSchema(SQLModel, table=True):
     name: str = Field(max_length=100, unique=True)
     fields: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     position: int = 0
+
+
+class Call(SQLModel, table=True):
+    """A telephone call of a client, as telephony reported it: incoming and missed ones also made a Request.
+    The recording stays at the provider; the browser plays it from `recording_url`."""
+
+    # a provider retries: its call id, per integration user (the token's owner), is one call however often posted
+    __table_args__ = (UniqueConstraint('reported_by_id', 'provider_call_id'),)
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key='client.id', index=True)
+    direction: str = Field(max_length=16)
+    phone: str = Field(max_length=20)  # E.164
+    started_at: datetime = Field(default_factory=utcnow)
+    duration_s: int | None = None
+    user_id: int | None = Field(default=None, foreign_key='user.id')  # who answered or made it, when known
+    manager: str = Field(default='', max_length=64)  # the internal number or login as reported
+    recording_url: str = Field(default='', max_length=2048)
+    provider_call_id: str = Field(max_length=128)
+    reported_by_id: int = Field(foreign_key='user.id')
+    request_id: int | None = Field(default=None, foreign_key='request.id')
+    feed_entry_id: int | None = Field(default=None, foreign_key='feedentry.id')
+    task_id: int | None = Field(default=None, foreign_key='task.id')  # the call-back a missed call asked for
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class ChannelRule(SQLModel, table=True):

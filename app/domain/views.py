@@ -168,6 +168,19 @@ class DealView(BaseModel):
     unit_id: int | None = None
 
 
+class CallView(BaseModel):
+    """A call of the client as its window lists it; only those who may see the client get its recording's URL."""
+
+    id: int
+    direction: str  # incoming | outgoing | missed
+    phone: str
+    started_at: datetime
+    duration_s: int | None
+    user_name: str  # who answered or made it, '' when telephony named nobody we know
+    manager: str  # the internal number or login telephony reported
+    recording_url: str
+
+
 class ClientDetail(ClientCard):
     """Everything the client window shows."""
 
@@ -177,6 +190,7 @@ class ClientDetail(ClientCard):
     tasks: list[TaskView]
     requests: list[RequestView]
     deals: list[DealView]
+    calls: list[CallView] = []
 
 
 class ClientPage(BaseModel):

@@ -14,7 +14,7 @@ from app.domain.clients.filters import ClientFilter
 from app.domain.clients.view_settings import CARD_PARTS, ViewSettings, card_rank
 from app.domain.db import get_database
 from app.domain.deals import deals
-from app.domain.events import ClientChanged, UserSettingsChanged
+from app.domain.events import ClientChanged, LocalSnapshot, TransactionSnapshot, UserSettingsChanged
 from app.domain.models import utcnow
 from app.domain.permissions import Actor, can_act_on_clients_of, can_see_clients_of
 from app.domain.views import ClientCard as CardData
@@ -41,11 +41,10 @@ def _load_view(actor: Actor) -> ViewSettings:
 
 def _load_board(
     actor: Actor, flt: ClientFilter, view: ViewSettings, stage_ids: list[int]
-) -> tuple[dict[int, int], dict, int]:
-    """Counts for every stage and the first page of each working column, in one read transaction, and the
-    number of changes published before it began (those are in what it reads)."""
-    seen = hub.sequence
-    with get_database().read() as session:
+) -> tuple[dict[int, int], dict, LocalSnapshot | TransactionSnapshot]:
+    """Counts for every stage and the first page of each working column, in one read transaction, and which
+    changes that read already holds."""
+    with hub.snapshot_read() as (session, seen):
         counts, pages = clients.first_board_pages(
             session, actor=actor, stage_ids=stage_ids, flt=flt, view=view, limit=PAGE_SIZE
         )
@@ -65,7 +64,7 @@ class Board(Screen):
         self.counts: dict[int, int] = {}
         self.reload_pending = False
         self.loading = False
-        self.loaded_seq = 0
+        self.loaded: LocalSnapshot | TransactionSnapshot = LocalSnapshot()  # what the last load read
         self.held: list[tuple] = []  # changes that arrived while a load was reading
 
     # building ------------------------------------------------------------------------------------------------
@@ -109,7 +108,7 @@ class Board(Screen):
         self.reload_pending = False
         self.loading = True
         try:
-            counts, pages, self.loaded_seq = await run.io_bound(
+            counts, pages, self.loaded = await run.io_bound(
                 _load_board, self.actor, self.filter, self.view, list(self.columns)
             )
         finally:
@@ -238,7 +237,7 @@ class Board(Screen):
                 self.reload_pending = True
                 ui.timer(RELOAD_DELAY, self.load, once=True)
             return
-        if seq > self.loaded_seq:  # older changes are in the counts the last load read
+        if not self.loaded.includes(seq):  # a change the last load read is in its counts already
             self._count_change(event)
         card = self.cards.get(event.client_id)
         if snapshot is None or not self._counted(snapshot.stage_id, snapshot.responsible.id):

@@ -295,9 +295,10 @@ class Screen:
             background_tasks.create(self.refresh_counters(), name='refresh-counters')
 
     def on_incoming_call(self, event: IncomingCall) -> None:
-        """A call of one of this user's clients: its window opens at once and waits for the call's outcome.
-        Tabs of other users ignore it, and so does a user who may no longer see the client."""
-        if event.responsible_id != self.actor.id or not can_see_clients_of(self.actor, event.responsible_id):
+        """A call this user takes (they answered it, or it is of their client and nobody else answered): its window
+        opens at once and waits for the call's outcome. Tabs of other users ignore it, and so does a user who may
+        no longer see the client."""
+        if event.taken_by_id != self.actor.id or not can_see_clients_of(self.actor, event.responsible_id):
             return
         if self.client.id not in self.client.instances:
             hub.remove(self)

@@ -15,6 +15,13 @@ def _roles() -> dict[str, str]:
     return {role.value: tr(f'role.{role.value}') for role in Role}
 
 
+def _internal_number_input(value: str) -> ui.input:
+    """The desk phone's extension: telephony names it, and the call opens for whoever answered."""
+    number = ui.input(tr('users.internal_number'), value=value).props('outlined dense inputmode=numeric')
+    number.props(f'hint="{tr("users.internal_number_hint")}"')
+    return number.classes('w-full')
+
+
 class _Dialogs:
     """Dialogs live beside the area, not in it: a change reloads the area at once (the audit event reaches
     this tab too), and a dialog still needed afterwards — the hand-over offer — must survive that."""
@@ -39,6 +46,7 @@ class _Dialogs:
             role.classes('w-full').mark('new-user-role')
             password = ui.input(tr('users.password'), password=True, password_toggle_button=True)
             password.props('outlined dense').classes('w-full').mark('new-user-password')
+            number = _internal_number_input('').mark('new-user-internal-number')
 
             async def save() -> None:
                 row = await self.screen.call(
@@ -47,6 +55,7 @@ class _Dialogs:
                     name=name.value or '',
                     role=role.value,
                     password=password.value or '',
+                    internal_number=number.value or '',
                 )
                 if row is not None:
                     ui.notify(tr('users.added', name=row.name), type='positive')
@@ -67,6 +76,7 @@ class _Dialogs:
             role.classes('w-full').mark('edit-user-role')
             if row.id == self.screen.actor.id:
                 role.disable()  # the domain refuses it too: an admin keeps their own way into the settings
+            number = _internal_number_input(row.internal_number).mark('edit-user-internal-number')
             toggles = {
                 switch: ui.switch(tr(f'users.switch.{switch}'), value=getattr(row, switch)).mark(f'edit-user-{switch}')
                 for switch in SWITCHES
@@ -86,6 +96,7 @@ class _Dialogs:
                     name=name.value or '',
                     role=role.value,
                     switches={switch: bool(toggle.value) for switch, toggle in toggles.items()},
+                    internal_number=number.value or '',
                 )
                 if result is not None:
                     dialog.close()
@@ -153,7 +164,10 @@ def _user_line(row: UserRow, dialogs: _Dialogs, me: int) -> None:
     with ui.row().classes('w-full items-center no-wrap gap-3 q-py-xs border-b').mark(f'user-{row.id}'):
         with ui.column().classes('gap-0').style('flex: none; width: 14rem'):
             ui.label(row.name).classes('text-body1' + ('' if row.active else ' text-grey-6 line-through'))
-            ui.label(row.login).classes('text-caption text-grey-7')
+            login = f'{row.login} · {tr("users.internal_number_short")} {row.internal_number}'
+            ui.label(login if row.internal_number else row.login).classes('text-caption text-grey-7').mark(
+                f'user-login-{row.id}'
+            )
         ui.badge(tr(f'role.{row.role}')).props('outline').style('flex: none').mark(f'user-role-{row.id}')
         with ui.row().classes('col gap-1'):
             for switch in SWITCHES:

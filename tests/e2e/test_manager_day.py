@@ -110,11 +110,13 @@ def test_the_booking_action_is_in_view_without_scrolling(server, browser):
     box = book.bounding_box()
     assert box['y'] >= 0 and box['y'] + box['height'] <= LAPTOP[1], box
     assert box['x'] >= 0 and box['x'] + box['width'] <= LAPTOP[0], box
-    # in view means seen: nothing of the window covers it
-    centre = page.evaluate(
-        '([x, y]) => document.elementFromPoint(x, y).closest("button")?.innerText', [box['x'] + 8, box['y'] + 8]
+    # in view means seen: nothing of the window covers it, once the dialog's opening transition has ended
+    page.wait_for_function(
+        """([x, y]) => (document.elementFromPoint(x, y)?.closest('button')?.innerText || '')
+                          .toLowerCase().includes('поставить бронь')""",
+        arg=[box['x'] + 8, box['y'] + 8],
+        timeout=10000,
     )
-    assert 'поставить бронь' in centre.lower()
     page.context.close()
 
 

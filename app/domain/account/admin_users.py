@@ -10,7 +10,14 @@ from ..models import Client, Role, User
 from ..permissions import Actor, ensure_admin
 from . import login_throttle
 from .audit import record_change
-from .users import ROLE_DEFAULTS, create_user, end_sessions_of, passwords
+from .users import (
+    ROLE_DEFAULTS,
+    check_internal_number,
+    create_user,
+    end_sessions_of,
+    internal_number_holder,
+    passwords,
+)
 
 AREA = 'users'
 SWITCHES = ('can_see_others', 'can_act_on_others', 'can_export', 'can_import', 'can_bulk')
@@ -31,6 +38,7 @@ class UserRow(BaseModel):
     can_import: bool
     can_bulk: bool
     clients: int = 0
+    internal_number: str = ''  # of the desk phone: telephony's calls name it
 
 
 def _row(user: User, clients: int) -> UserRow:
@@ -41,6 +49,7 @@ def _row(user: User, clients: int) -> UserRow:
         role=user.role,
         active=user.active,
         clients=clients,
+        internal_number=user.internal_number or '',
         **{switch: getattr(user, switch) for switch in SWITCHES},
     )
 
@@ -77,14 +86,16 @@ def list_users(session, *, actor: Actor) -> list[UserRow]:
     return [_row(user, counts.get(user.id, 0)) for user in people]
 
 
-def add_user(session, *, actor: Actor, login: str, name: str, role: str, password: str) -> UserRow:
+def add_user(
+    session, *, actor: Actor, login: str, name: str, role: str, password: str, internal_number: str = ''
+) -> UserRow:
     """A new active colleague with the switches their role usually has and an initial password."""
     ensure_admin(actor)
     if not (login or '').strip():
         raise InvalidInput('error.login_required')
     _check_role(role)
     _check_password(password)
-    user = create_user(session, login=login, name=name, role=role, password=password)
+    user = create_user(session, login=login, name=name, role=role, password=password, internal_number=internal_number)
     record_change(session, actor, AREA, 'user added', login=user.login, name=user.name, role=user.role)
     return _row(user, 0)
 
@@ -97,8 +108,10 @@ def update_user(
     name: str | None = None,
     role: str | None = None,
     switches: dict[str, bool] | None = None,
+    internal_number: str | None = None,
 ) -> UserRow:
-    """Rename, change the role and the access switches; a new role without switches brings its defaults.
+    """Rename, change the role, the internal number ('' clears it) and the access switches; a new role without
+    switches brings its defaults.
     The user's next action already runs with the new rights (the actor is re-read for every request)."""
     ensure_admin(actor)
     user = _user(session, user_id)
@@ -117,6 +130,10 @@ def update_user(
         changes['role'] = role
         if switches is None:
             switches = ROLE_DEFAULTS[Role(role)]
+    if internal_number is not None:
+        number = check_internal_number(session, internal_number, user_id=user.id)
+        if number != user.internal_number:
+            changes['internal_number'] = number
     unknown = set(switches or {}) - set(SWITCHES)
     if unknown:
         raise InvalidInput('error.invalid')
@@ -165,7 +182,12 @@ def reactivate(session, *, actor: Actor, user_id: int) -> UserRow:
     ensure_admin(actor)
     user = _user(session, user_id)
     if not user.active:
+        details = {}
+        if user.internal_number and internal_number_holder(session, user.internal_number, other_than=user.id):
+            # a colleague took the desk meanwhile: the number stays theirs, the returning user gets a new one
+            details['internal_number'] = None
+            user.internal_number = None
         user.active = True
         session.add(user)
-        record_change(session, actor, AREA, 'user reactivated', login=user.login)
+        record_change(session, actor, AREA, 'user reactivated', login=user.login, **details)
     return _row(user, _client_count(session, user.id))

@@ -58,6 +58,7 @@ _NAMES = {
     'overdue_first': 'view.overdue_first',
     'task_display': 'view.task_display',
     'parts': 'view.parts',
+    'internal_number': 'users.internal_number',
 }
 _VALUES = {
     'role': 'role.',
@@ -74,6 +75,8 @@ _CHANGE_LISTS = {'user_changed': ('login',), 'update_stage': ('stage',), 'view_s
 def _value(key: str, value, locale: str) -> str:
     if isinstance(value, bool):
         return translate('audit.on' if value else 'audit.off', locale)
+    if value is None:  # a cleared value, e.g. an internal number taken away
+        return '—'
     if key in _VALUES:
         return translate(_VALUES[key] + str(value), locale)
     if key in _COUNTS and isinstance(value, int):

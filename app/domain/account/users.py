@@ -12,6 +12,7 @@ from app.i18n import LOCALES
 
 from ..errors import InvalidInput, LoginRefused, NotFound
 from ..events import SessionEnded, queue_event
+from ..limits import INTERNAL_NUMBER_MAX
 from ..memo import Believed
 from ..models import ApiToken, LoginSession, Role, User, utcnow
 from ..permissions import Actor, ensure_active
@@ -32,7 +33,37 @@ ROLE_DEFAULTS = {
 }
 
 
-def create_user(session, *, login: str, name: str, role: str, password: str, password_hash: str | None = None) -> User:
+def check_internal_number(session, value: str | None, *, user_id: int | None = None) -> str | None:
+    """An internal number as stored: its digits, None when empty; refused when another active user has it (the
+    database's partial unique index backs this against two admins saving at once)."""
+    number = ''.join((value or '').split())
+    if not number:
+        return None
+    if len(number) > INTERNAL_NUMBER_MAX or not (number.isascii() and number.isdigit()):
+        raise InvalidInput('error.internal_number', limit=INTERNAL_NUMBER_MAX)
+    holder = internal_number_holder(session, number, other_than=user_id)
+    if holder is not None:
+        raise InvalidInput('error.internal_number_taken', number=number, user=holder.name)
+    return number
+
+
+def internal_number_holder(session, number: str, *, other_than: int | None = None) -> User | None:
+    """The active user with this internal number (other than the one given), if any."""
+    return session.exec(
+        select(User).where(User.internal_number == number, User.active, User.id != (other_than or 0))
+    ).first()
+
+
+def create_user(
+    session,
+    *,
+    login: str,
+    name: str,
+    role: str,
+    password: str,
+    password_hash: str | None = None,
+    internal_number: str | None = None,
+) -> User:
     """A new active user with the switches their role usually has."""
     login = (login or '').strip().lower()
     if not login:
@@ -46,6 +77,7 @@ def create_user(session, *, login: str, name: str, role: str, password: str, pas
         name=(name or login).strip(),
         role=role,
         password_hash=password_hash or passwords.hash(password),
+        internal_number=check_internal_number(session, internal_number),
         **ROLE_DEFAULTS[Role(role)],
     )
     session.add(user)

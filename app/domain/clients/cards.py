@@ -7,6 +7,7 @@ from sqlmodel import select
 from ..attribution import Attribution
 from ..models import (
     Agency,
+    Call,
     Channel,
     Client,
     ClientPhone,
@@ -24,6 +25,7 @@ from ..models import (
 )
 from ..permissions import Actor, can_act_on_client
 from ..views import (
+    CallView,
     ClientCard,
     ClientDetail,
     DealView,
@@ -206,7 +208,12 @@ def build_detail(session, actor: Actor, client: Client) -> ClientDetail:
         session.exec(select(Request).where(Request.client_id == client.id).order_by(Request.created_at.desc()))
     )
     deals = list(session.exec(select(Deal).where(Deal.client_id == client.id).order_by(Deal.created_at.desc())))
-    users = _by_id(session, User, [e.author_id for e in feed] + [t.assignee_id for t in tasks])
+    calls = list(
+        session.exec(select(Call).where(Call.client_id == client.id).order_by(Call.started_at.desc(), Call.id.desc()))
+    )
+    users = _by_id(
+        session, User, [e.author_id for e in feed] + [t.assignee_id for t in tasks] + [c.user_id for c in calls]
+    )
     projects = _by_id(session, Project, [r.project_id for r in requests] + [d.project_id for d in deals])
     channels = _by_id(session, Channel, [r.channel_id for r in requests])
     reason = session.get(ClosingReason, client.closing_reason_id) if client.closing_reason_id else None
@@ -250,4 +257,19 @@ def build_detail(session, actor: Actor, client: Client) -> ClientDetail:
             )
             for d in deals
         ],
+        calls=[call_view(c, users) for c in calls],
+    )
+
+
+def call_view(call: Call, users: dict[int, User]) -> CallView:
+    user = users.get(call.user_id)
+    return CallView(
+        id=call.id,
+        direction=call.direction,
+        phone=call.phone,
+        started_at=call.started_at,
+        duration_s=call.duration_s,
+        user_name=user.name if user else '',
+        manager=call.manager,
+        recording_url=call.recording_url,
     )

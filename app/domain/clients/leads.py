@@ -24,7 +24,7 @@ from ..models import (
     User,
     utcnow,
 )
-from ..permissions import Actor, can_see_client, can_see_clients_of, ensure_active
+from ..permissions import Actor, can_see_clients_of, ensure_active
 from ..phones import normalize_phone
 from ..views import LeadResult
 from .clients import PhoneTaken, apply_stage, client_id_by_phone, insert_client
@@ -121,16 +121,40 @@ def _insert_request(session, request: dict, client_id: int, *, first: bool) -> i
     return session.connection().execute(REQUEST_INSERT, row).scalar_one()
 
 
-def _announce_call(session, request: dict, client_id: int, request_id: int, responsible_id: int, number: str) -> None:
-    """A call opens the client in its responsible's tabs once the request is committed (never before)."""
-    if request['touch_type'] == TouchType.call:
-        queue_event(
-            session,
-            IncomingCall(client_id=client_id, responsible_id=responsible_id, request_id=request_id, phone=number),
+@dataclass(frozen=True)
+class FiledLead:
+    """Where a lead went, whoever may see it: the caller learns only what `seen_by` tells them."""
+
+    status: str  # 'created' or 'attached'
+    client_id: int
+    request_id: int
+    responsible_id: int
+    phone: str  # E.164
+
+    def seen_by(self, actor: Actor) -> LeadResult:
+        visible = can_see_clients_of(actor, self.responsible_id)
+        return LeadResult(
+            status=self.status,
+            client_id=self.client_id if visible else None,
+            request_id=self.request_id if visible else None,
         )
 
 
-def _attach(session, actor: Actor, client_id: int, request: dict, channel_name: str, number: str) -> LeadResult:
+def announce_call(session, filed: FiledLead, *, answered_by_id: int | None = None) -> None:
+    """A call opens the client in the tabs of whoever takes it once the request is committed (never before)."""
+    queue_event(
+        session,
+        IncomingCall(
+            client_id=filed.client_id,
+            responsible_id=filed.responsible_id,
+            request_id=filed.request_id,
+            phone=filed.phone,
+            answered_by_id=answered_by_id,
+        ),
+    )
+
+
+def _attach(session, actor: Actor, client_id: int, request: dict, channel_name: str, number: str) -> FiledLead:
     client = lock_client(session, client_id)
     request_id = _insert_request(session, request, client.id, first=False)
     write_system_entry(
@@ -144,14 +168,19 @@ def _attach(session, actor: Actor, client_id: int, request: dict, channel_name: 
     else:
         touch_client(session, client, actor, 'request')
     session.flush()
-    _announce_call(session, request, client.id, request_id, client.responsible_id, number)
-    visible = can_see_client(actor, client)
-    return LeadResult(
-        status='attached', client_id=client.id if visible else None, request_id=request_id if visible else None
-    )
+    return FiledLead('attached', client.id, request_id, client.responsible_id, number)
 
 
-def receive_lead(
+def receive_lead(session, *, actor: Actor, **lead) -> LeadResult:
+    """Take a lead from a form, telephony or any integration (the arguments of `file_lead`); a call opens the
+    client in its responsible's tabs."""
+    filed = file_lead(session, actor=actor, **lead)
+    if lead.get('touch_type') == TouchType.call:
+        announce_call(session, filed)
+    return filed.seen_by(actor)
+
+
+def file_lead(
     session,
     *,
     actor: Actor,
@@ -162,9 +191,9 @@ def receive_lead(
     project: int | str | None = None,
     comment: str = '',
     attribution: Attribution | None = None,
-) -> LeadResult:
-    """Take a lead from a form, telephony or any integration. A bad phone is refused; anything else
-    unknown (channel, project) is kept in the request's comment rather than losing the lead. `attribution`
+) -> FiledLead:
+    """File a lead as a new client or a request of the client with its phone. A bad phone is refused; anything
+    else unknown (channel, project) is kept in the request's comment rather than losing the lead. `attribution`
     (checked by app/domain/attribution.py) is stored on the request."""
     ensure_active(actor)
     number = normalize_phone(phone)
@@ -215,8 +244,4 @@ def receive_lead(
         existing_id = client_id_by_phone(session, number.number)
         return _attach(session, actor, existing_id, request, channel_name, number.number)
     request_id = _insert_request(session, request, client_id, first=True)
-    _announce_call(session, request, client_id, request_id, responsible_id, number.number)
-    visible = can_see_clients_of(actor, responsible_id)
-    return LeadResult(
-        status='created', client_id=client_id if visible else None, request_id=request_id if visible else None
-    )
+    return FiledLead('created', client_id, request_id, responsible_id, number.number)

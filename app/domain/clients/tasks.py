@@ -92,24 +92,34 @@ def add_task(
         raise InvalidInput('error.assignee_cannot_see', user=assignee.name)
     if assignee_id is not None and assignee.id != actor.id and not acts_on_all_clients(actor):
         raise PermissionDenied('error.task_assignee_self')
+    task = plan_task(session, client, actor=actor, title=title, type=type, due_at=due_at, assignee_id=assignee.id)
+    return task_view(task, {assignee.id: assignee})
+
+
+def plan_task(
+    session, client: Client, *, actor: Actor | None, title: str, type: str, due_at: datetime, assignee_id: int
+) -> Task:
+    """Write a checked task with its feed record. Without an actor it is the system's (a missed call's call-back):
+    no permission of the reporting integration may stop it, and it does not count as a person handling the lead."""
+    actor_id = actor.id if actor else None
     task = Task(
         client_id=client.id,
         title=title,
         type=type,
         due_at=due_at,
-        assignee_id=assignee.id,
-        created_by_id=actor.id,
+        assignee_id=assignee_id,
+        created_by_id=actor_id,
     )
     session.add(task)
     session.flush()
     if client.next_due_at is None or task.due_at < client.next_due_at:
         client.next_due_at = task.due_at
     write_system_entry(
-        session, client, kind=FeedKind.task_created, actor_id=actor.id, key='feed.task_created', title=title
+        session, client, kind=FeedKind.task_created, actor_id=actor_id, key='feed.task_created', title=title
     )
-    touch_client(session, client, actor, 'task', task_assignee_ids=(assignee.id,))
+    touch_client(session, client, actor, 'task', task_assignee_ids=(assignee_id,))
     session.flush()
-    return task_view(task, {assignee.id: assignee})
+    return task
 
 
 def complete_task(session, *, actor: Actor, client_id: int, task_id: int) -> TaskView:

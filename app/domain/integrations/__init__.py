@@ -1,1 +1,2 @@
-"""The borders with other systems: leads with their attribution in (channel rules, safe retries, site forms)."""
+"""The borders with other systems: telephony, leads with their attribution (channel rules, safe retries, site
+forms), outbound events."""

@@ -2,7 +2,7 @@
 idempotency keys, site form endpoints
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0017 (main's head when this branch took main in; the lead re-chains at merge)
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import sqlmodel
 from alembic import op
 
 revision = '0015'
-down_revision = '0013'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
