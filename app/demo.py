@@ -12,6 +12,7 @@ from sqlalchemy import JSON, DateTime, func, insert, text
 from sqlmodel import select
 
 from app.domain.account.users import create_user, passwords
+from app.domain.attribution import Attribution
 from app.domain.clients.tasks import refresh_next_due
 from app.domain.models import (
     Agency,
@@ -195,6 +196,28 @@ COMMENTS = [
     'Интересовался сроками выдачи ключей.',
     'Недозвон, абонент вне зоны действия сети.',
 ]
+# what the site's and the classifieds' leads bring: (utm_source, utm_medium, campaigns) per channel
+DEMO_UTM = {
+    'Сайт': (
+        ('yandex', 'cpc', ('brand', 'spring_sale', 'family_mortgage')),
+        ('google', 'cpc', ('brand', 'it_mortgage')),
+    ),
+    'Авито': (('avito', 'cpc', ('listing_top',)),),
+    'ЦИАН': (('cian', 'cpc', ('premium_listing',)),),
+    'Домклик': (('domclick', 'referral', ('partner',)),),
+}
+NO_ATTRIBUTION = Attribution().model_dump()
+
+
+def _demo_attribution(rng: random.Random, channel_name: str) -> dict:
+    """The attribution columns of a demo request: utm tags for most leads of the online channels."""
+    sources = DEMO_UTM.get(channel_name)
+    if not sources or rng.random() < 0.25:
+        return NO_ATTRIBUTION
+    source, medium, campaigns = rng.choice(sources)
+    return {**NO_ATTRIBUTION, 'utm_source': source, 'utm_medium': medium, 'utm_campaign': rng.choice(campaigns)}
+
+
 REQUEST_COMMENTS = [
     '',
     '',
@@ -537,6 +560,7 @@ class _DemoWriter:
             again = index > 0
             at = self._between(created, now) if again else created
             request_channel = rng.choices(self.channel_ids, cum_weights=self.channel_cum)[0] if again else channel_id
+            source = CreationMethod.integration if again else method
             self.rows[Request].append(
                 dict(
                     id=self._next_id(Request),
@@ -544,13 +568,19 @@ class _DemoWriter:
                     channel_id=request_channel,
                     project_id=project[0] if project and rng.random() < 0.9 else None,
                     touch_type=rng.choice((TouchType.request, TouchType.call)) if again else touch,
-                    source=CreationMethod.integration if again else method,
+                    source=source,
                     name=name,
                     phone=_spoken_phone(rng, number),
                     comment=rng.choice(REQUEST_COMMENTS),
                     created_at=at,
                     created_by_id=self.integration_author if again else creator,
                     is_first=not again,
+                    # hand-entered and imported contacts have a channel and no utm tags
+                    **(
+                        _demo_attribution(rng, self.channel_names[request_channel])
+                        if source == CreationMethod.integration
+                        else NO_ATTRIBUTION
+                    ),
                 )
             )
             if again:

@@ -1477,6 +1477,137 @@ TEXTS: dict[str, dict[str, str]] = {
     'audit.webhook_secret': {'ru': 'Новый секрет вебхука {url}', 'en': 'New secret of the webhook {url}'},
     'audit.webhook_deleted': {'ru': 'Удалён вебхук {url}', 'en': 'Webhook {url} deleted'},
     # outbound webhooks end
+    # attribution, channel rules, safe retries and site forms (issue 16, app/domain/attribution.py, integrations/)
+    'attribution.error.extra_object': {
+        'ru': 'Поле extra должно быть объектом JSON из текстов, чисел и списков',
+        'en': 'extra must be a JSON object of texts, numbers and lists',
+    },
+    'attribution.error.extra_keys': {
+        'ru': 'В поле extra не больше {limit} ключей',
+        'en': 'extra holds at most {limit} keys',
+    },
+    'attribution.error.extra_key': {
+        'ru': 'Ключ в поле extra — текст не длиннее {limit} символов',
+        'en': 'A key of extra is a text of at most {limit} characters',
+    },
+    'attribution.error.extra_size': {
+        'ru': 'Поле extra не больше {limit} байт в JSON: сократите его',
+        'en': 'extra is at most {limit} bytes as JSON: shorten it',
+    },
+    'attribution.title': {'ru': 'Реклама (UTM)', 'en': 'Advertising (UTM)'},
+    'attribution.line': {'ru': 'Реклама: {label}', 'en': 'Advertising: {label}'},
+    'idempotency.key': {'ru': 'Ключ идемпотентности', 'en': 'Idempotency key'},
+    'error.idempotency_mismatch': {
+        'ru': 'Этот ключ идемпотентности уже приходил с другими данными: ничего не записано. '
+        'Для другого лида нужен другой ключ',
+        'en': 'This idempotency key came before with a different body: nothing was written. '
+        'Another lead needs another key',
+    },
+    'error.idempotency_two_keys': {
+        'ru': 'Заголовок Idempotency-Key и поле external_id различаются: пришлите один ключ',
+        'en': 'The Idempotency-Key header and external_id differ: send one key',
+    },
+    'rules.title': {'ru': 'Каналы привлечения по utm_source', 'en': 'Channels by utm_source'},
+    'rules.hint': {
+        'ru': 'Лид без канала получает канал по своему utm_source: сначала точное совпадение, затем самое длинное '
+        'начало. Регистр не важен.',
+        'en': 'A lead without a channel gets one by its utm_source: an exact match first, then the longest '
+        'prefix. Case does not matter.',
+    },
+    'rules.pattern': {'ru': 'Значение', 'en': 'Value'},
+    'rules.match.exact': {'ru': 'совпадает с', 'en': 'is'},
+    'rules.match.prefix': {'ru': 'начинается с', 'en': 'starts with'},
+    'rules.channel': {'ru': 'Канал привлечения', 'en': 'Channel'},
+    'rules.empty': {'ru': 'Правил пока нет', 'en': 'No rules yet'},
+    'rules.error.pattern_empty': {'ru': 'Укажите значение utm_source', 'en': 'Enter a utm_source value'},
+    'settings.tab.forms': {'ru': 'Формы сайта', 'en': 'Site forms'},
+    'forms.hint': {
+        'ru': 'Адрес для вебхука Tilda и других конструкторов сайтов: форма приходит лидом с UTM-данными, '
+        'повтор с тем же tranid не создаёт второе обращение, проверочный запрос test=test получает ответ 200.',
+        'en': 'A webhook URL for Tilda and other site builders: a form comes in as a lead with its UTM data, a '
+        'repeat with the same tranid makes no second request, the test=test check is answered 200.',
+    },
+    'forms.name': {'ru': 'Название', 'en': 'Name'},
+    'forms.create': {'ru': 'Создать адрес формы', 'en': 'Create a form URL'},
+    'forms.user': {'ru': 'Лиды от имени', 'en': 'Leads in the name of'},
+    'forms.channel': {'ru': 'Канал, если utm_source не подскажет', 'en': 'Channel unless utm_source tells'},
+    'forms.channel_default': {'ru': 'канал по умолчанию', 'en': 'the default channel'},
+    'forms.channel_hint': {'ru': 'Пусто — канал по умолчанию', 'en': 'Empty: the default channel'},
+    'forms.url_once': {
+        'ru': 'Адрес показан один раз: вставьте его в настройки вебхука сайта (Tilda: Настройки сайта → Формы → '
+        'Webhook). Потерянный адрес не восстановить — только создать новый.',
+        'en': 'The URL is shown once: paste it into the site’s webhook settings (Tilda: Site settings → Forms → '
+        'Webhook). A lost URL cannot be shown again, only replaced by a new one.',
+    },
+    'forms.fields': {'ru': 'Поля формы', 'en': 'Form fields'},
+    'forms.fields_hint': {
+        'ru': 'Имена полей, как их шлёт сайт. Остальные поля (Email, ответы на вопросы) попадут в комментарий '
+        'обращения, utm_* и roistat_visit — в его рекламные данные.',
+        'en': 'Field names as the site sends them. The other fields (Email, answers) go into the request’s '
+        'comment, utm_* and roistat_visit into its advertising data.',
+    },
+    'forms.field.phone': {'ru': 'Поле с телефоном', 'en': 'Phone field'},
+    'forms.field.name': {'ru': 'Поле с именем', 'en': 'Name field'},
+    'forms.field.project': {'ru': 'Поле с проектом', 'en': 'Project field'},
+    'forms.field.comment': {'ru': 'Поле с комментарием', 'en': 'Comment field'},
+    'forms.field_name': {'ru': 'Имя поля формы', 'en': 'Form field name'},
+    'forms.created': {'ru': 'Создан', 'en': 'Created'},
+    'forms.last_used': {'ru': 'Последний лид', 'en': 'Last lead'},
+    'forms.edit': {'ru': 'Настроить', 'en': 'Set up'},
+    'forms.edit_title': {'ru': 'Форма «{name}»', 'en': 'Form “{name}”'},
+    'forms.revoke': {'ru': 'Отозвать', 'en': 'Revoke'},
+    'forms.revoke_question': {
+        'ru': 'Отозвать адрес «{name}»? Сайт больше не сможет присылать по нему лиды; пришедшие останутся.',
+        'en': 'Revoke “{name}”? The site can no longer send leads to it; those that came stay.',
+    },
+    'forms.empty': {'ru': 'Адресов форм пока нет', 'en': 'No form URLs yet'},
+    'forms.saved': {'ru': 'Сохранено', 'en': 'Saved'},
+    'forms.error.name_empty': {'ru': 'Укажите название', 'en': 'Enter a name'},
+    'forms.error.user_inactive': {
+        'ru': 'Этот пользователь отключён: выберите активного',
+        'en': 'This user is deactivated: choose an active one',
+    },
+    'forms.error.phone_field': {
+        'ru': 'Укажите, в каком поле формы приходит телефон',
+        'en': 'Enter the form field that holds the phone',
+    },
+    'forms.error.too_many_fields': {'ru': 'В форме больше {limit} полей', 'en': 'The form has over {limit} fields'},
+    'forms.error.too_large': {'ru': 'Форма больше {limit} КБ', 'en': 'The form is over {limit} KB'},
+    'forms.error.not_an_object': {
+        'ru': 'Ожидался объект JSON с полями формы',
+        'en': 'A JSON object with the form’s fields was expected',
+    },
+    'audit.form_created': {'ru': 'Создан адрес формы сайта «{name}»', 'en': 'Site form URL “{name}” created'},
+    'audit.form_changed': {'ru': 'Изменён адрес формы сайта «{name}»', 'en': 'Site form URL “{name}” changed'},
+    'audit.form_revoked': {'ru': 'Отозван адрес формы сайта «{name}»', 'en': 'Site form URL “{name}” revoked'},
+    'audit.channel_rule_set': {
+        'ru': 'Правило: utm_source {match} «{pattern}» → канал привлечения «{channel}»',
+        'en': 'Rule: utm_source {match} “{pattern}” → channel “{channel}”',
+    },
+    'audit.channel_rule_removed': {
+        'ru': 'Удалено правило: utm_source {match} «{pattern}»',
+        'en': 'Rule removed: utm_source {match} “{pattern}”',
+    },
+    'export.field.first_utm_source': {'ru': 'utm_source первого обращения', 'en': 'First request utm_source'},
+    'export.field.first_utm_medium': {'ru': 'utm_medium первого обращения', 'en': 'First request utm_medium'},
+    'export.field.first_utm_campaign': {'ru': 'utm_campaign первого обращения', 'en': 'First request utm_campaign'},
+    'export.field.last_utm_source': {'ru': 'utm_source последнего обращения', 'en': 'Latest request utm_source'},
+    'export.field.last_utm_medium': {'ru': 'utm_medium последнего обращения', 'en': 'Latest request utm_medium'},
+    'export.field.last_utm_campaign': {
+        'ru': 'utm_campaign последнего обращения',
+        'en': 'Latest request utm_campaign',
+    },
+    'report.dimension': {'ru': 'Разрез', 'en': 'Breakdown'},
+    'report.dimension.channel': {'ru': 'По каналам', 'en': 'By channel'},
+    'report.dimension.utm_source': {'ru': 'По utm_source', 'en': 'By utm_source'},
+    'report.dimension.utm_medium': {'ru': 'По utm_medium', 'en': 'By utm_medium'},
+    'report.dimension.utm_campaign': {'ru': 'По utm_campaign', 'en': 'By utm_campaign'},
+    'report.no_utm': {'ru': 'Без UTM', 'en': 'No UTM'},
+    'requests.filter.utm_source': {'ru': 'utm_source', 'en': 'utm_source'},
+    'requests.filter.utm_medium': {'ru': 'utm_medium', 'en': 'utm_medium'},
+    'requests.filter.utm_campaign': {'ru': 'utm_campaign', 'en': 'utm_campaign'},
+    'requests.column.attribution': {'ru': 'Реклама', 'en': 'Advertising'},
+    # attribution … site forms end
     # counts: a text per plural form of the language (keys below this line)
     'table.rows_per_page': {'ru': 'Строк на странице', 'en': 'Rows per page'},
     'table.paging': {'ru': '{first}–{last} из {total}', 'en': '{first}–{last} of {total}'},

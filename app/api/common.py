@@ -39,6 +39,7 @@ STATUS_BY_ERROR = (
 STATUS_BY_KEY = {
     'import.error.too_large': status.HTTP_413_CONTENT_TOO_LARGE,
     'documents.error.too_large': status.HTTP_413_CONTENT_TOO_LARGE,
+    'forms.error.too_large': status.HTTP_413_CONTENT_TOO_LARGE,
     'error.overloaded': status.HTTP_503_SERVICE_UNAVAILABLE,
 }
 
@@ -72,7 +73,7 @@ ERROR_RESPONSES = {
     ),
     status.HTTP_422_UNPROCESSABLE_CONTENT: _documented('a value is missing, malformed or out of its bounds'),
 }
-TOO_LARGE_RESPONSE = {status.HTTP_413_CONTENT_TOO_LARGE: _documented('the file is over the size limit')}
+TOO_LARGE_RESPONSE = {status.HTTP_413_CONTENT_TOO_LARGE: _documented('the file (or form) is over the size limit')}
 OVERLOADED_RESPONSE = {
     status.HTTP_503_SERVICE_UNAVAILABLE: _documented('too many writes wait already: nothing taken, send again')
 }

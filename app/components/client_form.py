@@ -4,6 +4,7 @@ from collections.abc import Awaitable, Callable
 
 from nicegui import ui
 
+from app.domain.attribution import DIMENSIONS
 from app.domain.errors import DomainError, DuplicatePhone
 from app.domain.views import ClientDetail, FormChoices
 
@@ -67,6 +68,13 @@ async def ask_new_client(
         )
         responsible.set_visibility(may_choose_responsible)
         situation = ui.textarea(tr('client.situation')).classes('w-full').props('outlined dense autogrow')
+        # folded: most hand entries are calls with a channel only; a manager copying an ad's tags opens it
+        with ui.expansion(tr('attribution.title')).classes('w-full').props('dense').mark('new-attribution'):
+            with ui.row().classes('w-full no-wrap gap-2'):
+                marks = {
+                    name: ui.input(name).classes('col').props('outlined dense').mark(f'new-{name}')
+                    for name in DIMENSIONS
+                }
         problem = ui.label('').classes('text-negative').mark('new-problem')
         duplicate = {'client_id': None}
 
@@ -93,6 +101,7 @@ async def ask_new_client(
                     'channel_id': channel.value,
                     'touch_type': touch.value,
                     'situation': situation.value or '',
+                    'attribution': {name: field.value or '' for name, field in marks.items()},
                 }
             )
             if error is not None:

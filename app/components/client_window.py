@@ -378,6 +378,10 @@ class ClientWindow:
                                 f'{tr("touch." + r.touch_type)} · {tr("method." + r.source)}'
                             ).classes('text-caption text-grey-7')
                             ui.label(' '.join(p for p in (r.name, r.phone, r.project.name if r.project else '') if p))
+                            if marks := r.attribution.label():
+                                ui.label(tr('attribution.line', label=marks)).classes('text-caption').mark(
+                                    f'request-attribution-{r.id}'
+                                )
                             if r.comment:
                                 ui.label(r.comment).classes('text-grey-8 vk-prewrap')
                 with ui.tab_panel(calls_tab).classes('q-pa-none'):

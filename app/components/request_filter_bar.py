@@ -4,6 +4,7 @@ from collections.abc import Awaitable, Callable
 
 from nicegui import ui
 
+from app.domain.attribution import DIMENSIONS
 from app.domain.clients.requests_list import SOURCES, TOUCH_TYPES, RequestFilter
 from app.domain.views import FormChoices
 
@@ -65,6 +66,13 @@ class RequestFilterBar:
                 TOUCH_TYPES, 'touch', flt.touch_type, 'requests.filter.touch_type', 'requests-touch-type'
             )
             self.source = single(SOURCES, 'method', flt.source, 'requests.filter.source', 'requests-source')
+            self.utm = {
+                name: ui.input(tr(f'requests.filter.{name}'), value=getattr(flt, name))
+                .props('outlined dense clearable debounce=400')
+                .classes('w-32')
+                .mark(f'requests-{name}')
+                for name in DIMENSIONS
+            }
             self.responsible = multi(
                 {u.id: u.name for u in choices.everyone},
                 flt.responsible_ids,
@@ -86,6 +94,7 @@ class RequestFilterBar:
             self.touch_type,
             self.source,
             self.responsible,
+            *self.utm.values(),
         ):
             control.on_value_change(self._changed)
 
@@ -99,6 +108,7 @@ class RequestFilterBar:
             touch_type=self.touch_type.value or 'any',
             source=self.source.value or 'any',
             responsible_ids=list(self.responsible.value or []),
+            **{name: (field.value or '').strip() for name, field in self.utm.items()},
         )
 
     async def _changed(self) -> None:
@@ -121,6 +131,8 @@ class RequestFilterBar:
             self.touch_type.value = 'any'
             self.source.value = 'any'
             self.responsible.value = []
+            for field in self.utm.values():
+                field.value = ''
         finally:
             self.quiet = False
         self.reset_button.set_visibility(False)

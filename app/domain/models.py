@@ -303,6 +303,18 @@ class Request(SQLModel, table=True):
     created_by_id: int | None = Field(default=None, foreign_key='user.id')
     # the client's first contact (the one that made the card): the lead report splits new and returning clients
     is_first: bool = False
+    # attribution (app/domain/attribution.py bounds it): the utm tags are indexed, the filters and reports use them
+    utm_source: str = Field(default='', max_length=200, index=True)
+    utm_medium: str = Field(default='', max_length=200, index=True)
+    utm_campaign: str = Field(default='', max_length=200, index=True)
+    utm_content: str = Field(default='', max_length=200)
+    utm_term: str = Field(default='', max_length=200)
+    landing_url: str = Field(default='', max_length=2048)
+    referrer: str = Field(default='', max_length=2048)
+    roistat_visit: str = Field(default='', max_length=100)
+    calltouch_session_id: str = Field(default='', max_length=100)
+    comagic_visitor_id: str = Field(default='', max_length=100)
+    extra: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class UnitStatus(StrEnum):
@@ -549,3 +561,44 @@ class ImportPreset(SQLModel, table=True):
     created_by_id: int | None = Field(default=None, foreign_key='user.id')
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ChannelRule(SQLModel, table=True):
+    """utm_source → channel, set by an admin: a lead that names no channel gets the channel of the first rule its
+    utm_source matches (an exact rule before a prefix, a longer prefix before a shorter one)."""
+
+    __table_args__ = (UniqueConstraint('match', 'pattern'),)
+    id: int | None = Field(default=None, primary_key=True)
+    match: str = Field(default='exact', max_length=16)  # exact or prefix
+    pattern: str = Field(max_length=200)  # casefolded, as utm_source is compared
+    channel_id: int = Field(foreign_key='channel.id', index=True)
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """The first answer to a write sent with a key (an API token's `Idempotency-Key` or `external_id`, a form's
+    `tranid`): a retry with the same key gets it back instead of a second request. The unique pair is what decides
+    between concurrent retries; kept IDEMPOTENCY_DAYS (app/domain/integrations/idempotency.py)."""
+
+    __table_args__ = (UniqueConstraint('scope', 'key'),)
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=80)  # whose keys: a token's digest or a form endpoint
+    key: str = Field(max_length=200)
+    fingerprint: str = Field(max_length=64)  # sha256 of the body: the same key with another body is refused
+    status_code: int = 201
+    response: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class FormEndpoint(SQLModel, table=True):
+    """A URL a site builder (Tilda) posts its forms to: the secret in its path is kept as a hash, like an API
+    token's; the mapping says which posted field is the phone, the name, the project, the comment."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100)
+    token_hash: str = Field(unique=True, max_length=64)
+    user_id: int = Field(foreign_key='user.id')  # the leads come in as this user's (lead distribution applies)
+    channel_id: int | None = Field(default=None, foreign_key='channel.id')  # when no utm rule names one
+    mapping: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_by_id: int | None = Field(default=None, foreign_key='user.id')
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None

@@ -6,6 +6,8 @@ from pydantic import BaseModel
 
 from app.i18n import translate
 
+from .attribution import Attribution
+
 
 class ReasonView(BaseModel):
     id: int
@@ -152,6 +154,7 @@ class RequestView(BaseModel):
     phone: str
     comment: str
     created_at: datetime
+    attribution: Attribution = Attribution()
 
 
 class DealView(BaseModel):

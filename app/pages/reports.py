@@ -3,6 +3,7 @@ an XLSX download, for a period and for all or chosen managers."""
 
 import io
 from datetime import date, timedelta
+from typing import get_args
 
 from fastapi.responses import RedirectResponse
 from nicegui import background_tasks, run, ui
@@ -13,7 +14,7 @@ from app.domain.account_time import to_local_naive
 from app.domain.models import utcnow
 from app.domain.reports import comparison, report_tables
 from app.domain.reports.comparison import ComparedReport
-from app.domain.reports.reports import ReportScope
+from app.domain.reports.reports import Dimension, ReportScope
 
 from .screen import Screen, load_screen_data
 from .session import page_actor, to_login
@@ -55,6 +56,7 @@ class ReportsScreen(Screen):
                     .mark('report-managers')
                 )
                 self.bucket = self._choice('report.bucket', ('day', 'week', 'month'), 'day', 'w-40')
+                self.dimension = self._choice('report.dimension', get_args(Dimension), 'channel', 'w-44')
                 self.compare = self._choice('report.compare', ('none', 'previous', 'year'), 'previous', 'w-56')
                 ui.space()
                 ui.button(tr('report.download'), icon='download', on_click=self.download).props('outline no-caps').mark(
@@ -97,12 +99,14 @@ class ReportsScreen(Screen):
         if scope is None:
             return
         self.bucket.set_visibility(self.kind.value != 'funnel')
+        self.dimension.set_visibility(self.kind.value == 'leads')
         report = await self.read(
             comparison.compared_report,
             kind=self.kind.value,
             scope=scope,
             bucket=self.bucket.value,
             compare=self.compare.value,
+            dimension=self.dimension.value,
         )
         if report is None:
             return

@@ -16,7 +16,18 @@ from app.domain.views import ClientCard as CardData
 from .screen import Screen, load_screen_data
 from .session import page_actor, to_login
 
-COLUMNS = ('created_at', 'client', 'phone', 'channel', 'project', 'touch_type', 'source', 'responsible', 'comment')
+COLUMNS = (
+    'created_at',
+    'client',
+    'phone',
+    'channel',
+    'attribution',
+    'project',
+    'touch_type',
+    'source',
+    'responsible',
+    'comment',
+)
 SORTABLE = {'created_at', 'client', 'touch_type', 'source'}
 NO_WRAP = {'created_at', 'phone'}
 ROWS_PER_PAGE = 50
@@ -89,6 +100,7 @@ class RequestsScreen(Screen):
             'client': item.client_name,
             'phone': item.phone,
             'channel': item.channel.name if item.channel else '',
+            'attribution': item.attribution.label(),
             'project': item.project.name if item.project else '',
             'touch_type': tr(f'touch.{item.touch_type}'),
             'source': tr(f'method.{item.source}'),

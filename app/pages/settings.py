@@ -1,5 +1,5 @@
-"""/settings — the admin's account setup: users, stages and transitions, reference lists, export schemas, API tokens,
-integrations (webhooks), audit log.
+"""/settings — the admin's account setup: users, stages and transitions, reference lists, export schemas, site forms,
+documents, API tokens, integrations (webhooks), audit log.
 Each area builds its own tab; every change goes through the domain, which refuses non-admins."""
 
 import logging
@@ -170,6 +170,7 @@ def _areas() -> list[tuple[str, Callable]]:
     from . import (
         settings_documents,
         settings_export,
+        settings_forms,
         settings_integrations,
         settings_lists,
         settings_stages,
@@ -184,6 +185,7 @@ def _areas() -> list[tuple[str, Callable]]:
         ('units', settings_units.build_units),
         ('export', settings_export.build_export),
         ('documents', settings_documents.build_documents),
+        ('forms', settings_forms.build_forms),
         ('tokens', build_tokens),
         ('integrations', settings_integrations.build_integrations),
         ('audit', build_audit),

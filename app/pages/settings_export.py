@@ -15,7 +15,7 @@ from .settings_lists import reorder_and_remove
 SaveSchema = Callable[[str, list[str]], Awaitable[bool]]
 
 
-def _dialog(host: ui.element) -> ui.dialog:
+def dialog_beside(host: ui.element) -> ui.dialog:
     """Beside the area, not in it: a saved change redraws the area, and the dialog must outlive that."""
     with host:
         dialog = ui.dialog()
@@ -36,7 +36,7 @@ def edit_schema(
     so a refused name or field list can be corrected in place."""
     labels = dict(choices)
     chosen = [key for key in fields or [] if key in labels]
-    dialog = _dialog(host)
+    dialog = dialog_beside(host)
     with dialog, ui.card().classes('w-[34rem] max-w-full').mark('schema-dialog'):
         ui.label(title).classes('text-h6')
         name_input = ui.input(tr('export.schemas.name'), value=name).props(f'outlined dense maxlength={NAME_MAX}')
@@ -91,22 +91,28 @@ def edit_schema(
     dialog.open()
 
 
-def confirm_delete(host: ui.element, schema: SchemaView, *, on_delete: Callable[[], Awaitable[bool]]) -> None:
-    """Deleting a schema takes it from everyone's exports: ask first."""
-    dialog = _dialog(host)
+def confirm_beside(
+    host: ui.element, question: str, *, ok_label: str, marker: str, on_ok: Callable[[], Awaitable[bool]]
+) -> None:
+    """Ask before a change that takes something from everyone; the dialog closes once `on_ok` says it was done."""
+    dialog = dialog_beside(host)
     with dialog, ui.card().classes('w-[28rem] max-w-full'):
-        ui.label(tr('export.schemas.delete_question', name=schema.name)).classes('text-subtitle1')
+        ui.label(question).classes('text-subtitle1')
 
-        async def delete() -> None:
-            if await on_delete():
+        async def ok() -> None:
+            if await on_ok():
                 dialog.close()
 
         with ui.row().classes('w-full justify-end'):
             ui.button(tr('action.cancel'), on_click=dialog.close).props('flat no-caps')
-            ui.button(tr('action.delete'), on_click=delete).props('unelevated no-caps color=negative').mark(
-                'schema-delete-ok'
-            )
+            ui.button(ok_label, on_click=ok).props('unelevated no-caps color=negative').mark(marker)
     dialog.open()
+
+
+def confirm_delete(host: ui.element, schema: SchemaView, *, on_delete: Callable[[], Awaitable[bool]]) -> None:
+    """Deleting a schema takes it from everyone's exports: ask first."""
+    question = tr('export.schemas.delete_question', name=schema.name)
+    confirm_beside(host, question, ok_label=tr('action.delete'), marker='schema-delete-ok', on_ok=on_delete)
 
 
 def _schema_line(schema: SchemaView, *, on_edit: Callable[[], None], on_delete: Callable[[], None]) -> None:

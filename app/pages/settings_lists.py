@@ -1,4 +1,5 @@
-"""Settings: the reference lists (sales channels, projects, tags, agencies with realtors, custom client fields).
+"""Settings: the reference lists (sales channels and the utm_source rules that choose them, projects, tags,
+agencies with realtors, custom client fields).
 Each list edits inline; every change goes through `app.domain.admin_lists` and redraws all open pages."""
 
 from nicegui import ui
@@ -6,6 +7,7 @@ from nicegui import ui
 from app.components.locale import tr
 from app.domain.account import admin_lists
 from app.domain.account.admin_lists import FIELD_KINDS
+from app.domain.integrations import channel_rules
 
 
 def _section(key: str, marker: str) -> ui.expansion:
@@ -39,7 +41,8 @@ def reorder_and_remove(move, remove, *, index: int, count: int, marker: str, rem
 async def build_lists(screen) -> None:
     """Builds the tab's content inside the current container."""
     lists = await screen.read(admin_lists.reference_lists)
-    if lists is None:
+    rules = await screen.read(channel_rules.channel_rules)
+    if lists is None or rules is None:
         return
 
     async def call(service, **arguments) -> None:
@@ -47,6 +50,7 @@ async def build_lists(screen) -> None:
             ui.notify(tr('lists.saved'), type='positive')
 
     _channels(lists.channels, call)
+    _channel_rules(rules, lists.channels, call)
     _projects(lists.projects, call)
     _tags(lists.tags, call)
     _agencies(lists.agencies, call)
@@ -91,6 +95,47 @@ def _channels(channels, call) -> None:
             ui.button(
                 tr('lists.add'), icon='add', on_click=lambda: call(admin_lists.add_channel, name=new.value)
             ).props('unelevated no-caps').mark('channel-add')
+
+
+def _channel_rules(rules, channels, call) -> None:
+    """utm_source → channel, for the leads that name no channel."""
+    active = {c.id: c.name for c in channels if c.active}
+    with _section('rules.title', 'lists-channel-rules'):
+        ui.label(tr('rules.hint')).classes('text-caption text-grey-7')
+        for rule in rules:
+            with ui.row().classes('items-center no-wrap gap-1').mark(f'channel-rule-{rule.id}'):
+                ui.label(f'utm_source {tr("rules.match." + rule.match)} «{rule.pattern}» → {rule.channel_name}')
+                _button(
+                    'delete',
+                    'lists.remove',
+                    lambda r=rule: call(channel_rules.remove_channel_rule, rule_id=r.id),
+                    f'channel-rule-remove-{rule.id}',
+                ).props('color=negative')
+        if not rules:
+            ui.label(tr('rules.empty')).classes('text-grey-7')
+        with ui.row().classes('items-center no-wrap gap-1'):
+            ui.label('utm_source')
+            match = (
+                ui.select({m: tr(f'rules.match.{m}') for m in channel_rules.MATCHES}, value='exact')
+                .props('outlined dense')
+                .classes('w-40')
+                .mark('channel-rule-match')
+            )
+            pattern = _input(tr('rules.pattern'), marker='channel-rule-pattern')
+            ui.label('→')
+            channel = (
+                ui.select(active, value=next(iter(active), None), label=tr('rules.channel'))
+                .props('outlined dense')
+                .classes('w-56')
+                .mark('channel-rule-channel')
+            )
+            ui.button(
+                tr('lists.add'),
+                icon='add',
+                on_click=lambda: call(
+                    channel_rules.set_channel_rule, match=match.value, pattern=pattern.value, channel_id=channel.value
+                ),
+            ).props('unelevated no-caps').mark('channel-rule-add')
 
 
 def _projects(projects, call) -> None:

@@ -10,16 +10,10 @@ from app.domain.deals import units
 from app.domain.deals.units import LABEL_MAX, UnitView
 from app.domain.models import UnitStatus
 
+from .settings_export import dialog_beside
+
 STATUS_COLORS = {UnitStatus.free: 'positive', UnitStatus.booked: 'warning', UnitStatus.sold: 'grey-7'}
 SaveUnit = Callable[[dict], Awaitable[bool]]
-
-
-def _dialog(host: ui.element) -> ui.dialog:
-    """Beside the area, not in it: a saved change redraws the area, and the dialog must outlive that."""
-    with host:
-        dialog = ui.dialog()
-    dialog.on_value_change(lambda e: None if e.value else dialog.delete())
-    return dialog
 
 
 def edit_unit(
@@ -32,7 +26,7 @@ def edit_unit(
 ) -> None:
     """The dialog of one object; it closes only once `on_save` succeeds, so a refusal can be corrected in place.
     The status is editable only for an existing object (a new one is free)."""
-    dialog = _dialog(host)
+    dialog = dialog_beside(host)
     with dialog, ui.card().classes('w-[28rem] max-w-full').mark('unit-dialog'):
         ui.label(title).classes('text-h6')
         project = ui.select(projects, value=unit.project_id if unit else None, label=tr('units.project'))
@@ -66,7 +60,7 @@ def edit_unit(
 
 def confirm_delete(host: ui.element, unit: UnitView, *, on_delete: Callable[[], Awaitable[bool]]) -> None:
     """Deleting an object is for mistakes only: ask first."""
-    dialog = _dialog(host)
+    dialog = dialog_beside(host)
     with dialog, ui.card().classes('w-[28rem] max-w-full').mark('unit-delete-dialog'):
         ui.label(tr('units.delete_question', unit=unit.label)).classes('text-subtitle1')
 

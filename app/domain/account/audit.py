@@ -60,7 +60,13 @@ _NAMES = {
     'parts': 'view.parts',
     'internal_number': 'users.internal_number',
 }
-_VALUES = {'role': 'role.', 'kind': 'lists.kind.', 'sort': 'view.sort.', 'task_display': 'view.task_display.'}
+_VALUES = {
+    'role': 'role.',
+    'kind': 'lists.kind.',
+    'sort': 'view.sort.',
+    'task_display': 'view.task_display.',
+    'match': 'rules.match.',
+}
 _COUNTS = {'fields': 'count.fields', 'count': 'count.clients'}
 # the details listed after the fixed part of a sentence, as «what — new value»
 _CHANGE_LISTS = {'user_changed': ('login',), 'update_stage': ('stage',), 'view_settings_changed': ('login',)}

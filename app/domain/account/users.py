@@ -143,7 +143,9 @@ def log_in(database, *, login: str, password: str, hours: int, address: str = ''
     raise LoginRefused()
 
 
-def _token_hash(token: str) -> str:
+def token_digest(token: str) -> str:
+    """What the database keeps of a token or login key (its SHA-256): also how other tables name a token
+    without holding it."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -151,7 +153,7 @@ def create_token(session, *, login: str, label: str = '') -> str:
     """A new bearer token for the user; only its hash is kept, so it is shown once."""
     user = user_by_login(session, login)
     token = 'vk_' + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), label=label))
+    session.add(ApiToken(user_id=user.id, token_hash=token_digest(token), label=label))
     session.flush()
     return token
 
@@ -196,7 +198,7 @@ def actor_for_token(session, token: str, *, touch: bool = False) -> Actor | None
     """The active user a bearer token belongs to, or None."""
     if not token:
         return None
-    digest = _token_hash(token)
+    digest = token_digest(token)
     return _verified.get(digest, lambda: _verify_token(session, digest, touch))
 
 
@@ -219,7 +221,7 @@ def open_session(session, *, actor: Actor, hours: int) -> str:
     """A login session for a browser; the returned key is kept in the browser's storage, its hash here."""
     key = secrets.token_urlsafe(32)
     session.add(
-        LoginSession(user_id=actor.id, token_hash=_token_hash(key), expires_at=utcnow() + timedelta(hours=hours))
+        LoginSession(user_id=actor.id, token_hash=token_digest(key), expires_at=utcnow() + timedelta(hours=hours))
     )
     session.flush()
     return key
@@ -232,7 +234,7 @@ def actor_for_session(session, key: str | None) -> Actor | None:
     row = session.exec(
         select(LoginSession, User)
         .join(User, User.id == LoginSession.user_id)
-        .where(LoginSession.token_hash == _token_hash(key))
+        .where(LoginSession.token_hash == token_digest(key))
     ).first()
     if row is None or row[0].expires_at <= utcnow() or not row[1].active:
         return None
@@ -242,7 +244,7 @@ def actor_for_session(session, key: str | None) -> Actor | None:
 def ended_sessions(session, keys: set[str]) -> set[str]:
     """Of the login keys open tabs hold, those that no longer log anyone in (ended, expired, or their user
     deactivated, by any process): one query, so every process can check its tabs every few seconds."""
-    hashes = {_token_hash(key): key for key in keys if key}
+    hashes = {token_digest(key): key for key in keys if key}
     if not hashes:
         return set()
     alive = set(
@@ -257,7 +259,7 @@ def ended_sessions(session, keys: set[str]) -> set[str]:
 
 def end_session(session, *, key: str) -> None:
     """Log out: the session is gone for every tab that shares it, and they are told so."""
-    row = session.exec(select(LoginSession).where(LoginSession.token_hash == _token_hash(key or ''))).first()
+    row = session.exec(select(LoginSession).where(LoginSession.token_hash == token_digest(key or ''))).first()
     if row is not None:
         session.delete(row)
         queue_event(session, SessionEnded(session_key=_event_key(row.token_hash), user_id=row.user_id))
@@ -271,12 +273,12 @@ def end_sessions_of(session, *, user_id: int) -> None:
 
 
 def _event_key(token_hash: str) -> str:
-    return _token_hash('event:' + token_hash)[:32]
+    return token_digest('event:' + token_hash)[:32]
 
 
 def session_event_key(key: str) -> str:
     """What an event may say about a session: derived from its stored hash, so the key never travels."""
-    return _event_key(_token_hash(key))
+    return _event_key(token_digest(key))
 
 
 def set_locale(session, *, actor: Actor, locale: str) -> None:

@@ -5,6 +5,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import func
 from sqlmodel import select
 
+from ..attribution import Attribution
 from ..models import (
     Agency,
     Call,
@@ -248,6 +249,7 @@ def build_detail(session, actor: Actor, client: Client) -> ClientDetail:
                 phone=r.phone,
                 comment=r.comment,
                 created_at=r.created_at,
+                attribution=Attribution.of(r),
             )
             for r in requests
         ],

@@ -1,6 +1,6 @@
 """Client services: create without duplicates, edit, move through stages, reassign, list and read."""
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -13,6 +13,7 @@ from app.i18n import translate
 
 from ..account.admin_lists import clean_custom_values
 from ..account.reference import ensure_exists, first_working_stage, required_reason, resolve_channel, transition_allowed
+from ..attribution import check_attribution
 from ..errors import DuplicatePhone, InvalidInput, PermissionDenied, StaleUpdate
 from ..events import ClientChanged, RequestReceived, queue_event
 from ..limits import EMAIL_MAX, NAME_MAX, SITUATION_MAX, check_phone_count, check_text
@@ -261,9 +262,12 @@ def create_client(
     responsible_id: int | None = None,
     touch_type: str = TouchType.call,
     custom: dict | None = None,
+    attribution: Mapping | None = None,
 ) -> ClientDetail:
-    """Create a client by hand. A taken phone refuses with DuplicatePhone, which leads to the existing client."""
+    """Create a client by hand. A taken phone refuses with DuplicatePhone, which leads to the existing client.
+    `attribution` (utm tags the manager copied from an ad, say) is kept on the first request."""
     ensure_active(actor)
+    marks = check_attribution(attribution)
     name = client_text('name', name)
     normalized = normalize_phones(phones)
     for phone in normalized:
@@ -311,6 +315,7 @@ def create_client(
         phone=normalized[0].number,
         created_by_id=actor.id,
         is_first=True,
+        **marks.model_dump(),
     )
     session.add(request)
     session.flush()

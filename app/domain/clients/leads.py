@@ -6,6 +6,7 @@ from sqlalchemy import insert
 from sqlmodel import select
 
 from ..account.reference import channel_named, default_channel, first_working_stage, project_named
+from ..attribution import Attribution
 from ..errors import InvalidInput
 from ..events import IncomingCall, RequestReceived, queue_event
 from ..limits import COMMENT_MAX, NAME_MAX, check_text, clean_text
@@ -191,9 +192,11 @@ def file_lead(
     touch_type: str = TouchType.request,
     project: int | str | None = None,
     comment: str = '',
+    attribution: Attribution | None = None,
 ) -> FiledLead:
     """File a lead as a new client or a request of the client with its phone. A bad phone is refused; anything
-    else unknown (channel, project) is kept in the request's comment rather than losing the lead."""
+    else unknown (channel, project) is kept in the request's comment rather than losing the lead. `attribution`
+    (checked by app/domain/attribution.py) is stored on the request."""
     ensure_active(actor)
     number = normalize_phone(phone)
     if touch_type not in (TouchType.request, TouchType.call):
@@ -219,6 +222,7 @@ def file_lead(
         'phone': clean_text(phone).strip(),
         'comment': '\n'.join(n for n in notes if n),
         'created_by_id': actor.id,
+        **(attribution or Attribution()).model_dump(),
     }
     existing_id = client_id_by_phone(session, number.number)
     if existing_id is not None:

@@ -1,11 +1,12 @@
 """The requests list: every incoming contact of the clients a user may see, filtered, paged, with its total."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 from sqlalchemy import and_, func
 from sqlmodel import select
 
+from ..attribution import DIMENSIONS, UTM_MAX, Attribution
 from ..limits import Id, Moment, SearchText
 from ..models import Channel, Client, Project, Request, User
 from ..permissions import Actor, restrict_to_visible
@@ -13,6 +14,7 @@ from ..views import RefView, RequestView
 from .filters import load_saved_filter, period_conditions, save_filter_as, search_condition
 
 FILTER_KEY = 'request_filter'
+UtmText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=UTM_MAX)]
 SOURCES = ('manual', 'integration', 'import')
 TOUCH_TYPES = ('request', 'call')
 
@@ -28,6 +30,10 @@ class RequestFilter(BaseModel):
     source: Literal['any', 'manual', 'integration', 'import'] = 'any'
     responsible_ids: list[Id] = []  # of the client
     search: SearchText = ''  # the client's name, or 4+ digits of its phones
+    # exact utm tags (as the integration sent them); '' is no condition
+    utm_source: UtmText = ''
+    utm_medium: UtmText = ''
+    utm_campaign: UtmText = ''
 
     def is_default(self) -> bool:
         return self == RequestFilter()
@@ -70,6 +76,9 @@ def filter_conditions(flt: RequestFilter) -> list:
         conditions.append(Request.source == flt.source)
     if flt.responsible_ids:
         conditions.append(Client.responsible_id.in_(flt.responsible_ids))
+    for name in DIMENSIONS:
+        if value := getattr(flt, name):
+            conditions.append(getattr(Request, name) == value)
     search = search_condition(flt.search)
     if search is not None:
         conditions.append(search)
@@ -127,6 +136,7 @@ def list_requests(
                 phone=r.phone,
                 comment=r.comment,
                 created_at=r.created_at,
+                attribution=Attribution.of(r),
                 client_id=r.client_id,
                 client_name=client_name,
                 responsible=users.get(responsible_id),

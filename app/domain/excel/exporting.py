@@ -150,6 +150,17 @@ def _load_batch(session, ids: list[int], loaders: set[str]) -> dict[str, dict]:
             .group_by(Request.client_id)
         )
         facts['requests'] = {client_id: (count, first, last) for client_id, count, first, last in rows}
+    if 'attribution' in loaders:
+        tags = (Request.utm_source, Request.utm_medium, Request.utm_campaign)
+        marks: dict[int, list] = {}
+        rows = session.exec(
+            select(Request.client_id, *tags)
+            .where(Request.client_id.in_(ids))
+            .order_by(Request.client_id, Request.created_at, Request.id)
+        )
+        for client_id, *values in rows:
+            marks.setdefault(client_id, [values, values])[1] = values  # [first, latest]
+        facts['attribution'] = marks
     return facts
 
 
@@ -167,6 +178,10 @@ def _getter(key: str, refs: _References, now: datetime) -> Callable[[Any, dict],
 
     def fact(loader: str, index: int, default):
         return lambda c, f: f[loader].get(c.id, default)[index]
+
+    def attribution(position: int, index: int):
+        """An utm tag of the first (0) or the latest (1) request; empty cells for none."""
+        return lambda c, f: (f['attribution'].get(c.id) or (('', '', ''),) * 2)[position][index] or None
 
     def phone(index: int):
         def read(c, f):
@@ -228,6 +243,11 @@ def _getter(key: str, refs: _References, now: datetime) -> Callable[[Any, dict],
         'first_request_at': lambda c, f: local(f['requests'].get(c.id, (0, None, None))[1]),
         'last_request_at': lambda c, f: local(f['requests'].get(c.id, (0, None, None))[2]),
         'documents_count': fact('documents', 0, (0,)),
+        **{
+            f'{which}_{tag}': attribution(position, index)
+            for position, which in enumerate(('first', 'last'))
+            for index, tag in enumerate(('utm_source', 'utm_medium', 'utm_campaign'))
+        },
     }
     return getters[key]
 

@@ -1,1 +1,2 @@
-"""The borders with other systems: telephony, marketing attribution, outbound events."""
+"""The borders with other systems: telephony, leads with their attribution (channel rules, safe retries, site
+forms), outbound events."""

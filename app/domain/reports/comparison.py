@@ -11,6 +11,7 @@ from ..permissions import Actor
 from .reports import (
     Bucket,
     DealsReport,
+    Dimension,
     FunnelReport,
     LeadReport,
     ReportScope,
@@ -150,12 +151,19 @@ def deals_figures(current: DealsReport, previous: DealsReport) -> list[Figure]:
 
 
 def compared_report(
-    session, *, actor: Actor, kind: Kind, scope: ReportScope, bucket: Bucket = 'day', compare: Compare = 'none'
+    session,
+    *,
+    actor: Actor,
+    kind: Kind,
+    scope: ReportScope,
+    bucket: Bucket = 'day',
+    compare: Compare = 'none',
+    dimension: Dimension = 'channel',
 ) -> ComparedReport:
     """The chosen report, and with a comparison the same report for the other period and the figures of both."""
     read = {
         'funnel': lambda s: funnel_report(session, actor=actor, scope=s),
-        'leads': lambda s: lead_report(session, actor=actor, scope=s, bucket=bucket),
+        'leads': lambda s: lead_report(session, actor=actor, scope=s, bucket=bucket, dimension=dimension),
         'deals': lambda s: deals_report(session, actor=actor, scope=s, bucket=bucket),
     }[kind]
     report = read(scope)

@@ -24,6 +24,7 @@ from ..models import Board, Channel, Client, ClosingReason, Deal, Request, Stage
 from ..permissions import Actor, ensure_active, sees_all_clients, visibility_condition
 
 Bucket = Literal['day', 'week', 'month']
+Dimension = Literal['channel', 'utm_source', 'utm_medium', 'utm_campaign']  # what the lead report's columns are
 MAX_DAYS = 3 * 366
 MIN_YEAR, MAX_YEAR = 1990, 2100
 TOP_COLUMNS = 10  # channels a lead report shows as columns before folding the rest into «Остальные»
@@ -230,7 +231,7 @@ def _closed_reasons(session, in_cohort: list, stages: dict[int, Stage]) -> list[
 
 class LeadRow(BaseModel):
     bucket: date
-    channel: str
+    channel: str  # the value of the report's dimension: a channel's name, or an utm tag
     requests: int
     new_clients: int
     returning: int
@@ -256,6 +257,7 @@ class LeadPivot(BaseModel):
 class LeadReport(BaseModel):
     scope: ReportScope
     bucket: Bucket
+    dimension: Dimension = 'channel'
     rows: list[LeadRow]
     channels: list[str]  # biggest first
     buckets: list[date]
@@ -319,24 +321,31 @@ def _local_day(session, column, start: datetime, end: datetime):
     return func.strftime('%Y-%m-%d %H:00:00', column), lambda hour: to_local_naive(datetime.fromisoformat(hour)).date()
 
 
-def lead_report(session, *, actor: Actor, scope: ReportScope, bucket: Bucket = 'day') -> LeadReport:
-    """Requests (every incoming contact, not clients) per channel and per day, week or month; a request is
-    «new» when it is the contact that made its client's card, «returning» otherwise."""
+def lead_report(
+    session, *, actor: Actor, scope: ReportScope, bucket: Bucket = 'day', dimension: Dimension = 'channel'
+) -> LeadReport:
+    """Requests (every incoming contact, not clients) per channel (or per utm source, medium or campaign) and per
+    day, week or month; a request is «new» when it is the contact that made its client's card, «returning»
+    otherwise. Requests without the utm tag asked for are one column of their own."""
     ensure_active(actor)
     start, end = scope.bounds()
     day, to_date = _local_day(session, Request.created_at, start, end)
+    column = Request.channel_id if dimension == 'channel' else getattr(Request, dimension)
     query = (
-        select(day, Request.channel_id, Request.is_first, func.count())
+        select(day, column, Request.is_first, func.count())
         .where(Request.created_at >= start, Request.created_at < end)
-        .group_by(day, Request.channel_id, Request.is_first)
+        .group_by(day, column, Request.is_first)
     )
     if scope.responsible_ids or not sees_all_clients(actor):
         query = query.join(Client, Client.id == Request.client_id).where(*_scoped(actor, scope, Client.responsible_id))
-    channels = dict(session.execute(select(Channel.id, Channel.name)).all())
+    by_channel = dimension == 'channel'
+    channels = dict(session.execute(select(Channel.id, Channel.name)).all()) if by_channel else {}
+    missing = '—' if by_channel else translate('report.no_utm', actor.locale)
     counts: Counter = Counter()
     new: Counter = Counter()
-    for local_day, channel_id, is_first, n in session.execute(query):
-        key = (bucket_start(to_date(local_day), bucket), channels.get(channel_id, '—'))
+    for local_day, value, is_first, n in session.execute(query):
+        name = channels.get(value, missing) if by_channel else value or missing
+        key = (bucket_start(to_date(local_day), bucket), name)
         counts[key] += n
         new[key] += n if is_first else 0
     result = [
@@ -349,6 +358,7 @@ def lead_report(session, *, actor: Actor, scope: ReportScope, bucket: Bucket = '
     return LeadReport(
         scope=scope,
         bucket=bucket,
+        dimension=dimension,
         rows=result,
         channels=used,
         buckets=_buckets(scope, bucket),
