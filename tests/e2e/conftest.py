@@ -66,9 +66,12 @@ def browser():
         chromium.close()
 
 
-def logged_in_page(browser, url: str, login: str, *, viewport=(1440, 900)):
-    """A new browser context logged in through the login form, on the board with its socket connected."""
-    page = browser.new_context(viewport={'width': viewport[0], 'height': viewport[1]}).new_page()
+def logged_in_page(browser, url: str, login: str, *, viewport=(1440, 900), cookies: dict[str, str] | None = None):
+    """A new browser context (holding `cookies` for `url` first) logged in through the login form, on the board
+    with its socket connected."""
+    context = browser.new_context(viewport={'width': viewport[0], 'height': viewport[1]})
+    context.add_cookies([{'name': name, 'value': value, 'url': url} for name, value in (cookies or {}).items()])
+    page = context.new_page()
     page.goto(url + '/login')
     page.locator('input[autocomplete=username]').fill(login)
     page.locator('input[type=password]').fill('voronka')
