@@ -15,7 +15,7 @@ from typing import Protocol
 from nicegui import background_tasks, run
 from sqlalchemy import text
 
-from app.domain import pg_events
+from app.domain import memo, pg_events
 from app.domain.account.users import ended_sessions
 from app.domain.clients.clients import client_snapshot
 from app.domain.clients.tasks import tasks_falling_due
@@ -99,7 +99,7 @@ class LiveHub:
     def __init__(self) -> None:
         self.views: set[LiveView] = set()
         self.loop: asyncio.AbstractEventLoop | None = None
-        self._unsubscribe = None
+        self._unsubscribe: list = []
         self._task_watch = None
         self._session_watch = None
         self.sequence = 0  # committed changes of the in-process bus so far: a view's load remembers where it read
@@ -109,9 +109,8 @@ class LiveHub:
     def start(self) -> None:
         """Called on server start-up, on the event loop; starting twice still subscribes once."""
         self.loop = asyncio.get_running_loop()
-        if self._unsubscribe:
-            self._unsubscribe()
-        self._unsubscribe = bus.subscribe(self._on_event, marked=True)
+        self._unsubscribe_all()
+        self._unsubscribe = [bus.subscribe(self._on_event, marked=True), bus.subscribe(memo.forget_on_news)]
         database = get_database()
         if not database.is_sqlite and self.listener is None:  # the other processes' changes come in here
             self.listener = pg_events.Listener(database.url, bus.deliver)
@@ -120,9 +119,7 @@ class LiveHub:
         self._session_watch = background_tasks.create(self._watch_sessions(), name='session-watch')
 
     def stop(self) -> None:
-        if self._unsubscribe:
-            self._unsubscribe()
-            self._unsubscribe = None
+        self._unsubscribe_all()
         if self.listener is not None:
             self.listener.stop()
             self.listener = None
@@ -131,6 +128,11 @@ class LiveHub:
                 watch.cancel()
         self._task_watch = self._session_watch = None
         self.views.clear()
+
+    def _unsubscribe_all(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe = []
 
     # Each round of a watch is a call of its own: a loop variable left in the watch's frame would keep the last
     # tab it visited, closed or not, in memory until the next round that visits one.

@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -181,4 +182,20 @@ def test_two_processes_behind_haproxy_show_every_change_live_and_survive_one_dyi
     assert reconnected != listener
     count = on_a.locator(f'.vk-column[data-stage="{stages["Назначение встречи"]}"] .q-badge')
     assert count.inner_text().strip() == '3'
+
+    # a token revoked by another process is refused by a at once, not after the 10 s a's check is believed
+    assert _api_status(server_a.url, token) == 200
+    with database.write() as session:
+        [mine] = users.my_tokens(session, actor=manager)
+        users.revoke_my_token(session, actor=manager, token_id=mine.id)
+    _wait_for(lambda: _api_status(server_a.url, token) == 401, 'a revoked token still works', users.TOKEN_TRUST_S / 2)
     assert 'Traceback' not in server_a.output()
+
+
+def _api_status(url: str, token: str) -> int:
+    request = urllib.request.Request(f'{url}/api/v1/clients?limit=1', headers={'Authorization': f'Bearer {token}'})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
