@@ -66,7 +66,8 @@ class LiveView(Protocol):
 
 
 TASK_CHECK_SECONDS = 10
-# a login ended or a user deactivated by another process (the CLI) reaches its open tabs within this time
+# A logout or a deactivation reaches every process's tabs at once as SessionEnded (over NOTIFY from the others);
+# this check stays for what sends no event (an expiry) and for a notification lost with a listener's connection.
 SESSION_CHECK_SECONDS = 2
 RESYNC_SPREAD_SECONDS = 3  # views reading again after missed changes are spread over this time
 
