@@ -79,3 +79,13 @@ def logged_in_page(browser, url: str, login: str, *, viewport=(1440, 900), cooki
     page.wait_for_selector('.vk-board', timeout=20000)
     page.wait_for_function('window.did_handshake === true')
     return page
+
+
+def drag(page, source_selector: str, target_selector: str) -> None:
+    """A real mouse drag of a card onto a column, in steps as SortableJS needs to see a drag begin."""
+    start, end = page.locator(source_selector).bounding_box(), page.locator(target_selector).bounding_box()
+    page.mouse.move(start['x'] + 40, start['y'] + 20)
+    page.mouse.down()
+    page.mouse.move(start['x'] + 60, start['y'] + 40, steps=5)
+    page.mouse.move(end['x'] + end['width'] / 2, end['y'] + 30, steps=20)
+    page.mouse.up()

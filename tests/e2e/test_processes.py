@@ -21,7 +21,7 @@ from app.domain.account.reference import stage_views
 from app.domain.clients import clients
 from app.domain.db import Database
 from app.domain.permissions import Actor
-from tests.e2e.conftest import CHROMIUM, logged_in_page
+from tests.e2e.conftest import CHROMIUM, drag, logged_in_page
 from tests.servers import free_port, own_postgres_database, started_together
 
 HAPROXY = Path('/usr/sbin/haproxy')
@@ -92,15 +92,6 @@ def _page_on(browser, url: str, server: str, login: str):
     return page
 
 
-def _drag(page, source_selector: str, target_selector: str) -> None:
-    start, end = page.locator(source_selector).bounding_box(), page.locator(target_selector).bounding_box()
-    page.mouse.move(start['x'] + 40, start['y'] + 20)
-    page.mouse.down()
-    page.mouse.move(start['x'] + 60, start['y'] + 40, steps=5)
-    page.mouse.move(end['x'] + end['width'] / 2, end['y'] + 30, steps=20)
-    page.mouse.up()
-
-
 def _listeners(database: Database) -> list[int]:
     """The backends of the processes' listening connections on this database."""
     with database.engine.connect() as connection:
@@ -134,7 +125,7 @@ def test_two_processes_behind_haproxy_show_every_change_live_and_survive_one_dyi
         return f'.vk-cards[data-stage="{stages[stage]}"] [data-client-id="{client_id}"]'
 
     # a drag in a's browser reaches b's, through PostgreSQL
-    _drag(on_a, f'[data-client-id="{first.id}"]', f'.vk-cards[data-stage="{stages["Назначение встречи"]}"]')
+    drag(on_a, f'[data-client-id="{first.id}"]', f'.vk-cards[data-stage="{stages["Назначение встречи"]}"]')
     on_a.wait_for_selector(arrived(first.id, 'Назначение встречи'), timeout=10000)
     on_b.wait_for_selector(arrived(first.id, 'Назначение встречи'), timeout=2000)
 
