@@ -249,6 +249,15 @@ def _column_name(key: str) -> str:
     return key
 
 
+def _format_text(found: dict) -> str:
+    """How the file was read, as the import screen says it: «CSV, Windows-1251, разделитель «;»»."""
+    if found['kind'] != 'csv':
+        return {'xlsx': 'XLSX', 'html': 'HTML-таблица'}.get(found['kind'], found['kind'])
+    encoding = {'utf-8': 'UTF-8', 'utf-8-sig': 'UTF-8 с BOM', 'cp1251': 'Windows-1251'}.get(found['encoding'])
+    delimiter = 'табуляция' if found['delimiter'] == '\t' else f'«{found["delimiter"]}»'
+    return f'CSV, {encoding or found["encoding"]}, разделитель {delimiter}'
+
+
 def _import_summary_text(summary: dict, shown_errors: int = 20) -> str:
     """The import's outcome for a person at a terminal."""
     committed = summary['committed']
@@ -256,6 +265,8 @@ def _import_summary_text(summary: dict, shown_errors: int = 20) -> str:
         'Загрузка завершена.'
         if committed
         else 'Предпросмотр: ничего не записано (чтобы загрузить, добавьте --commit).',
+        f'Файл: {_format_text(summary["format"])}',
+        f'Сопоставление: шаблон «{summary["preset"]}»' if summary['preset'] else 'Сопоставление: предложенное',
         f'Строк с клиентами: {summary["rows"]}',
         f'{"Создано" if committed else "Будет создано"} клиентов: {summary["new_clients"]}',
         f'Обращений к уже известным клиентам: {summary["attached"]}',
@@ -277,9 +288,22 @@ def _import_summary_text(summary: dict, shown_errors: int = 20) -> str:
     return '\n'.join(lines)
 
 
+def _mapping_file(path: str) -> str:
+    """The text of --mapping FILE (as --print-mapping wrote it, maybe edited by hand)."""
+    try:
+        return Path(path).read_text(encoding='utf-8-sig')
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SystemExit(
+            f'Не удалось прочитать сопоставление {path}: {getattr(exc, "strerror", None) or exc}'
+        ) from None
+
+
 def cmd_import(args) -> None:
-    """Preview an XLSX of clients, or with --commit write every good row in one transaction."""
-    from app.domain.excel import importing, sources
+    """Preview a file of clients, or with --commit write every good row in one transaction; the columns are mapped
+    by --mapping FILE, a saved --preset, the preset saved for the same headers, or the suggestion."""
+    from dataclasses import replace
+
+    from app.domain.excel import importing, presets, sources
 
     path = Path(args.file)
     if not path.is_file():
@@ -287,16 +311,97 @@ def cmd_import(args) -> None:
     if path.stat().st_size > sources.MAX_BYTES:
         raise InvalidInput('import.error.too_large', limit=sources.MAX_BYTES // (1024 * 1024))
     data = path.read_bytes()
+    mapping_json = _mapping_file(args.mapping) if args.mapping else None
+    text = {'encoding': args.encoding, 'delimiter': args.delimiter, 'file_name': path.name}
     database = prepare_database(load_settings())
     with database.read() as session:  # the file is read outside the write lock: the app stays responsive
         actor = _actor(session, args.as_login)
-        plan = importing.plan_import(session, actor=actor, file=importing.read_import_file(session, data))
+        layout = importing.inspect_import_file(session, actor=actor, data=data, **text)
+        mapping, preset = presets.resolve_import_mapping(
+            session, actor=actor, layout=layout, mapping_json=mapping_json, preset_name=args.preset
+        )
+        if args.known_phone:
+            mapping = replace(mapping, known_phone=args.known_phone)
+        if args.print_mapping:
+            # the headers ride along so a person editing the file sees which field is which column
+            print(json.dumps({'headers': layout.headers, **mapping.to_json()}, ensure_ascii=False, indent=2))
+            return
+        file = importing.read_import_file(session, data, mapping=mapping, preset=preset, **text)
+        plan = importing.plan_import(session, actor=actor, file=file)
+    if args.save_preset:
+        with database.write() as session:
+            saved = presets.save_import_preset(
+                session, actor=actor, name=args.save_preset, headers=file.headers, mapping=file.mapping
+            )
+        print(f'Сопоставление сохранено как шаблон «{saved.name}»', file=sys.stderr)
     if args.commit:
         with database.write() as session:
-            plan = importing.commit_import(session, actor=actor, file=plan.file, progress=_progress('записано'))
+            plan = importing.commit_import(
+                session, actor=actor, file=plan.file, plan=plan, progress=_progress('записано')
+            )
         database.optimize()
     summary = plan.summary('ru')
     print(json.dumps(summary, ensure_ascii=False, indent=2) if args.json else _import_summary_text(summary))
+
+
+# the spellings people type beside the names the import knows (sources.ENCODINGS, sources.DELIMITERS)
+ENCODING_ALIASES = {'utf8': 'utf-8', 'windows-1251': 'cp1251', 'utf16': 'utf-16'}
+DELIMITER_ALIASES = {'tab': '\t', '\\t': '\t'}
+IMPORT_HELP_TEXT = """\
+Загрузка клиентов из файла: XLSX, CSV (UTF-8 с BOM или без, Windows-1251, UTF-16; разделитель «;», «,» или
+табуляция — определяются сами, --encoding и --delimiter их задают) или HTML-таблица, которую Битрикс24
+сохраняет как .xls. Файл узнаётся по содержимому, не по имени.
+
+Сопоставление столбцов — какое поле Воронки заполняет каждый столбец файла. Без подсказок оно
+предлагается само: заголовки выгрузок amoCRM/Kommo и Битрикс24, шаблона и выгрузки Воронки, а затем
+слова заголовка и то, на что похожи значения. Порядок выбора:
+  1. --mapping FILE.json — сопоставление из файла;
+  2. --preset NAME — сохранённый шаблон сопоставления (к другим столбцам применяется по заголовкам);
+  3. шаблон, сохранённый для тех же заголовков (на экране «Загрузка» или через --save-preset);
+  4. предложенное сопоставление.
+--print-mapping печатает выбранное сопоставление в JSON: поправьте его и передайте в --mapping
+(для ночной загрузки той же выгрузки) или сохраните шаблоном: --save-preset 'Из amoCRM'.
+{json}
+
+Без --commit ничего не записывается: печатается предпросмотр (--json — итог с ошибками по строкам).
+Пример: python -m app import amocrm.csv --as head --preset 'Из amoCRM' --commit
+"""
+
+
+IMPORT_HELP_JSON = (
+    'В JSON: "fields" — по полю на столбец ({fields}, custom:<id> — дополнительное поле, или skip — не загружать), '
+    '"values" — во что превращаются значения этапа, ответственного, канала, проекта и причины закрытия, '
+    '"known_phone" (или --known-phone), "overwrite" и "deals_from_amount".'
+)
+
+
+def _import_help() -> str:
+    """The import's --help, naming the mapping's fields as the JSON spells them."""
+    import textwrap
+
+    from app.domain.excel.mapping import FIELDS
+
+    return IMPORT_HELP_TEXT.format(json=textwrap.fill(IMPORT_HELP_JSON.format(fields=', '.join(FIELDS)), 104))
+
+
+def _encoding(text: str) -> str:
+    from app.domain.excel.sources import ENCODINGS
+
+    name = text.strip().lower()
+    name = ENCODING_ALIASES.get(name, name)
+    if name not in ENCODINGS:
+        known = ', '.join(ENCODINGS)
+        raise argparse.ArgumentTypeError(f'кодировка «{text}» не поддерживается: {known}')
+    return name
+
+
+def _delimiter(text: str) -> str:
+    from app.domain.excel.sources import DELIMITERS
+
+    found = DELIMITER_ALIASES.get(text.strip().lower(), text)  # a bare tab is kept: stripping would lose it
+    if found not in DELIMITERS:
+        raise argparse.ArgumentTypeError(f'разделитель «{text}» не поддерживается: «;», «,» или tab')
+    return found
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -364,9 +469,33 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument('--filter', metavar='JSON', help='фильтр целиком, как в API (ClientFilter); опции выше поверх')
     export.set_defaults(handler=cmd_export)
 
-    load = commands.add_parser('import', help='загрузить клиентов из XLSX (без --commit — только предпросмотр)')
-    load.add_argument('file', metavar='FILE.xlsx')
+    load = commands.add_parser(
+        'import',
+        help='загрузить клиентов из XLSX или CSV (без --commit — только предпросмотр)',
+        description=_import_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    load.add_argument('file', metavar='FILE', help='XLSX, CSV или HTML-таблица (.xls из Битрикс24)')
     load.add_argument('--as', dest='as_login', required=True, metavar='LOGIN', help='от имени этого пользователя')
+    given = load.add_mutually_exclusive_group()
+    given.add_argument('--mapping', metavar='FILE.json', help='сопоставление столбцов из файла (см. --print-mapping)')
+    given.add_argument('--preset', metavar='NAME', help='сохранённый шаблон сопоставления, например «Из amoCRM»')
+    load.add_argument('--save-preset', metavar='NAME', help='сохранить использованное сопоставление как шаблон')
+    load.add_argument(
+        '--encoding', type=_encoding, metavar='utf-8|cp1251|utf-16', help='кодировка CSV (по умолчанию определяется)'
+    )
+    load.add_argument(
+        '--delimiter', type=_delimiter, metavar="';'|','|tab", help='разделитель CSV (по умолчанию определяется)'
+    )
+    load.add_argument(
+        '--known-phone',
+        choices=['attach', 'fill_empty'],
+        help='строка с известным телефоном: attach — обращение клиента (по умолчанию), '
+        'fill_empty — ещё и заполнить его пустые поля',
+    )
+    load.add_argument(
+        '--print-mapping', action='store_true', help='напечатать сопоставление в JSON и выйти (ничего не загружая)'
+    )
     load.add_argument('--commit', action='store_true', help='записать хорошие строки (одной транзакцией)')
     load.add_argument('--json', action='store_true', help='итог в JSON')
     load.set_defaults(handler=cmd_import)

@@ -140,14 +140,13 @@ TEXTS: dict[str, dict[str, str]] = {
     'import.template_file': {'ru': 'Шаблон загрузки клиентов.xlsx', 'en': 'Client import template.xlsx'},
     'import.report_file': {'ru': 'Отчёт о загрузке.xlsx', 'en': 'Import report.xlsx'},
     'import.hint': {
-        'ru': 'Файл .xlsx до {limit} МБ. Столбцы узнаются по заголовкам в любом порядке: ФИО, Телефон, Телефон 2, '
-        'Email, Дата создания, Канал привлечения, Проект, Ответственный, Этап, Ситуация, Метки, Агентство, Риэлтор, '
-        'Примечание, Примечание 2. Ничего не записывается, пока вы не нажмёте «Загрузить».',
-        'en': 'An .xlsx file up to {limit} MB. Columns are recognised by their headers in any order: Name, Phone, '
-        'Phone 2, Email, Created, Channel, Project, Responsible, Stage, Situation, Tags, Agency, Realtor, Note, '
-        'Note 2. Nothing is written until you press “Load”.',
+        'ru': 'Файл .xlsx, .csv или .xls из Битрикс24 до {limit} МБ — например, выгрузка из amoCRM или Битрикс24. '
+        'Следующим шагом вы увидите каждый столбец файла и выберете, куда он идёт. Ничего не записывается, '
+        'пока вы не нажмёте «Загрузить».',
+        'en': 'An .xlsx, .csv or Bitrix24 .xls file up to {limit} MB, such as an amoCRM or Bitrix24 export. Next you '
+        'see every column of the file and choose where it goes. Nothing is written until you press “Load”.',
     },
-    'import.choose': {'ru': 'Выберите или перетащите файл Excel', 'en': 'Choose or drop an Excel file'},
+    'import.choose': {'ru': 'Выберите или перетащите файл', 'en': 'Choose or drop a file'},
     'import.reading': {'ru': 'Читаем «{file}»…', 'en': 'Reading “{file}”…'},
     'import.preview_title': {
         'ru': 'Предпросмотр, строк: {rows}. Проверьте и нажмите «Загрузить»',
@@ -162,11 +161,8 @@ TEXTS: dict[str, dict[str, str]] = {
     'import.count.new': {'ru': 'Новых клиентов: {count}', 'en': 'New clients: {count}'},
     'import.count.attach': {'ru': 'Обращений к существующим: {count}', 'en': 'Requests to existing: {count}'},
     'import.count.errors': {'ru': 'С ошибками: {count}', 'en': 'With errors: {count}'},
-    'import.columns': {'ru': 'Распознаны столбцы: {columns}', 'en': 'Columns recognised: {columns}'},
-    'import.unknown_columns': {
-        'ru': 'Не распознаны и пропущены: {columns}',
-        'en': 'Not recognised and ignored: {columns}',
-    },
+    'import.columns': {'ru': 'Загружаются столбцы: {columns}', 'en': 'Columns loaded: {columns}'},
+    'import.unknown_columns': {'ru': 'Не загружаются: {columns}', 'en': 'Not loaded: {columns}'},
     'import.new_projects': {'ru': 'Будут созданы проекты: {names}', 'en': 'Projects to create: {names}'},
     'import.new_tags': {'ru': 'Будут созданы метки: {names}', 'en': 'Tags to create: {names}'},
     'import.new_agencies': {'ru': 'Будут созданы агентства: {names}', 'en': 'Agencies to create: {names}'},
@@ -179,6 +175,92 @@ TEXTS: dict[str, dict[str, str]] = {
         'ru': 'Загружено. Новых клиентов: {new}, обращений к существующим: {attached}, пропущено с ошибками: {errors}',
         'en': 'Loaded. New clients: {new}, requests to existing clients: {attached}, skipped with errors: {errors}',
     },
+    # import steps: mapping, values, presets (issue 15, UI)
+    'import.step.file': {'ru': 'Файл', 'en': 'File'},
+    'import.step.mapping': {'ru': 'Столбцы', 'en': 'Columns'},
+    'import.step.values': {'ru': 'Значения', 'en': 'Values'},
+    'import.step.preview': {'ru': 'Предпросмотр', 'en': 'Preview'},
+    'import.other_file': {'ru': 'Другой файл', 'en': 'Another file'},
+    'import.format.xlsx': {'ru': 'Книга Excel (.xlsx)', 'en': 'Excel workbook (.xlsx)'},
+    'import.format.html': {'ru': 'Таблица HTML (.xls из Битрикс24)', 'en': 'HTML table (.xls from Bitrix24)'},
+    'import.format.csv': {'ru': 'Текст CSV', 'en': 'CSV text'},
+    'import.encoding': {'ru': 'Кодировка', 'en': 'Encoding'},
+    'import.encoding.utf-8': {'ru': 'UTF-8', 'en': 'UTF-8'},
+    'import.encoding.utf-8-sig': {'ru': 'UTF-8 с BOM', 'en': 'UTF-8 with BOM'},
+    'import.encoding.cp1251': {'ru': 'Windows-1251', 'en': 'Windows-1251'},
+    'import.delimiter': {'ru': 'Разделитель', 'en': 'Delimiter'},
+    'import.delimiter.semicolon': {'ru': 'Точка с запятой «;»', 'en': 'Semicolon “;”'},
+    'import.delimiter.comma': {'ru': 'Запятая «,»', 'en': 'Comma “,”'},
+    'import.delimiter.tab': {'ru': 'Табуляция', 'en': 'Tab'},
+    'import.layout': {
+        'ru': 'Столбцов: {columns}, заголовок в строке {row}. Выберите, куда идёт каждый столбец',
+        'en': 'Columns: {columns}, header in row {row}. Choose where each column goes',
+    },
+    'import.preset': {'ru': 'Шаблон сопоставления', 'en': 'Mapping preset'},
+    'import.preset.save_as': {'ru': 'Сохранить как шаблон…', 'en': 'Save as a preset…'},
+    'import.preset.save_title': {'ru': 'Шаблон сопоставления', 'en': 'Mapping preset'},
+    'import.preset.save_hint': {
+        'ru': 'Файл с такими же столбцами в следующий раз сопоставится так же сам',
+        'en': 'A file with the same columns will be mapped the same way next time',
+    },
+    'import.preset.name': {'ru': 'Название, например «Из amoCRM»', 'en': 'Name, e.g. “From amoCRM”'},
+    'import.preset.save': {'ru': 'Сохранить', 'en': 'Save'},
+    'import.preset.saved': {'ru': 'Шаблон сопоставления «{name}» сохранён', 'en': 'Mapping preset “{name}” saved'},
+    'import.preset.delete': {'ru': 'Удалить шаблон сопоставления', 'en': 'Delete the mapping preset'},
+    'import.preset.deleted': {'ru': 'Шаблон сопоставления «{name}» удалён', 'en': 'Mapping preset “{name}” deleted'},
+    'import.mapping.column': {'ru': 'Столбец файла', 'en': 'File column'},
+    'import.mapping.samples': {'ru': 'Примеры значений', 'en': 'Sample values'},
+    'import.mapping.field': {'ru': 'Поле в Воронке', 'en': 'Voronka field'},
+    'import.mapping.no_header': {'ru': 'Столбец {number} без заголовка', 'en': 'Column {number}, no header'},
+    'import.known_phone': {'ru': 'Если телефон уже есть в базе:', 'en': 'When the phone is already known:'},
+    'import.known_phone.attach': {'ru': 'Добавить обращение', 'en': 'Add a request'},
+    'import.known_phone.fill_empty': {'ru': 'Дополнить пустые поля', 'en': 'Fill the empty fields'},
+    'import.known_phone.overwrite': {'ru': 'перезаписывать заполненные', 'en': 'overwrite filled ones'},
+    'import.deals_from_amount': {
+        'ru': 'Создавать сделки из суммы на этапе брони',
+        'en': 'Make deals from the amount at the booking stage',
+    },
+    'import.next.values': {'ru': 'Далее: значения', 'en': 'Next: values'},
+    'import.next.preview': {'ru': 'К предпросмотру', 'en': 'To the preview'},
+    'import.back_to_mapping': {'ru': 'Назад к сопоставлению', 'en': 'Back to the mapping'},
+    'import.values.reading': {'ru': 'Читаем весь файл…', 'en': 'Reading the whole file…'},
+    'import.values.progress': {'ru': 'Разобрано строк: {done} из {total}', 'en': 'Rows sorted: {done} of {total}'},
+    'import.values.rows_read': {'ru': 'Прочитано строк: {count}', 'en': 'Rows read: {count}'},
+    'import.values.title': {
+        'ru': 'Что станет каждым значением из файла',
+        'en': 'What each value of the file becomes',
+    },
+    'import.values.create': {'ru': 'Создать', 'en': 'Create'},
+    'import.fills': {'ru': 'дополнятся поля: {fields}', 'en': 'fields to fill: {fields}'},
+    'import.fills.custom': {'ru': 'свои поля', 'en': 'custom fields'},
+    'import.deal': {'ru': 'сделка на {amount}', 'en': 'a deal of {amount}'},
+    'import.values.default': {'ru': 'По умолчанию: {label}', 'en': 'Default: {label}'},
+    'import.field.skip': {'ru': 'Не загружать', 'en': 'Do not load'},
+    'import.field.name': {'ru': 'ФИО', 'en': 'Name'},
+    'import.field.last_name': {'ru': 'Фамилия', 'en': 'Last name'},
+    'import.field.first_name': {'ru': 'Имя', 'en': 'First name'},
+    'import.field.middle_name': {'ru': 'Отчество', 'en': 'Middle name'},
+    'import.field.phone': {'ru': 'Телефон', 'en': 'Phone'},
+    'import.field.email': {'ru': 'Email', 'en': 'Email'},
+    'import.field.created_at': {'ru': 'Дата создания', 'en': 'Created'},
+    'import.field.channel': {'ru': 'Канал привлечения', 'en': 'Channel'},
+    'import.field.project': {'ru': 'Проект', 'en': 'Project'},
+    'import.field.responsible': {'ru': 'Ответственный', 'en': 'Responsible'},
+    'import.field.stage': {'ru': 'Этап', 'en': 'Stage'},
+    'import.field.closing_reason': {'ru': 'Причина закрытия', 'en': 'Closing reason'},
+    'import.field.situation': {'ru': 'Ситуация', 'en': 'Situation'},
+    'import.field.tags': {'ru': 'Метки', 'en': 'Tags'},
+    'import.field.agency': {'ru': 'Агентство', 'en': 'Agency'},
+    'import.field.realtor': {'ru': 'Риэлтор', 'en': 'Realtor'},
+    'import.field.touch_type': {'ru': 'Тип касания', 'en': 'Touch type'},
+    'import.field.note': {'ru': 'Примечание', 'en': 'Note'},
+    'import.field.deal_amount': {'ru': 'Сумма сделки', 'en': 'Deal amount'},
+    'import.field.custom': {'ru': '{name} (своё поле)', 'en': '{name} (custom field)'},
+    'count.values.one': {'ru': '{count} значение', 'en': '{count} value'},
+    'count.values.few': {'ru': '{count} значения'},
+    'count.values.many': {'ru': '{count} значений'},
+    'count.values.other': {'ru': '{count} значения', 'en': '{count} values'},
+    # import steps end
     # reports
     'month.1': {'ru': 'Январь', 'en': 'January'},
     'month.2': {'ru': 'Февраль', 'en': 'February'},
@@ -307,14 +389,41 @@ TEXTS: dict[str, dict[str, str]] = {
         'ru': 'Файл больше {limit} МБ: разделите его на части',
         'en': 'The file is larger than {limit} MB: split it into parts',
     },
-    'import.error.not_xlsx': {
-        'ru': 'Это не файл Excel (.xlsx). Сохраните таблицу в формате «Книга Excel (.xlsx)» и загрузите снова',
-        'en': 'This is not an Excel file (.xlsx). Save the table as “Excel Workbook (.xlsx)” and upload it again',
-    },
+    # import sources (issue 15): what a file is read as, and the bounds that refuse it before memory is spent
     'import.error.corrupt': {
-        'ru': 'Файл Excel повреждён или не до конца загружен: откройте его в Excel, сохраните заново и повторите',
-        'en': 'The Excel file is damaged or incomplete: open it in Excel, save it again and retry',
+        'ru': 'Файл повреждён или загружен не до конца: откройте его в Excel, сохраните заново и повторите',
+        'en': 'The file is damaged or incomplete: open it in Excel, save it again and retry',
     },
+    'import.error.not_spreadsheet': {
+        'ru': 'Это не таблица. Загрузите файл Excel (.xlsx) или CSV: в Excel — «Файл → Сохранить как → '
+        'Книга Excel (.xlsx)»',
+        'en': 'This is not a table. Upload an Excel (.xlsx) or CSV file: in Excel, “File → Save As → '
+        'Excel Workbook (.xlsx)”',
+    },
+    'import.error.binary_xls': {
+        'ru': 'Это файл Excel старого формата (.xls), его не прочитать. Откройте его в Excel и сохраните через '
+        '«Файл → Сохранить как → Книга Excel (.xlsx)» (в LibreOffice — «Excel 2007–365»), затем загрузите снова',
+        'en': 'This is an old-format Excel file (.xls), which cannot be read. Open it in Excel, choose “File → '
+        'Save As → Excel Workbook (.xlsx)” (in LibreOffice, “Excel 2007–365”), then upload it again',
+    },
+    'import.error.too_big_inside': {
+        'ru': 'Файл распаковывается в слишком большой объём данных: разделите таблицу на части и загрузите их '
+        'по очереди',
+        'en': 'The file unpacks into too much data: split the table into parts and upload them one by one',
+    },
+    'import.error.too_many_cells': {
+        'ru': 'В таблице больше {limit} ячеек: разделите её на части',
+        'en': 'The table has more than {limit} cells: split it into parts',
+    },
+    'import.error.unknown_encoding': {
+        'ru': 'Кодировка «{encoding}» неизвестна: выберите UTF-8 или Windows-1251',
+        'en': 'Unknown encoding “{encoding}”: choose UTF-8 or Windows-1251',
+    },
+    'import.error.bad_delimiter': {
+        'ru': 'Разделитель — это один символ: «;», «,» или табуляция',
+        'en': 'The delimiter is one character: “;”, “,” or a tab',
+    },
+    # import sources end
     'import.error.no_rows': {'ru': 'В файле нет строк с клиентами', 'en': 'The file has no client rows'},
     'import.error.no_phone_column': {
         'ru': 'В файле нет столбца «Телефон»: без телефона клиентов не загрузить',
@@ -1244,11 +1353,130 @@ TEXTS: dict[str, dict[str, str]] = {
         'en': 'Export schema “{name}” changed ({fields})',
     },
     'audit.schema_deleted': {'ru': 'Удалена схема экспорта «{name}»', 'en': 'Export schema “{name}” deleted'},
+    # import presets, the import's API form and command line (issue 15)
+    'audit.import_preset_saved': {
+        'ru': 'Сохранён шаблон сопоставления «{name}» ({fields})',
+        'en': 'Mapping preset “{name}” saved ({fields})',
+    },
+    'audit.import_preset_deleted': {
+        'ru': 'Удалён шаблон сопоставления «{name}»',
+        'en': 'Mapping preset “{name}” deleted',
+    },
+    'import.preset.header': {'ru': 'Заголовок столбца', 'en': 'Column header'},
+    'import.error.preset_not_found': {
+        'ru': 'Нет шаблона сопоставления «{name}». Есть: {known}',
+        'en': 'No mapping preset “{name}”. There are: {known}',
+    },
+    'import.error.preset_taken': {
+        'ru': 'Шаблон сопоставления «{name}» принадлежит пользователю {author}: выберите другое название',
+        'en': 'Mapping preset “{name}” belongs to {author}: choose another name',
+    },
+    'import.error.preset_other_file': {
+        'ru': 'Шаблон сопоставления «{name}» сделан для другого файла: ни одного его столбца в этом файле нет',
+        'en': 'Mapping preset “{name}” was made for another file: none of its columns is in this one',
+    },
+    'import.error.bad_form': {
+        'ru': 'Форма загрузки не читается: {detail}',
+        'en': 'The upload form cannot be read: {detail}',
+    },
+    'import.error.no_file': {
+        'ru': 'В форме нет файла: передайте его в поле «file»',
+        'en': 'The form has no file: send it in the “file” field',
+    },
+    # import presets end
     'audit.other': {'ru': 'Изменение: {action}', 'en': 'Change: {action}'},
     'audit.change': {'ru': '{what} — {value}', 'en': '{what}: {value}'},
     'audit.on': {'ru': 'включено', 'en': 'on'},
     'audit.off': {'ru': 'выключено', 'en': 'off'},
     'audit.nothing': {'ru': 'ничего', 'en': 'nothing'},
+    # outbound webhooks: Settings → «Интеграции» (app/pages/settings_integrations.py, app/domain/integrations/)
+    'settings.tab.integrations': {'ru': 'Интеграции', 'en': 'Integrations'},
+    'webhooks.title': {'ru': 'Вебхуки', 'en': 'Webhooks'},
+    'webhooks.hint': {
+        'ru': 'Воронка отправляет события на адреса ваших систем (сквозная аналитика, телефония): JSON с подписью '
+        'HMAC-SHA256, повторы в течение суток, по порядку для каждого клиента.',
+        'en': 'Voronka posts events to your systems (end-to-end analytics, telephony): JSON signed with HMAC-SHA256, '
+        'retried for a day, in order per client.',
+    },
+    'webhooks.url': {'ru': 'Адрес (URL)', 'en': 'URL'},
+    'webhooks.description': {'ru': 'Описание', 'en': 'Description'},
+    'webhooks.events': {'ru': 'События', 'en': 'Events'},
+    'webhooks.active': {'ru': 'Включён', 'en': 'Enabled'},
+    'webhooks.inactive': {'ru': 'Отключён', 'en': 'Disabled'},
+    'webhooks.new': {'ru': 'Добавить вебхук', 'en': 'Add a webhook'},
+    'webhooks.edit': {'ru': 'Вебхук', 'en': 'Webhook'},
+    'webhooks.none': {'ru': 'Вебхуков пока нет', 'en': 'No webhooks yet'},
+    'webhooks.saved': {'ru': 'Вебхук сохранён', 'en': 'Webhook saved'},
+    'webhooks.deleted': {'ru': 'Вебхук удалён', 'en': 'Webhook deleted'},
+    'webhooks.delete_question': {
+        'ru': 'Удалить вебхук {url}? Его неотправленные события не будут отправлены.',
+        'en': 'Delete the webhook {url}? Its unsent events will not be sent.',
+    },
+    'webhooks.secret': {'ru': 'Секрет подписи', 'en': 'Signing secret'},
+    'webhooks.secret_once': {
+        'ru': 'Сохраните секрет сейчас: больше он показан не будет. Им проверяют заголовок X-Voronka-Signature.',
+        'en': 'Save the secret now: it is not shown again. It checks the X-Voronka-Signature header.',
+    },
+    'webhooks.new_secret': {'ru': 'Новый секрет', 'en': 'New secret'},
+    'webhooks.new_secret_question': {
+        'ru': 'Выдать новый секрет? Старый перестанет действовать сразу.',
+        'en': 'Issue a new secret? The old one stops working at once.',
+    },
+    'webhooks.deliveries': {'ru': 'Последние отправки', 'en': 'Recent deliveries'},
+    'webhooks.no_deliveries': {'ru': 'Отправок ещё не было', 'en': 'Nothing sent yet'},
+    'webhooks.pending': {'ru': 'В очереди: {count}', 'en': 'Waiting: {count}'},
+    'webhooks.failing': {
+        'ru': 'Не отвечает больше суток',
+        'en': 'Failing for more than a day',
+    },
+    'webhooks.failing_banner': {
+        'ru': 'Вебхуки, которые не принимают события больше суток: {count}. События ждут и будут отправлены, когда '
+        'адрес ответит.',
+        'en': 'Webhooks failing for more than a day: {count}. Their events wait and are sent once the address answers.',
+    },
+    'webhooks.resend': {'ru': 'Отправить снова', 'en': 'Send again'},
+    'webhooks.resent': {'ru': 'Событие поставлено в очередь', 'en': 'The event is queued'},
+    'webhooks.when': {'ru': 'Когда', 'en': 'When'},
+    'webhooks.event': {'ru': 'Событие', 'en': 'Event'},
+    'webhooks.status': {'ru': 'Статус', 'en': 'Status'},
+    'webhooks.code': {'ru': 'Ответ', 'en': 'Response'},
+    'webhooks.attempts': {'ru': 'Попытки', 'en': 'Attempts'},
+    'webhooks.client': {'ru': 'Клиент', 'en': 'Client'},
+    'webhooks.status.pending': {'ru': 'Ожидает', 'en': 'Waiting'},
+    'webhooks.status.delivered': {'ru': 'Доставлено', 'en': 'Delivered'},
+    'webhooks.status.failed': {'ru': 'Не доставлено', 'en': 'Not delivered'},
+    'webhooks.event.client.created': {'ru': 'Клиент создан', 'en': 'Client created'},
+    'webhooks.event.client.stage_changed': {'ru': 'Этап клиента изменён', 'en': 'Client stage changed'},
+    'webhooks.event.client.closed': {'ru': 'Клиент закрыт (с причиной)', 'en': 'Client closed (with reason)'},
+    'webhooks.event.client.reassigned': {'ru': 'Ответственный сменён', 'en': 'Client reassigned'},
+    'webhooks.event.request.created': {'ru': 'Новое обращение', 'en': 'Request created'},
+    'webhooks.event.deal.created': {'ru': 'Сделка создана', 'en': 'Deal created'},
+    'webhooks.event.deal.stage_changed': {'ru': 'Этап сделки изменён', 'en': 'Deal stage changed'},
+    'webhooks.event.deal.paid': {'ru': 'Сделка оплачена', 'en': 'Deal paid'},
+    'webhooks.event.deal.cancelled': {'ru': 'Бронь снята', 'en': 'Deal cancelled'},
+    'webhooks.event.call.logged': {'ru': 'Звонок', 'en': 'Call logged'},
+    'error.webhook_url': {
+        'ru': 'Нужен адрес вида https://example.ru/hook (http или https, без логина и пароля)',
+        'en': 'A URL like https://example.com/hook is needed (http or https, no login or password)',
+    },
+    'error.webhook_host_unknown': {'ru': 'Сервер «{host}» не найден', 'en': 'The host “{host}” is not found'},
+    'error.webhook_private': {
+        'ru': 'Адрес «{host}» во внутренней сети: такие вебхуки включает администратор сервера '
+        '(VORONKA_WEBHOOKS_ALLOW_PRIVATE=1)',
+        'en': 'The host “{host}” is on an internal network: the server’s administrator allows such webhooks '
+        '(VORONKA_WEBHOOKS_ALLOW_PRIVATE=1)',
+    },
+    'error.webhook_no_events': {'ru': 'Выберите хотя бы одно событие', 'en': 'Choose at least one event'},
+    'error.webhook_event': {'ru': 'Неизвестное событие «{event}»', 'en': 'Unknown event “{event}”'},
+    'error.webhook_too_many': {
+        'ru': 'Вебхуков может быть не больше {limit}',
+        'en': 'There may be at most {limit} webhooks',
+    },
+    'audit.webhook_added': {'ru': 'Добавлен вебхук {url}', 'en': 'Webhook {url} added'},
+    'audit.webhook_edited': {'ru': 'Изменён вебхук {url}', 'en': 'Webhook {url} changed'},
+    'audit.webhook_secret': {'ru': 'Новый секрет вебхука {url}', 'en': 'New secret of the webhook {url}'},
+    'audit.webhook_deleted': {'ru': 'Удалён вебхук {url}', 'en': 'Webhook {url} deleted'},
+    # outbound webhooks end
     # counts: a text per plural form of the language (keys below this line)
     'table.rows_per_page': {'ru': 'Строк на странице', 'en': 'Rows per page'},
     'table.paging': {'ru': '{first}–{last} из {total}', 'en': '{first}–{last} of {total}'},
@@ -1269,6 +1497,127 @@ TEXTS: dict[str, dict[str, str]] = {
         'ru': 'Клиент уже есть: его этап не меняется на «{value}»',
         'en': 'The client already exists: their stage is not changed to “{value}”',
     },
+    # documents (issue 17): files of clients and deals
+    'documents.tab': {'ru': 'Документы', 'en': 'Documents'},
+    'documents.drop': {
+        'ru': 'Перетащите файлы сюда или нажмите «+», чтобы выбрать (до {limit} МБ каждый)',
+        'en': 'Drop files here or press “+” to pick them (up to {limit} MB each)',
+    },
+    'documents.empty': {'ru': 'Документов пока нет', 'en': 'No documents yet'},
+    'documents.readonly': {
+        'ru': 'Приложить документ может тот, кто работает с клиентом',
+        'en': 'Only those who may act on the client may attach documents',
+    },
+    'documents.attached': {'ru': 'Документ «{name}» приложен', 'en': '“{name}” attached'},
+    'documents.download': {'ru': 'Скачать', 'en': 'Download'},
+    'documents.preview': {'ru': 'Просмотр', 'en': 'Preview'},
+    'documents.rename': {'ru': 'Переименовать', 'en': 'Rename'},
+    'documents.name': {'ru': 'Название', 'en': 'Name'},
+    'documents.delete': {'ru': 'Удалить', 'en': 'Delete'},
+    'documents.delete_confirm': {
+        'ru': 'Удалить документ «{name}»? Вернуть его будет нельзя',
+        'en': 'Delete “{name}”? It cannot be brought back',
+    },
+    'documents.deleted': {'ru': 'Документ «{name}» удалён', 'en': '“{name}” deleted'},
+    'documents.of_deal': {'ru': 'к сделке', 'en': 'of a deal'},
+    'documents.pdf_pages': {'ru': 'Показаны страницы 1–{shown} из {pages}', 'en': 'Pages 1–{shown} of {pages} shown'},
+    'documents.preview_failed': {
+        'ru': 'Не удалось показать файл: скачайте его',
+        'en': 'The file cannot be shown here: download it',
+    },
+    'documents.rejected': {
+        'ru': 'Файл больше {limit} МБ: такой не принимается',
+        'en': 'The file is over {limit} MB and cannot be attached',
+    },
+    'documents.size.b': {'ru': '{size} Б', 'en': '{size} B'},
+    'documents.size.kb': {'ru': '{size} КБ', 'en': '{size} KB'},
+    'documents.size.mb': {'ru': '{size} МБ', 'en': '{size} MB'},
+    'documents.size.gb': {'ru': '{size} ГБ', 'en': '{size} GB'},
+    'documents.error.too_large': {
+        'ru': 'Файл больше {limit} МБ: такой не принимается',
+        'en': 'The file is over {limit} MB and cannot be attached',
+    },
+    'documents.error.empty': {'ru': 'Файл пуст: прикладывать нечего', 'en': 'The file is empty: nothing to attach'},
+    'documents.error.no_file': {
+        'ru': 'Нет файла: пришлите его в поле «file» формы multipart/form-data',
+        'en': 'No file: send it in the “file” field of a multipart/form-data body',
+    },
+    'documents.error.quota': {
+        'ru': 'Место для документов закончилось: квота {quota} МБ, свободно {free} МБ. Попросите администратора '
+        'увеличить квоту или удалите ненужные документы',
+        'en': 'No room for documents: the quota is {quota} MB, {free} MB are free. Ask an admin for a larger quota '
+        'or delete documents no longer needed',
+    },
+    'documents.error.quota_range': {
+        'ru': 'Квота — целое число мегабайт от 1 до {limit}',
+        'en': 'The quota is a whole number of megabytes from 1 to {limit}',
+    },
+    'documents.error.lost': {
+        'ru': 'Файл не сохранился: приложите его ещё раз',
+        'en': 'The file was not kept: attach it once more',
+    },
+    'documents.error.missing': {
+        'ru': 'Файла этого документа нет в хранилище',
+        'en': 'The file of this document is missing from the store',
+    },
+    'documents.error.name_empty': {'ru': 'Укажите название документа', 'en': 'Give the document a name'},
+    'documents.error.rename_forbidden': {
+        'ru': 'Переименовать документ может загрузивший его или тот, кто работает с клиентом',
+        'en': 'Only its uploader or whoever may act on the client may rename a document',
+    },
+    'documents.error.delete_forbidden': {
+        'ru': 'Удалить документ может загрузивший его, ответственный за клиента, руководитель или администратор',
+        'en': 'Only its uploader, the client’s responsible, heads and admins may delete a document',
+    },
+    'documents.settings.title': {'ru': 'Документы клиентов и сделок', 'en': 'Documents of clients and deals'},
+    'documents.settings.file_max': {
+        'ru': 'Наибольший файл: {limit} МБ (переменная окружения VORONKA_FILE_MAX_MB)',
+        'en': 'Largest file: {limit} MB (the VORONKA_FILE_MAX_MB environment variable)',
+    },
+    'documents.settings.used': {
+        'ru': 'Занято {used} из {quota} ({count})',
+        'en': '{used} of {quota} used ({count})',
+    },
+    'documents.settings.quota': {'ru': 'Квота на все документы, МБ', 'en': 'Quota for all documents, MB'},
+    'documents.settings.saved': {'ru': 'Квота сохранена', 'en': 'Quota saved'},
+    'documents.count.one': {'ru': '{count} документ', 'en': '{count} document'},
+    'documents.count.few': {'ru': '{count} документа', 'en': '{count} documents'},
+    'documents.count.many': {'ru': '{count} документов', 'en': '{count} documents'},
+    'documents.count.other': {'ru': '{count} документа', 'en': '{count} documents'},
+    'settings.tab.documents': {'ru': 'Документы', 'en': 'Documents'},
+    'audit.documents_quota_changed': {
+        'ru': 'Квота на документы: {old} → {new} МБ',
+        'en': 'Documents quota: {old} → {new} MB',
+    },
+    'feed.document_added': {'ru': 'Приложен документ «{name}»', 'en': 'Attached “{name}”'},
+    'feed.document_renamed': {
+        'ru': 'Документ «{old}» переименован в «{name}»',
+        'en': 'Document “{old}” renamed to “{name}”',
+    },
+    'feed.document_deleted': {'ru': 'Удалён документ «{name}»', 'en': 'Deleted “{name}”'},
+    'part.documents': {'ru': 'Документы (скрепка с числом)', 'en': 'Documents (paperclip with a count)'},
+    'export.field.documents_count': {'ru': 'Документов', 'en': 'Documents'},
+    # import: reading by a column mapping, value mapping, filling known clients (issue 15, domain)
+    'import.values.importer': {'ru': 'Загружающий ({name})', 'en': 'The importer ({name})'},
+    'import.values.no_project': {'ru': 'Без проекта', 'en': 'No project'},
+    'import.values.other_reason': {'ru': '«{reason}» этапа', 'en': 'The stage’s “{reason}”'},
+    'import.problem.reason_other': {
+        'ru': 'Причина закрытия не указана или не найдена: для этапа «{stage}» будет «{used}»',
+        'en': 'No known closing reason: “{used}” is used for stage “{stage}”',
+    },
+    'import.problem.unknown_project': {
+        'ru': 'Проект «{value}» не найден: клиент будет без проекта',
+        'en': 'Project “{value}” not found: the client gets no project',
+    },
+    'import.problem.bad_amount': {
+        'ru': 'Сумма «{value}» не распознана: не загружается',
+        'en': 'Amount “{value}” not understood: not loaded',
+    },
+    'import.problem.fill_not_allowed': {
+        'ru': 'Клиент другого менеджера: его поля не дополняются, добавлено только обращение',
+        'en': 'Another manager’s client: their fields are not filled in, only the request is added',
+    },
+    # import (issue 15, domain) end
 }
 
 

@@ -11,16 +11,20 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app import pages, signature_cache
 from app.api import api
 from app.api.health import HEALTH_PATH, health
-from app.borders import BodyLimit, SecurityHeaders
+from app.borders import DOCUMENT_UPLOAD_PATHS, MULTIPART_SLACK, BodyLimit, SecurityHeaders
 from app.compressed_assets import CompressedAssets
 from app.config import Settings, load_settings
+from app.domain.db import get_database
+from app.domain.documents.storage import file_max_bytes, file_store
 from app.domain.excel.sources import MAX_BYTES as UPLOAD_MAX_BYTES
+from app.domain.integrations import delivery
 from app.live import hub
 from app.setup import prepare_database
 from app.socket_guard import PageRequestGuard, install_socket_guard
 
 CSS = Path(__file__).parent / 'static' / 'voronka.css'
 TAILWIND = Path(__file__).parent / 'static' / 'tailwind.css'  # prebuilt: no Tailwind compiler in the browser
+PDFJS = Path(__file__).parent / 'static' / 'pdfjs'  # pdf.js from npm (pdfjs-dist), served as our own files
 # a JSON body or a form is a few kilobytes; only the import (and the upload of its file) may be larger
 BODY_MAX_BYTES = 1024 * 1024
 API_PATH = '/api/v1'
@@ -49,9 +53,26 @@ class ApiBeforePages:
         await self.pages(scope, receive, send)
 
 
-def _serve_api_first(settings: Settings, uploads: dict[str, int]) -> None:
+def upload_limits() -> dict:
+    """The bodies larger than a form: the import's file, and documents (one file per request, from the window or
+    the API), whose size the border refuses before anything is spooled."""
+    document_max = file_max_bytes() + MULTIPART_SLACK
+    return {
+        '/api/v1/import': UPLOAD_MAX_BYTES,
+        DOCUMENT_UPLOAD_PATHS: document_max,
+        '/_nicegui/client/': max(UPLOAD_MAX_BYTES, document_max),
+    }
+
+
+def api_stack(settings: Settings, uploads: dict) -> ASGIApp:
+    """The API with its borders (security headers, body limit, gzip), as the server answers it."""
     api_app = GZipMiddleware(BodyLimit(api, default=BODY_MAX_BYTES, larger=uploads), minimum_size=1000)
     api_app = SecurityHeaders(api_app, settings=settings)
+    return api_app
+
+
+def _serve_api_first(settings: Settings, uploads: dict) -> None:
+    api_app = api_stack(settings, uploads)
     health_app = SecurityHeaders(health, settings=settings)
     build_pages = type(nicegui_app).build_middleware_stack
     # Starlette builds an app's middleware stack on its first request: ours puts the API in front of it
@@ -64,13 +85,18 @@ def build() -> Settings:
     prepare_database(settings)
     signature_cache.install()
     install_socket_guard()
-    uploads = {'/api/v1/import': UPLOAD_MAX_BYTES, '/_nicegui/client/': UPLOAD_MAX_BYTES}
+    uploads = upload_limits()
+    file_store().sweep()  # the temporary files of uploads killed before they were stored
+    nicegui_app.add_static_files('/static/pdfjs', PDFJS)
     nicegui_app.add_middleware(PageRequestGuard, settings=settings)
     nicegui_app.add_middleware(BodyLimit, default=BODY_MAX_BYTES, larger=uploads)
     nicegui_app.add_middleware(SecurityHeaders, settings=settings)  # the outermost: a 413 carries the headers too
     _serve_api_first(settings, uploads)
     nicegui_app.on_startup(hub.start)
     nicegui_app.on_shutdown(hub.stop)
+    # every process sends the outbox's webhooks; several share it on PostgreSQL
+    nicegui_app.on_startup(lambda: delivery.start_worker(get_database()))
+    nicegui_app.on_shutdown(delivery.stop_worker)
     ui.add_css(TAILWIND.read_text(), shared=True)
     ui.add_css(CSS.read_text(), shared=True)
     pages.register()

@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from app.config import Settings
 from app.domain.db import Database, DbSession, init_database
+from app.domain.integrations import outbox  # noqa: F401  (every writing process fills the outbox of webhooks)
 from app.seed import seed_defaults
 
 

@@ -43,3 +43,12 @@ def bearer(db, login: str) -> dict:
     """The API's Authorization header with a fresh token of this user."""
     with db.write() as session:
         return {'Authorization': f'Bearer {users.create_token(session, login=login)}'}
+
+
+def empty_file_store() -> None:
+    """The local file store without any blob or temporary file (the database is emptied by the db fixture)."""
+    import shutil
+
+    from app.domain.documents.storage import file_store
+
+    shutil.rmtree(file_store().root, ignore_errors=True)

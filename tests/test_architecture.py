@@ -17,6 +17,7 @@ AREA_RANK = {
     'deals': 3,
     'integrations': 4,
     'files': 4,
+    'documents': 4,
     'automation': 4,
     'excel': 5,
     'reports': 6,

@@ -190,12 +190,12 @@ def test_export_refuses_an_unknown_schema_or_name_without_writing_a_file(admin_d
     assert not out.exists()
 
 
-def test_import_refuses_a_file_that_is_not_xlsx(admin_dir):
-    text = admin_dir / 'clients.csv'
-    text.write_text('ФИО;Телефон\n')
+def test_import_refuses_a_file_that_is_not_a_table(admin_dir):
+    text = admin_dir / 'clients.pdf'
+    text.write_bytes(b'%PDF-1.4 not a table')
     result = run_cli(admin_dir, 'import', str(text), '--as', 'olga')
     assert result.returncode != 0
-    assert 'Это не файл Excel (.xlsx)' in result.stderr
+    assert 'Это не таблица' in result.stderr
     assert 'Traceback' not in result.stderr
 
 

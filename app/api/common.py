@@ -38,6 +38,7 @@ STATUS_BY_ERROR = (
 )
 STATUS_BY_KEY = {
     'import.error.too_large': status.HTTP_413_CONTENT_TOO_LARGE,
+    'documents.error.too_large': status.HTTP_413_CONTENT_TOO_LARGE,
     'error.overloaded': status.HTTP_503_SERVICE_UNAVAILABLE,
 }
 

@@ -48,6 +48,7 @@ export default {
       </div>
       <div class="row no-wrap items-center justify-between vk-card-footer">
         <span class="ellipsis vk-part-responsible"><i class="${ICON}" aria-hidden="true" style="font-size: 14px">person</i> {{ card.responsible }}</span>
+        <span v-if="card.documents" class="q-ml-sm text-grey-7 vk-part-documents" :data-documents="card.documents"><i class="${ICON}" aria-hidden="true" style="font-size: 14px">attach_file</i>{{ card.documents }}</span>
         <span class="q-ml-sm vk-part-created">{{ card.created }}</span>
       </div>
       <div v-if="flash" class="vk-flash-by"><i class="${ICON}" aria-hidden="true" style="font-size: 14px">bolt</i> {{ flash }}</div>

@@ -57,6 +57,7 @@ def card_props(card: CardData, task_mode: str = 'nearest') -> dict:
         else '',
         'responsible': card.responsible.name,
         'created': format_date(card.created_at),
+        'documents': card.documents,
     }
 
 

@@ -1,11 +1,12 @@
 """The client window: every field, the feed, tasks, requests, deals and the stage actions of one client."""
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from nicegui import ui
+from nicegui import background_tasks, ui
 
 from app.domain.clients.clients import UNDO_SECONDS
 from app.domain.clients.tasks import default_due
@@ -14,6 +15,7 @@ from app.domain.integrations.calls import format_duration
 from app.domain.views import ClientDetail, CustomFieldView, FormChoices, StageView
 
 from .dialogs import answer, ask_booking, ask_move
+from .documents_panel import DocumentActions, DocumentsPanel, document_url
 from .locale import TIMEZONE, current_locale, format_datetime, format_money, tr
 
 TASK_TYPES = ('call', 'meeting', 'showing', 'other')
@@ -79,6 +81,8 @@ class ClientWindow:
         choices: FormChoices,
         actions: ClientActions,
         assigns_to_others: bool = False,
+        documents_of: Callable[[int], DocumentActions] | None = None,
+        file_max_mb: int = 25,
     ):
         self.viewer_id = viewer_id
         self.assigns_to_others = assigns_to_others  # tasks may be set for colleagues, not only for oneself
@@ -93,6 +97,9 @@ class ClientWindow:
         self.dirty = False
         self.call: _Call | None = None
         self.comment_box: ui.textarea | None = None
+        self.documents_of = documents_of  # the «Документы» tab's actions for a client
+        self.file_max_mb = file_max_mb
+        self.documents_panel: DocumentsPanel | None = None
         self.dialog = ui.dialog().props('maximized=false').mark('client-window')
         with self.dialog, ui.card().classes('vk-window q-pa-none'):
             self.body = ui.column().classes('w-full gap-0 no-wrap vk-window-inner')
@@ -160,6 +167,9 @@ class ClientWindow:
     def show(self, detail: ClientDetail, changed_by: str = '', live: bool = False) -> None:
         """Render the client. A live change never wipes what the user is typing: the window then says who
         changed the client and offers the fresh data; a save from the stale form is refused as stale."""
+        if live and self.documents_panel is not None and self.documents_panel.busy:
+            self.pending = detail  # never re-render under files on their way: shown once they are all in
+            return
         if live and self.dirty:
             self.pending = detail
             who = changed_by or tr('client.another_tab')
@@ -353,6 +363,8 @@ class ClientWindow:
                 requests_tab = ui.tab('requests', f'{tr("client.requests")} ({len(d.requests)})')
                 calls_tab = ui.tab('calls', f'{tr("client.calls")} ({len(d.calls)})').mark('tab-calls')
                 deals_tab = ui.tab('deals', f'{tr("client.deals")} ({len(d.deals)})')
+                if self.documents_of is not None:
+                    documents_tab = ui.tab('documents', f'{tr("documents.tab")} ({d.documents})').mark('tab-documents')
             with ui.tab_panels(tabs, value=self.tab).classes('w-full vk-side-panels').mark('side-panels'):
                 with ui.tab_panel(feed_tab).classes('q-pa-none'):
                     self._render_feed(d)
@@ -379,6 +391,18 @@ class ClientWindow:
                                 f'{format_money(deal.amount)}'
                             ).classes('col')
                             ui.link(tr('deals.open_deal'), f'/deals?deal={deal.id}').mark(f'open-deal-{deal.id}')
+                if self.documents_of is not None:
+                    with ui.tab_panel(documents_tab).classes('q-pa-none'):
+                        self._render_documents(d)
+
+    def _render_documents(self, d: ClientDetail) -> None:
+        self.documents_panel = DocumentsPanel(
+            actions=self.documents_of(d.id),
+            can_attach=d.can_act,
+            file_max_mb=self.file_max_mb,
+            on_idle=lambda: self.show(self.pending) if self.pending is not None else None,
+        )
+        background_tasks.create(self.documents_panel.load(), name='load-documents')
 
     def _render_calls(self, d: ClientDetail) -> None:
         if not d.calls:
@@ -432,6 +456,10 @@ class ClientWindow:
                     ui.label(entry.text_for(locale)).classes('vk-prewrap')
                     if entry.kind == 'call' and entry.data.get('call_id') in recordings:
                         _recording_player(recordings[entry.data['call_id']]).mark(f'feed-recording-{entry.id}')
+                    if entry.data.get('document_id'):
+                        ui.link(tr('documents.download'), document_url(entry.data['document_id'])).classes(
+                            'text-caption'
+                        ).mark(f'feed-document-{entry.data["document_id"]}')
 
     def _render_tasks(self, d: ClientDetail) -> None:
         if d.can_act:

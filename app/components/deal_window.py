@@ -3,12 +3,13 @@
 from collections.abc import Awaitable, Callable
 from datetime import date
 
-from nicegui import ui
+from nicegui import background_tasks, ui
 
 from app.domain.deals.deal_board import DealDetail, DealFilter
 from app.domain.views import FormChoices, StageView
 
 from .dialogs import answer
+from .documents_panel import DocumentActions, DocumentsPanel
 from .filter_panel import filter_dialog_footer, number_or_none
 from .locale import current_locale, format_datetime, format_money, tr
 
@@ -25,12 +26,18 @@ class DealWindow:
         on_move: Callable[[int], Awaitable[None]],
         on_reopen: Callable[[int], Awaitable[None]],
         on_comment: Callable[[int, str], Awaitable[DealDetail | None]],
+        documents_of: Callable[[int], DocumentActions] | None = None,
+        file_max_mb: int = 25,
     ) -> None:
         self.stages = {s.id: s for s in stages}
         self.on_open_client = on_open_client
         self.on_move = on_move
         self.on_reopen = on_reopen
         self.on_comment = on_comment
+        self.documents_of = documents_of  # the «Документы» tab's actions for a deal
+        self.file_max_mb = file_max_mb
+        self.documents_panel: DocumentsPanel | None = None
+        self.tab = 'feed'
         self.detail: DealDetail | None = None
         self.comment_box: ui.textarea | None = None
         self.dialog = ui.dialog().mark('deal-window')
@@ -43,10 +50,13 @@ class DealWindow:
 
     def open(self, detail: DealDetail) -> None:
         self.comment_box = None
+        self.tab = 'feed'
         self.show(detail)
         self.dialog.open()
 
     def show(self, detail: DealDetail, changed_by: str = '') -> None:
+        if self.documents_panel is not None and not self.documents_panel.is_deleted and self.documents_panel.busy:
+            return  # never re-render under files on their way; the panel shows them once they are in
         typed = self.comment_box.value if self.comment_box is not None else ''
         self.detail = detail
         self.body.clear()
@@ -74,7 +84,27 @@ class DealWindow:
             with ui.column().classes('vk-window-fields gap-2'):
                 self._render_fields(d, stage)
             with ui.column().classes('col gap-1'):
+                if self.documents_of is None:
+                    self._render_feed(d)
+                else:
+                    self._render_tabs(d)
+
+    def _render_tabs(self, d: DealDetail) -> None:
+        with (
+            ui.tabs(on_change=lambda e: setattr(self, 'tab', e.value))
+            .classes('w-full')
+            .props('dense align=left no-caps') as tabs
+        ):
+            feed_tab = ui.tab('feed', tr('deals.feed'))
+            documents_tab = ui.tab('documents', tr('documents.tab')).mark('deal-tab-documents')
+        with ui.tab_panels(tabs, value=self.tab).classes('w-full'):
+            with ui.tab_panel(feed_tab).classes('q-pa-none'):
                 self._render_feed(d)
+            with ui.tab_panel(documents_tab).classes('q-pa-none'):
+                self.documents_panel = DocumentsPanel(
+                    actions=self.documents_of(d.id), can_attach=d.can_act, file_max_mb=self.file_max_mb
+                )
+                background_tasks.create(self.documents_panel.load(), name='load-deal-documents')
 
     def _render_fields(self, d: DealDetail, stage: StageView | None) -> None:
         rows = [

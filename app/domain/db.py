@@ -47,7 +47,7 @@ class DbSession(Session):
 
 @event.listens_for(DbSession, 'before_commit')
 def _notify_other_processes(session) -> None:
-    pending = session.info.get('pending_events')
+    pending = [e for e in session.info.get('pending_events', []) if e.on_bus]
     if pending and not session.in_nested_transaction() and session.get_bind().dialect.name == 'postgresql':
         session.info['commit_mark'] = pg_events.notify(session.connection(), pending)
 
@@ -58,7 +58,8 @@ def _publish_after_commit(session) -> None:
         return  # only a savepoint was released: nothing is committed until the outermost transaction is
     mark = session.info.pop('commit_mark', None)
     for pending in session.info.pop('pending_events', []):
-        bus.publish(pending, mark)
+        if pending.on_bus:
+            bus.publish(pending, mark)
 
 
 @event.listens_for(DbSession, 'after_transaction_create')

@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 class Record:
     """What every event is: a frozen record that a transport can send as a plain dict."""
 
+    on_bus = True  # False: held for the commit's own hooks (the outbox) only, never published to viewers
+
     def to_dict(self) -> dict:
         return asdict(self)
 
@@ -55,6 +57,9 @@ class ClientsChanged(Record):
     actor_id: int
     what: str
     count: int
+    # which clients (the outbox sends one event per client); viewers reload and need only the count (a list too
+    # long for a notification reaches other processes as ChangesMissed, which reloads as well)
+    client_ids: tuple[int, ...] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,18 @@ class SessionEnded(Record):
 
     session_key: str
     user_id: int
+
+
+@dataclass(frozen=True)
+class RequestReceived(Record):
+    """A request (a lead, a call, a hand-entered first contact) was recorded. Not published: screens follow the
+    client's own event; the outbox (outbound webhooks) reads it from the session before the commit."""
+
+    on_bus = False
+
+    client_id: int
+    request_id: int
+    actor_id: int | None
 
 
 @dataclass(frozen=True)
@@ -123,6 +140,7 @@ Event = (
     | UserSettingsChanged
     | AccountChanged
     | SessionEnded
+    | RequestReceived
     | IncomingCall
     | CallLogged
     | ChangesMissed

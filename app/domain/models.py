@@ -65,6 +65,7 @@ class FeedKind(StrEnum):
     deal_created = 'deal_created'
     note = 'note'
     call = 'call'
+    document = 'document'  # a file attached, renamed or deleted (its data holds document_id while it exists)
 
 
 class CallDirection(StrEnum):
@@ -410,6 +411,65 @@ class UserPreference(SQLModel, table=True):
     value: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
+class DeliveryStatus(StrEnum):
+    pending = 'pending'  # waiting for its first or next attempt
+    delivered = 'delivered'  # the receiver answered 2xx
+    failed = 'failed'  # retried for a day and more without success: given up, «Отправить снова» restarts it
+
+
+class WebhookEndpoint(SQLModel, table=True):
+    """A receiver an admin registered for chosen events; its secret signs every delivery (kept as is: HMAC needs
+    it, and the admin sees it only when it is made)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(max_length=2000)
+    description: str = Field(default='', max_length=200)
+    secret: str = Field(max_length=100)
+    events: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    active: bool = True
+    created_by_id: int | None = Field(default=None, foreign_key='user.id')
+    created_at: datetime = Field(default_factory=utcnow)
+    # since when every attempt failed (None after a success): a day of it flags the endpoint to admins
+    failing_since: datetime | None = None
+
+
+class OutboxEvent(SQLModel, table=True):
+    """A change as receivers will see it, written in the transaction of the change: the payload is the snapshot
+    at commit, the same bytes for every endpoint (the signature covers them)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    uid: str = Field(max_length=36, unique=True)
+    kind: str = Field(max_length=40)
+    client_id: int | None = None  # no foreign key: the event outlives a deleted client
+    body: str
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event for one endpoint: retried until delivered, in order per endpoint and client."""
+
+    __table_args__ = (
+        Index('ix_delivery_due', 'status', 'next_attempt_at'),
+        # the "nothing earlier is still pending for this endpoint and client" probe of every claim
+        Index('ix_delivery_order', 'endpoint_id', 'client_id', 'status', 'id'),
+        Index('ix_delivery_endpoint_recent', 'endpoint_id', 'id'),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    uid: str = Field(max_length=36, unique=True)
+    event_id: int = Field(foreign_key='outboxevent.id', index=True)
+    endpoint_id: int = Field(foreign_key='webhookendpoint.id')
+    client_id: int | None = None
+    status: str = Field(default=DeliveryStatus.pending, max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    locked_until: datetime | None = None  # a worker is sending it; after this a crashed worker's claim lapses
+    last_attempt_at: datetime | None = None
+    response_code: int | None = None
+    last_error: str = Field(default='', max_length=300)
+    delivered_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class AuditEntry(SQLModel, table=True):
     """Who changed which account setting, when: admins read it under Settings."""
 
@@ -458,3 +518,34 @@ class Call(SQLModel, table=True):
     feed_entry_id: int | None = Field(default=None, foreign_key='feedentry.id')
     task_id: int | None = Field(default=None, foreign_key='task.id')  # the call-back a missed call asked for
     created_at: datetime = Field(default_factory=utcnow)
+
+
+# documents (issue 17) ------------------------------------------------------------------------------------------------
+class Document(SQLModel, table=True):
+    """A file attached to a client (and maybe one of its deals). The bytes are a blob in the file store named by
+    their sha256; this row refers to the blob only once it is complete, and several rows may share one blob."""
+
+    __table_args__ = (Index('ix_document_client_uploaded', 'client_id', 'uploaded_at'),)
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key='client.id')
+    deal_id: int | None = Field(default=None, foreign_key='deal.id', index=True)
+    name: str = Field(max_length=200)
+    content_type: str = Field(max_length=100)  # sniffed from the bytes, never taken from the browser
+    size: int
+    blob_key: str = Field(max_length=64, index=True)
+    uploaded_by_id: int | None = Field(default=None, foreign_key='user.id')
+    uploaded_at: datetime = Field(default_factory=utcnow)
+
+
+class ImportPreset(SQLModel, table=True):
+    """A saved column mapping («Из amoCRM»), account-wide: chosen by name, or found again by the file's headers."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    # a digest of the headers as compared (header_key of each): the same export shape finds its preset by index
+    signature: str = Field(max_length=64, index=True)
+    headers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    mapping: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_by_id: int | None = Field(default=None, foreign_key='user.id')
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -113,6 +113,7 @@ class ClientCard(BaseModel):
     open_tasks: list[TaskView]
     version: int
     can_act: bool
+    documents: int = 0  # how many documents the client has (the card's paperclip, the window's tab)
 
     @property
     def overdue_count(self) -> int:

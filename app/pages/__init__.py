@@ -2,12 +2,13 @@
 
 
 def register() -> None:
-    from . import board, deals, import_page, login, not_found, reports, requests, settings, table
+    from . import board, deals, documents, import_page, login, not_found, reports, requests, settings, table
 
     not_found.register()
     login.register()
     board.register()
     deals.register()
+    documents.register()
     table.register()
     requests.register()
     import_page.register()

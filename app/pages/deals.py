@@ -16,6 +16,7 @@ from app.domain.account import reference
 from app.domain.db import get_database
 from app.domain.deals import deal_board
 from app.domain.deals.deal_board import DealCard, DealDetail, DealFilter
+from app.domain.documents.storage import MEBIBYTE, file_max_bytes
 from app.domain.events import DealChanged
 from app.domain.models import Board
 from app.domain.permissions import Actor, can_act_on_clients_of, can_see_clients_of
@@ -23,6 +24,7 @@ from app.domain.views import StageView
 from app.live import hub
 
 from .board import DRAG_HIGHLIGHT, PAGE_AREA, PAGE_SIZE, RELOAD_DELAY
+from .document_actions import TabDocuments
 from .screen import Screen, load_screen_data
 from .session import page_actor, to_login
 
@@ -80,6 +82,8 @@ class DealsBoard(Screen):
             on_move=self.move_by_click,
             on_reopen=self.reopen,
             on_comment=self.comment,
+            documents_of=lambda deal_id: TabDocuments(self, deal_id=deal_id),
+            file_max_mb=file_max_bytes() // MEBIBYTE,
         )
         with ui.row().classes('vk-toolbar items-center w-full q-px-md q-pt-sm gap-3 no-wrap'):
             ui.toggle(

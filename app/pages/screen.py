@@ -26,6 +26,7 @@ from app.domain.clients.filters import ClientFilter
 from app.domain.db import get_database
 from app.domain.deals import deals, units
 from app.domain.deals.units import UnitView
+from app.domain.documents.storage import MEBIBYTE, file_max_bytes
 from app.domain.events import (
     AccountChanged,
     ClientChanged,
@@ -41,6 +42,7 @@ from app.domain.views import ClientCard as CardData
 from app.domain.views import ClientDetail, FormChoices, StageView, TaskView
 from app.live import hub
 
+from .document_actions import TabDocuments
 from .session import attempt, call, leave_for_login, read, require_actor, session_key
 
 log = logging.getLogger(__name__)
@@ -197,6 +199,8 @@ class Screen:
             choices=self.choices,
             actions=WindowActions(self),
             assigns_to_others=acts_on_all_clients(self.actor),
+            documents_of=lambda client_id: TabDocuments(self, client_id=client_id),
+            file_max_mb=file_max_bytes() // MEBIBYTE,
         )
         self.reload_after_window = False
         self.window.dialog.on_value_change(

@@ -70,8 +70,19 @@ async def call(service, *, key: str | None = None, write: bool = True, **argumen
     """Run a domain service as the tab's current user (re-read, so revoked rights apply at once).
     A refusal is shown to the user in their language and yields None; nothing was changed.
     Live updates run outside any request and pass the tab's session `key` themselves."""
+    return await settle(_call, key or session_key(), write, service, arguments)
+
+
+def runner(key: str | None):
+    """The tab's user as a runner of services, for domain work that opens its own transactions (a document's
+    attach: a check, the blob put outside any transaction, then the write)."""
+    return lambda service, write, **arguments: _call(key, write, service, arguments)
+
+
+async def settle(work, *args, **kwargs):
+    """Blocking domain work off the event loop; a refusal is shown in the user's language and yields None."""
     try:
-        return await run.io_bound(_call, key or session_key(), write, service, arguments)
+        return await run.io_bound(work, *args, **kwargs)
     except DomainError as error:
         if error.key == EXPIRED:
             leave_for_login()

@@ -1,5 +1,5 @@
 """/settings — the admin's account setup: users, stages and transitions, reference lists, export schemas, API tokens,
-audit log.
+integrations (webhooks), audit log.
 Each area builds its own tab; every change goes through the domain, which refuses non-admins."""
 
 import logging
@@ -27,13 +27,14 @@ class SettingsScreen(Screen):
     def build(self) -> None:
         self.build_frame()
         self.areas: dict[str, tuple[ui.element, Callable]] = {}
+        self.tab_items: dict[str, ui.tab] = {}  # an area may mark its tab (integrations: an endpoint failing)
         with ui.column().classes('w-full q-pa-md gap-2'):
             if not self.actor.is_admin:
                 ui.label(tr('settings.admins_only')).classes('text-h6 text-grey-8').mark('settings-forbidden')
                 return
             with ui.tabs().props('dense no-caps align=left').classes('w-full').mark('settings-tabs') as tabs:
                 for key, _ in AREAS:
-                    ui.tab(key, tr(f'settings.tab.{key}')).mark(f'settings-tab-{key}')
+                    self.tab_items[key] = ui.tab(key, tr(f'settings.tab.{key}')).mark(f'settings-tab-{key}')
             with ui.tab_panels(tabs, value=AREAS[0][0]).classes('w-full vk-settings'):
                 for key, builder in AREAS:
                     with ui.tab_panel(key):
@@ -166,7 +167,15 @@ async def build_audit(screen: SettingsScreen) -> None:
 
 def _areas() -> list[tuple[str, Callable]]:
     """The tabs in order; each area module contributes its builder."""
-    from . import settings_export, settings_lists, settings_stages, settings_units, settings_users
+    from . import (
+        settings_documents,
+        settings_export,
+        settings_integrations,
+        settings_lists,
+        settings_stages,
+        settings_units,
+        settings_users,
+    )
 
     return [
         ('users', settings_users.build_users),
@@ -174,7 +183,9 @@ def _areas() -> list[tuple[str, Callable]]:
         ('lists', settings_lists.build_lists),
         ('units', settings_units.build_units),
         ('export', settings_export.build_export),
+        ('documents', settings_documents.build_documents),
         ('tokens', build_tokens),
+        ('integrations', settings_integrations.build_integrations),
         ('audit', build_audit),
     ]
 

@@ -185,12 +185,12 @@ def test_import_commit_creates_the_clients(client, db, team):
     assert _count(db, Tag) >= 1
 
 
-def test_a_file_that_is_not_xlsx_is_refused_in_russian(client, team):
+def test_a_file_that_is_not_a_table_is_refused_in_russian(client, team):
     _, headers = team['head']
-    response = client.post('/import', content=b'name;phone\n', headers={**headers, 'Content-Type': XLSX})
+    response = client.post('/import', content=b'%PDF-1.4 not a table', headers={**headers, 'Content-Type': XLSX})
     assert response.status_code == 422
-    assert response.json()['detail'].startswith('Это не файл Excel (.xlsx)')
-    assert response.json()['code'] == 'import.error.not_xlsx'
+    assert response.json()['detail'].startswith('Это не таблица')
+    assert response.json()['code'] == 'import.error.not_spreadsheet'
 
 
 def test_a_file_over_the_limit_is_refused_with_413(client, team, monkeypatch):

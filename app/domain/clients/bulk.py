@@ -113,7 +113,9 @@ def _record(session, actor: Actor, entries: list[dict], client_ids: list[int], w
             .execution_options(synchronize_session=False)
         )
     if client_ids:
-        queue_event(session, ClientsChanged(actor_id=actor.id, what=what, count=len(client_ids)))
+        queue_event(
+            session, ClientsChanged(actor_id=actor.id, what=what, count=len(client_ids), client_ids=tuple(client_ids))
+        )
 
 
 def _system_entry(client_id: int, kind: str, key: str, **params) -> dict:

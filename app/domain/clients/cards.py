@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable, Sequence
 
+from sqlalchemy import func
 from sqlmodel import select
 
 from ..models import (
@@ -13,6 +14,7 @@ from ..models import (
     ClientTag,
     ClosingReason,
     Deal,
+    Document,
     FeedEntry,
     Project,
     Realtor,
@@ -140,6 +142,13 @@ def build_cards(session, actor: Actor, clients: Sequence[Client]) -> list[Client
             for row in rows.values()
         }
 
+    documents = dict(
+        session.execute(
+            select(Document.client_id, func.count(Document.id))
+            .where(Document.client_id.in_(ids))
+            .group_by(Document.client_id)
+        ).all()
+    )
     projects = refs((Project.id, Project.name, Project.abbreviation), 'project_id')
     channels = refs((Channel.id, Channel.name), 'channel_id')
     agencies = refs((Agency.id, Agency.name), 'agency_id')
@@ -187,6 +196,7 @@ def build_cards(session, actor: Actor, clients: Sequence[Client]) -> list[Client
             open_tasks=tasks.get(client.id, []),
             version=client.version,
             can_act=can_act_on_client(actor, client),
+            documents=documents.get(client.id, 0),
         )
         for client in clients
     ]

@@ -14,7 +14,7 @@ from app.i18n import translate
 from ..account.admin_lists import clean_custom_values
 from ..account.reference import ensure_exists, first_working_stage, required_reason, resolve_channel, transition_allowed
 from ..errors import DuplicatePhone, InvalidInput, PermissionDenied, StaleUpdate
-from ..events import ClientChanged, queue_event
+from ..events import ClientChanged, RequestReceived, queue_event
 from ..limits import EMAIL_MAX, NAME_MAX, SITUATION_MAX, check_phone_count, check_text
 from ..models import (
     Agency,
@@ -301,20 +301,20 @@ def create_client(
         raise
     _set_tags(session, client_id, list(tag_ids))
     # the contact that made the manager enter the client is a request too: lead reports count every request
-    session.add(
-        Request(
-            client_id=client_id,
-            channel_id=channel.id,
-            project_id=values['project_id'],
-            touch_type=touch_type,
-            source=CreationMethod.manual,
-            name=name,
-            phone=normalized[0].number,
-            created_by_id=actor.id,
-            is_first=True,
-        )
+    request = Request(
+        client_id=client_id,
+        channel_id=channel.id,
+        project_id=values['project_id'],
+        touch_type=touch_type,
+        source=CreationMethod.manual,
+        name=name,
+        phone=normalized[0].number,
+        created_by_id=actor.id,
+        is_first=True,
     )
+    session.add(request)
     session.flush()
+    queue_event(session, RequestReceived(client_id=client_id, request_id=request.id, actor_id=actor.id))
     return build_detail(session, actor, session.get(Client, client_id))
 
 

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from ..account.reference import channel_named, default_channel, first_working_stage, project_named
 from ..errors import InvalidInput
-from ..events import IncomingCall, queue_event
+from ..events import IncomingCall, RequestReceived, queue_event
 from ..limits import COMMENT_MAX, NAME_MAX, check_text, clean_text
 from ..memo import Believed
 from ..models import (
@@ -117,7 +117,9 @@ def _responsible_for_new_lead(session, owner: Actor) -> int:
 
 def _insert_request(session, request: dict, client_id: int, *, first: bool) -> int:
     row = {**request, 'client_id': client_id, 'is_first': first, 'created_at': utcnow()}
-    return session.connection().execute(REQUEST_INSERT, row).scalar_one()
+    request_id = session.connection().execute(REQUEST_INSERT, row).scalar_one()
+    queue_event(session, RequestReceived(client_id=client_id, request_id=request_id, actor_id=request['created_by_id']))
+    return request_id
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from .filters import read_preference, write_preference
 
 VIEW_KEY = 'view_settings'
 FRESH_FOR = timedelta(hours=24)  # how long a lead no one has handled yet stays on top of the first stage
-CARD_PARTS = ('icons', 'project', 'situation', 'tags', 'agency', 'tasks', 'responsible', 'created')
+CARD_PARTS = ('icons', 'project', 'situation', 'tags', 'agency', 'tasks', 'responsible', 'created', 'documents')
 
 
 class ViewSettings(BaseModel):

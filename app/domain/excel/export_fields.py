@@ -1,4 +1,4 @@
-"""The columns an export schema may hold: 36 standard client fields plus every custom field.
+"""The columns an export schema may hold: 38 standard client fields plus every custom field.
 
 Each field names the batch loader it needs, so an export only queries what its schema shows."""
 
@@ -16,7 +16,7 @@ class ExportField:
     key: str
     kind: str  # text, number, datetime, date, bool
     width: int
-    loader: str = ''  # phones, tags, deals, tasks, comments, requests: the per-batch query it reads
+    loader: str = ''  # phones, tags, deals, tasks, comments, requests, documents: the per-batch query it reads
 
     def label(self, locale: str) -> str:
         return translate(f'export.field.{self.key}', locale)
@@ -60,6 +60,7 @@ STANDARD_FIELDS: tuple[ExportField, ...] = (
     ExportField('first_request_at', 'datetime', 17, 'requests'),
     ExportField('last_request_at', 'datetime', 17, 'requests'),
     ExportField('last_activity_at', 'datetime', 17),
+    ExportField('documents_count', 'number', 10, 'documents'),
 )
 STANDARD_BY_KEY = {f.key: f for f in STANDARD_FIELDS}
 

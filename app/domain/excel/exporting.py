@@ -26,6 +26,7 @@ from ..models import (
     ClosingReason,
     CustomField,
     Deal,
+    Document,
     ExportSchema,
     FeedEntry,
     FeedKind,
@@ -133,6 +134,13 @@ def _load_batch(session, ids: list[int], loaders: set[str]) -> dict[str, dict]:
             entry = comments.setdefault(client_id, [0, text])
             entry[0] += 1
         facts['comments'] = comments
+    if 'documents' in loaders:
+        rows = session.exec(
+            select(Document.client_id, func.count(Document.id))
+            .where(Document.client_id.in_(ids))
+            .group_by(Document.client_id)
+        )
+        facts['documents'] = {client_id: (count,) for client_id, count in rows}
     if 'requests' in loaders:
         rows = session.exec(
             select(
@@ -219,6 +227,7 @@ def _getter(key: str, refs: _References, now: datetime) -> Callable[[Any, dict],
         'requests_count': fact('requests', 0, (0, None, None)),
         'first_request_at': lambda c, f: local(f['requests'].get(c.id, (0, None, None))[1]),
         'last_request_at': lambda c, f: local(f['requests'].get(c.id, (0, None, None))[2]),
+        'documents_count': fact('documents', 0, (0,)),
     }
     return getters[key]
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 from app.i18n import LOCALES, TEXTS, translate
 
-from ..errors import InvalidInput
+from ..errors import DomainError, InvalidInput
+from ..phones import normalize_phone
 from ..text import fold
 
 SKIP = 'skip'
@@ -42,27 +43,130 @@ VALUE_FIELDS = ('stage', 'responsible', 'channel', 'project', 'closing_reason')
 KNOWN_PHONE = ('attach', 'fill_empty')
 
 # The columns the import understands, by key. Beside these spellings, each key's export header (both
-# languages) is recognised too, so an export reads back in.
+# languages) is recognised too, so an export reads back in. 'phone2', 'phones' and 'note2' are our own
+# template's and export's extra columns: they read as one more phone or note column.
 ALIASES: dict[str, tuple[str, ...]] = {
-    'name': ('ФИО', 'Имя', 'Клиент', 'Name', 'Client', 'Full name', 'Имя клиента', 'Контакт'),
-    'phone': ('Телефон', 'Phone', 'Тел', 'Телефон 1', 'Phone 1', 'Мобильный', 'Mobile', 'Номер телефона'),
+    'name': ('ФИО', 'Имя', 'Клиент', 'Name', 'Client', 'Full name', 'Имя клиента', 'Контакт', 'Полное имя'),
+    'last_name': ('Фамилия', 'Last name', 'Surname'),
+    'first_name': ('First name',),
+    'middle_name': ('Отчество', 'Middle name', 'Patronymic', 'Second name'),
+    'phone': (
+        'Телефон',
+        'Phone',
+        'Тел',
+        'Телефон 1',
+        'Phone 1',
+        'Мобильный',
+        'Mobile',
+        'Номер телефона',
+        'Рабочий телефон',
+        'Мобильный телефон',
+        'Домашний телефон',
+        'Другой телефон',
+        'Телефон для рассылок',
+        'Work phone',
+        'Mobile phone',
+        'Home phone',
+        'Other phone',
+    ),
     'phone2': ('Телефон 2', 'Phone 2', 'Доп. телефон', 'Второй телефон'),
     'phones': ('Телефоны', 'Phones'),
-    'email': ('Email', 'E-mail', 'Почта', 'Электронная почта'),
-    'created_at': ('Дата создания', 'Created', 'Created at', 'Дата', 'Date'),
-    'channel': ('Канал привлечения', 'Канал', 'Channel', 'Источник', 'Source'),
+    'email': (
+        'Email',
+        'E-mail',
+        'Почта',
+        'Электронная почта',
+        'Рабочий email',
+        'Личный email',
+        'Другой email',
+        'Рабочий e-mail',
+        'Частный e-mail',
+        'Домашний e-mail',
+        'E-mail для рассылок',
+        'Другой e-mail',
+        'Work email',
+        'Private email',
+        'Personal email',
+        'Other email',
+    ),
+    'created_at': ('Дата создания', 'Created', 'Created at', 'Дата', 'Date', 'Date created', 'Создано'),
+    'channel': ('Канал привлечения', 'Канал', 'Channel', 'Источник', 'Source', 'Lead source', 'Источник сделки'),
     'project': ('Проект', 'Project', 'ЖК'),
-    'responsible': ('Ответственный', 'Responsible', 'Менеджер', 'Manager'),
+    'responsible': (
+        'Ответственный',
+        'Responsible',
+        'Менеджер',
+        'Manager',
+        'Responsible user',
+        'Ответственный пользователь',
+    ),
     'situation': ('Ситуация', 'Situation'),
-    'tags': ('Метки', 'Tags', 'Теги', 'Метка'),
+    'tags': ('Метки', 'Tags', 'Теги', 'Метка', 'Теги сделки', 'Теги контакта', 'Lead tags', 'Contact tags'),
     'agency': ('Агентство', 'Agency', 'АН'),
     'realtor': ('Риэлтор', 'Риелтор', 'Realtor', 'Агент'),
-    'stage': ('Этап', 'Stage', 'Статус', 'Status'),
-    'closing_reason': ('Причина закрытия', 'Closing reason', 'Причина'),
+    'stage': (
+        'Этап',
+        'Stage',
+        'Статус',
+        'Status',
+        'Этап сделки',
+        'Стадия сделки',
+        'Стадия',
+        'Статус лида',
+        'Lead stage',
+        'Статус сделки',
+    ),
+    'closing_reason': ('Причина закрытия', 'Closing reason', 'Причина', 'Причина отказа', 'Loss reason'),
     'touch_type': ('Тип касания', 'Touch type'),
-    'note': ('Примечание', 'Note', 'Комментарий', 'Comment'),
+    'note': ('Примечание', 'Note', 'Комментарий', 'Comment', 'Заметка', 'Notes', 'Примечания'),
     'note2': ('Примечание 2', 'Note 2', 'Комментарий 2'),
+    'deal_amount': ('Бюджет', 'Сумма', 'Сумма сделки', 'Budget', 'Sale', 'Amount', 'Deal amount'),
 }
+# The columns of other CRMs' exports that hold nothing a client card keeps (or, like the utm marks, nothing it
+# keeps yet): recognised so that neither their words nor their values make them look like something else.
+KNOWN_SKIPPED = (
+    'ID',
+    'Воронка',
+    'Pipeline',
+    'Направление',
+    'Название сделки',
+    'Название лида',
+    'Lead name',
+    'Deal name',
+    'Дата изменения',
+    'Дата редактирования',
+    'Кем создан',
+    'Кем создана',
+    'Кем изменен',
+    'Кем изменена',
+    'Created by',
+    'Modified by',
+    'Дата закрытия',
+    'Closed at',
+    'Ближайшая задача',
+    'Дата рождения',
+    'Должность',
+    'Position',
+    'Компания',
+    'Company',
+    'Обращение',
+    'Валюта',
+    'Currency',
+    'Тип контакта',
+    'Номер факса',
+    'Номер пейджера',
+    'Корпоративный сайт',
+    'Личная страница',
+    'Адрес',
+    'Web',
+    'Дополнительно об источнике',
+    'Доступен для всех',
+    'Участвует в экспорте контактов',
+)
+# amoCRM/Kommo name the entity after the field: «Рабочий телефон (контакт)», «Адрес (компания)». A contact's
+# column is the client's; a company's is not (its phone is the office switchboard, its name not a person).
+_ENTITY_SUFFIX = re.compile(r'\s*\((контакт|contact|компания|company|сделка|lead|сделки|лид|deal)\)\s*$', re.I)
+_COMPANY = ('компания', 'company')
 
 
 def header_key(text: str) -> str:
@@ -76,10 +180,103 @@ def _header_index() -> dict[str, str]:
         labels = [translate(f'export.field.{key}', locale) for locale in LOCALES if f'export.field.{key}' in TEXTS]
         for spelling in (*spellings, *labels):
             index.setdefault(header_key(spelling), key)
+    for spelling in KNOWN_SKIPPED:
+        index.setdefault(header_key(spelling), SKIP)
     return index
 
 
 HEADERS = _header_index()
+_AS_FIELD = {'phone2': 'phone', 'phones': 'phone', 'note2': 'note'}
+# words that, anywhere in a header nobody spelled exactly, say what the column is (checked in this order)
+_WORDS = (
+    ('utm', SKIP),
+    ('телефон', 'phone'),
+    ('phone', 'phone'),
+    ('мобильн', 'phone'),
+    ('mobile', 'phone'),
+    ('email', 'email'),
+    ('почт', 'email'),
+    ('фамили', 'last_name'),
+    ('отчеств', 'middle_name'),
+    ('фио', 'name'),
+    ('имя', 'name'),
+    ('name', 'name'),
+    ('тег', 'tags'),
+    ('метк', 'tags'),
+    ('tag', 'tags'),
+    ('примечан', 'note'),
+    ('коммент', 'note'),
+    ('заметк', 'note'),
+    ('note', 'note'),
+    ('comment', 'note'),
+    ('датасозд', 'created_at'),
+    ('created', 'created_at'),
+    ('этап', 'stage'),
+    ('стади', 'stage'),
+    ('статус', 'stage'),
+    ('stage', 'stage'),
+    ('причин', 'closing_reason'),
+    ('ответствен', 'responsible'),
+    ('менеджер', 'responsible'),
+    ('бюджет', 'deal_amount'),
+    ('сумм', 'deal_amount'),
+    ('источник', 'channel'),
+    ('канал', 'channel'),
+    ('source', 'channel'),
+    ('проект', 'project'),
+    ('агентств', 'agency'),
+    ('риэлтор', 'realtor'),
+    ('риелтор', 'realtor'),
+    ('ситуац', 'situation'),
+)
+_EMAIL = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s]+$')
+_DATE = re.compile(r'^(\d{1,2}\.\d{1,2}\.\d{2,4}|\d{4}-\d{2}-\d{2})([ T]\d{1,2}:\d{2}(:\d{2})?)?$')
+_SHAPE_LOOKS = 30  # the non-empty sample values looked at: enough to tell, cheap for 40 columns
+_SHAPE_SHARE = 0.6  # of a column's non-empty sample values, how many must look alike to say what it holds
+
+
+def field_of_header(text: str, custom: dict[str, int] | None = None) -> str | None:
+    """The field a header names, by its exact spelling (ours, amoCRM's, Bitrix24's; a custom field's name), or
+    None when only its words or values can tell. 'skip' for a column known to hold nothing to load."""
+    custom = custom or {}
+    suffix = _ENTITY_SUFFIX.search(text)
+    if suffix and fold(suffix.group(1)) in _COMPANY:
+        return SKIP
+    key = header_key(_ENTITY_SUFFIX.sub('', text))
+    if key in custom:
+        return f'{CUSTOM}{custom[key]}'
+    found = HEADERS.get(key)
+    return _AS_FIELD.get(found, found)
+
+
+def _field_of_words(text: str) -> str | None:
+    key = header_key(_ENTITY_SUFFIX.sub('', text))
+    return next((name for word, name in _WORDS if word in key), None)
+
+
+def looks_like_phone(text: str) -> bool:
+    """A cell of one or more phone numbers (10+ digits each, nothing but phone punctuation)."""
+    parts = [p for p in re.split(r'[,;\n]', text) if p.strip()]
+    if not parts:
+        return False
+    for part in parts:
+        if sum(ch.isdigit() for ch in part) < 10 or re.search(r'[^\d\s()+\-.\'/]', part.strip()):
+            return False
+        try:
+            normalize_phone(part.strip().lstrip("'"))
+        except DomainError:
+            return False
+    return True
+
+
+def _field_of_values(values: list[str]) -> str | None:
+    filled = [v for v in values if v][:_SHAPE_LOOKS]
+    if not filled:
+        return None
+    for name, looks in (('phone', looks_like_phone), ('email', _EMAIL.match), ('created_at', _DATE.match)):
+        if sum(1 for v in filled if looks(v)) >= _SHAPE_SHARE * len(filled):
+            return name
+    return None
 
 
 @dataclass(frozen=True)
@@ -147,3 +344,33 @@ class ColumnMapping:
             overwrite=bool(data.get('overwrite', False)),
             deals_from_amount=bool(data.get('deals_from_amount', False)),
         )
+
+
+def suggest_mapping(headers: list[str], samples: list[list[str]], custom_fields=()) -> ColumnMapping:
+    """The mapping the import proposes for a header row and the first data rows under it (cell texts, one list
+    per row): a header spelled as ours or amoCRM/Kommo's or Bitrix24's export spells it first, then a custom
+    field's name, then the words in the header, then what the values look like (phones, emails, dates).
+    A single-valued field goes to its first column only; several columns may be phones, notes or tags.
+    `custom_fields`: objects with `id` and `name` (the account's CustomField rows)."""
+    custom = {header_key(f.name): f.id for f in custom_fields}
+    found: list[str | None] = [field_of_header(h, custom) if str(h).strip() else SKIP for h in headers]
+    # Bitrix24 and amoCRM's contacts split the name: beside «Фамилия», «Имя» is the first name, not the full one
+    if 'last_name' in found:
+        found = [
+            'first_name' if f == 'name' and header_key(_ENTITY_SUFFIX.sub('', h)) == header_key('Имя') else f
+            for f, h in zip(found, headers, strict=True)
+        ]
+    for index, header in enumerate(headers):
+        if found[index] is None:
+            found[index] = _field_of_words(str(header))
+    for index in range(len(headers)):
+        if found[index] is None:
+            found[index] = _field_of_values([row[index] if index < len(row) else '' for row in samples])
+    fields, taken = [], set()
+    for name in found:
+        if name is None or name == SKIP or (name in taken and name not in MULTI_FIELDS):
+            fields.append(SKIP)
+            continue
+        taken.add(name)
+        fields.append(name)
+    return ColumnMapping(fields=fields)

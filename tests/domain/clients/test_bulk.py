@@ -251,7 +251,7 @@ def test_a_bulk_action_is_announced_once_after_commit(db, team, heard):
         )
         assert heard == []  # not before the commit
 
-    assert heard == [ClientsChanged(actor_id=team.head.id, what='assigned', count=3)]
+    assert heard == [ClientsChanged(actor_id=team.head.id, what='assigned', count=3, client_ids=tuple(team.annas))]
     assert not any(isinstance(event, ClientChanged) for event in heard)
 
 
@@ -311,7 +311,7 @@ def test_bulk_move_to_a_working_stage_moves_and_records_each_client(db, team, he
     for cid in team.annas:
         [entry] = _feed(db, cid, FeedKind.stage)
         assert entry.data['params'] == {'source': 'Не разобрано', 'target': 'Назначение встречи'}
-    assert heard == [ClientsChanged(actor_id=team.head.id, what='moved', count=3)]
+    assert heard == [ClientsChanged(actor_id=team.head.id, what='moved', count=3, client_ids=tuple(team.annas))]
 
 
 def test_bulk_move_to_a_failure_stage_needs_a_reason_and_nothing_changes_without_it(db, team):
@@ -415,7 +415,7 @@ def test_bulk_tags_add_to_clients_lacking_them_and_skip_those_having_them(db, te
     assert len(_feed(db, team.annas[0], FeedKind.fields)) == 1  # from the first action only
     [entry] = _feed(db, team.annas[1], FeedKind.fields)
     assert entry.data['params'] == {'added': 'Горячий', 'removed': '—'}
-    assert heard == [ClientsChanged(actor_id=team.head.id, what='edited', count=2)]
+    assert heard == [ClientsChanged(actor_id=team.head.id, what='edited', count=2, client_ids=tuple(team.annas[1:]))]
 
 
 def test_bulk_tags_remove_and_add_in_one_action(db, team, tags):
