@@ -15,7 +15,7 @@ from typing import Protocol
 from nicegui import background_tasks, run
 from sqlalchemy import text
 
-from app.domain import pg_events
+from app.domain import memo, pg_events
 from app.domain.account.users import ended_sessions
 from app.domain.clients.clients import client_snapshot
 from app.domain.clients.tasks import tasks_falling_due
@@ -66,7 +66,8 @@ class LiveView(Protocol):
 
 
 TASK_CHECK_SECONDS = 10
-# a login ended or a user deactivated by another process (the CLI) reaches its open tabs within this time
+# A logout or a deactivation reaches every process's tabs at once as SessionEnded (over NOTIFY from the others);
+# this check stays for what sends no event (an expiry) and for a notification lost with a listener's connection.
 SESSION_CHECK_SECONDS = 2
 RESYNC_SPREAD_SECONDS = 3  # views reading again after missed changes are spread over this time
 
@@ -99,7 +100,7 @@ class LiveHub:
     def __init__(self) -> None:
         self.views: set[LiveView] = set()
         self.loop: asyncio.AbstractEventLoop | None = None
-        self._unsubscribe = None
+        self._unsubscribe: list = []
         self._task_watch = None
         self._session_watch = None
         self.sequence = 0  # committed changes of the in-process bus so far: a view's load remembers where it read
@@ -109,9 +110,8 @@ class LiveHub:
     def start(self) -> None:
         """Called on server start-up, on the event loop; starting twice still subscribes once."""
         self.loop = asyncio.get_running_loop()
-        if self._unsubscribe:
-            self._unsubscribe()
-        self._unsubscribe = bus.subscribe(self._on_event, marked=True)
+        self._unsubscribe_all()
+        self._unsubscribe = [bus.subscribe(self._on_event, marked=True), bus.subscribe(memo.forget_on_news)]
         database = get_database()
         if not database.is_sqlite and self.listener is None:  # the other processes' changes come in here
             self.listener = pg_events.Listener(database.url, bus.deliver)
@@ -120,9 +120,7 @@ class LiveHub:
         self._session_watch = background_tasks.create(self._watch_sessions(), name='session-watch')
 
     def stop(self) -> None:
-        if self._unsubscribe:
-            self._unsubscribe()
-            self._unsubscribe = None
+        self._unsubscribe_all()
         if self.listener is not None:
             self.listener.stop()
             self.listener = None
@@ -131,6 +129,11 @@ class LiveHub:
                 watch.cancel()
         self._task_watch = self._session_watch = None
         self.views.clear()
+
+    def _unsubscribe_all(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe = []
 
     # Each round of a watch is a call of its own: a loop variable left in the watch's frame would keep the last
     # tab it visited, closed or not, in memory until the next round that visits one.

@@ -6,16 +6,14 @@ import os
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.request
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, func, select
 
 from app.domain.models import Channel, Stage, User
-from tests.servers import app_env, free_port
+from tests.servers import app_env, free_port, own_postgres_database, started_together
 
 
 def _env(data_dir, **extra) -> dict:
@@ -52,38 +50,11 @@ def test_a_schema_newer_than_the_code_is_refused_with_a_sentence(tmp_path):
 @contextmanager
 def _servers(data_dir, count: int, **env):
     """`count` app processes started at the same moment; yields their URLs once each answers /healthz."""
-    ports = [free_port() for _ in range(count)]
-    processes = [
-        subprocess.Popen(
-            [sys.executable, '-m', 'app', '--demo-clients', '0', '--port', str(port)],
-            env=_env(data_dir, **env),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for port in ports
-    ]
-    urls = [f'http://127.0.0.1:{port}' for port in ports]
     try:
-        deadline = time.monotonic() + 120
-        for url, process in zip(urls, processes, strict=True):
-            while True:
-                if process.poll() is not None:
-                    pytest.fail(f'a process died while starting: {process.stderr.read()[-3000:]}')
-                try:
-                    with urllib.request.urlopen(url + '/healthz', timeout=2) as response:
-                        assert response.status == 200
-                        break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        pytest.fail('a process did not start')
-                    time.sleep(0.3)
-        yield urls
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=20)
+        with started_together(data_dir, count, **env) as servers:
+            yield [server.url for server in servers]
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
 
 
 def test_the_health_check_answers_without_a_login_and_with_our_headers(tmp_path):
@@ -101,17 +72,8 @@ def empty_postgres():
     """A database of its own on the test server, dropped afterwards."""
     if not POSTGRES.startswith('postgresql'):
         pytest.skip('needs PostgreSQL (TEST_DATABASE_URL)')
-    name = f'voronka_startup_{os.getpid()}'
-    admin = create_engine(make_url(POSTGRES).set(database='postgres'), isolation_level='AUTOCOMMIT')
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS {name} WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE {name}'))
-    try:
-        yield make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS {name} WITH (FORCE)'))
-        admin.dispose()
+    with own_postgres_database(POSTGRES, f'voronka_startup_{os.getpid()}') as url:
+        yield url
 
 
 def test_three_processes_starting_at_once_make_one_schema_one_set_of_defaults_and_one_team(tmp_path, empty_postgres):
@@ -133,7 +95,7 @@ def _single_start_counts(data_dir) -> tuple[int, int, int]:
     data_dir.mkdir()
     with _servers(data_dir, 1):
         pass
-    with sqlite3.connect(data_dir / 'voronka.db') as connection:
+    with sqlite3.connect(data_dir / 'process-1' / 'voronka.db') as connection:
         return tuple(
             connection.execute(f'SELECT count(*) FROM {table}').fetchone()[0]
             for table in ('stage', 'channel', '"user"')

@@ -6,20 +6,23 @@ from time import monotonic
 from sqlalchemy import event
 
 from .db import DbSession
+from .events import AccountChanged, ChangesMissed, Event, SessionEnded
 
 _all: list['Believed'] = []
 
 
 class Believed:
     """A value per key, believed `seconds` after it was read. A change this process makes to one of `watched`
-    (new, changed or deleted rows; or only deleted ones for `deletions`) forgets every value at once; a change
-    made by another process (the CLI, a second server) is seen within `seconds`."""
+    (new, changed or deleted rows; or only deleted ones for `deletions`) forgets every value at once, and so does
+    the news of a change of the account's setup or an ended login from any process (`forget_on_news`); any
+    other change made elsewhere (a bare UPDATE) is seen within `seconds`."""
 
     def __init__(self, seconds: float, watched: tuple[type, ...] = (), deletions: tuple[type, ...] = ()) -> None:
         self.seconds = seconds
         self.watched = watched
         self.deletions = deletions
         self._values: dict = {}
+        self._forgotten = 0  # how often everything was forgotten: a value read across a forgetting is not kept
         _all.append(self)
 
     def get(self, key, load):
@@ -27,14 +30,16 @@ class Believed:
         held = self._values.get(key)
         if held is not None and held[0] > monotonic():
             return held[1]
+        forgotten = self._forgotten
         value = load()
         if value is None:
             self._values.pop(key, None)
-        else:
+        elif forgotten == self._forgotten:
             self._values[key] = (monotonic() + self.seconds, value)
         return value
 
     def forget(self) -> None:
+        self._forgotten += 1
         self._values.clear()
 
     def changed_in(self, session) -> bool:
@@ -48,6 +53,14 @@ def forget_everything() -> None:
     """Every believed value asked again (the tests empty the tables between them)."""
     for memo in _all:
         memo.forget()
+
+
+def forget_on_news(event: Event) -> None:
+    """A bus subscriber of every server process: another process's change reaches this one only as its events,
+    so a change of the account's setup (users, tokens, channels, stages), an ended login (a deactivation ends
+    them all) or possibly missed changes forget every believed value."""
+    if isinstance(event, AccountChanged | SessionEnded | ChangesMissed):
+        forget_everything()
 
 
 @event.listens_for(DbSession, 'before_flush')

@@ -29,7 +29,19 @@ CHANNEL = 'voronka_events'
 PAYLOAD_MAX = 7900  # PostgreSQL refuses a payload of 8,000 bytes or more
 ORIGIN = uuid.uuid4().hex[:12]  # this process: its own notifications come back to it and are skipped
 GAP_WAIT_S = 2.0  # two commits of one process may reach the listeners in another order than they were numbered
+SENDER_FORGET_S = 3600.0  # a sender silent this long is forgotten (every CLI run is a sender of its own)
 RECONNECT_WAIT_S = (0.2, 0.5, 1, 2, 5, 10)
+# An idle listening connection sends nothing: without keepalives a server gone without a word (a host rebooted
+# hard, a NAT or firewall dropping idle connections) would leave the listener deaf forever instead of failing
+# within a minute and reconnecting.
+CONNECTION_OPTIONS = {
+    'connect_timeout': 10,
+    'keepalives': 1,
+    'keepalives_idle': 10,
+    'keepalives_interval': 5,
+    'keepalives_count': 3,
+    'tcp_user_timeout': 30_000,
+}
 
 _numbers = itertools.count(1)
 _numbers_lock = threading.Lock()
@@ -70,16 +82,17 @@ class _Gaps:
     """Per sending process, the numbers not heard yet; one still missing after GAP_WAIT_S was lost."""
 
     def __init__(self) -> None:
-        self.last: dict[str, int] = {}
+        self.last: dict[str, tuple[int, float]] = {}  # per sender: the highest number heard, and when
         self.missing: dict[tuple[str, int], float] = {}
+        self._swept = 0.0
 
     def heard(self, origin: str, number: int, now: float) -> None:
-        last = self.last.get(origin)
+        last = self.last.get(origin, (None, now))[0]
         if last is None or number > last:
             if last is not None:
                 for skipped in range(last + 1, number):
                     self.missing[(origin, skipped)] = now + GAP_WAIT_S
-            self.last[origin] = number
+            self.last[origin] = (number, now)
         else:
             self.missing.pop((origin, number), None)
 
@@ -87,6 +100,10 @@ class _Gaps:
         late = [key for key, deadline in self.missing.items() if deadline <= now]
         for key in late:
             del self.missing[key]
+        if now - self._swept > SENDER_FORGET_S / 10:
+            self._swept = now
+            for origin in [o for o, (_, at) in self.last.items() if now - at > SENDER_FORGET_S]:
+                del self.last[origin]
         return bool(late)
 
 
@@ -118,7 +135,7 @@ class Listener:
         first = True
         while not self._stopping.is_set():
             try:
-                with psycopg.connect(self.conninfo, autocommit=True) as connection:
+                with psycopg.connect(self.conninfo, autocommit=True, **CONNECTION_OPTIONS) as connection:
                     connection.execute(f'LISTEN {CHANNEL}')
                     self.backend_pid = connection.info.backend_pid
                     self.connected.set()

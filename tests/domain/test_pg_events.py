@@ -2,6 +2,7 @@
 lost its connection or a notification does."""
 
 import os
+import socket
 import threading
 import time
 
@@ -163,3 +164,38 @@ def test_a_listener_whose_connection_was_cut_comes_back_and_says_changes_may_be_
     event = AccountChanged(area='after reconnect', actor_id=1)
     _commit(db, event)
     assert heard.wait_for(lambda e: e == event)
+
+
+def test_a_sender_silent_for_an_hour_is_forgotten_and_heard_afresh_later():
+    """Every CLI run sends as a process of its own: a listener running for months must not keep them all."""
+    gaps = pg_events._Gaps()
+    gaps.heard('cli-run', 1, now=0)
+    gaps.heard('server', 1, now=0)
+    gaps.heard('server', 2, now=pg_events.SENDER_FORGET_S)
+    assert not gaps.lost(now=pg_events.SENDER_FORGET_S + 1)
+    assert set(gaps.last) == {'server'}
+    gaps.heard('cli-run', 7, now=pg_events.SENDER_FORGET_S + 2)  # as first heard: no gap before it
+    assert not gaps.lost(now=pg_events.SENDER_FORGET_S * 2)
+
+
+@on_postgres
+def test_the_listening_connection_probes_its_server_so_a_silent_loss_is_noticed(db, monkeypatch):
+    """An idle LISTEN sends nothing: a server gone without a word (or a NAT dropping idle connections) is noticed
+    only because the socket itself probes the peer and gives up on unanswered data."""
+    opened = []
+    connect = pg_events.psycopg.connect
+    monkeypatch.setattr(pg_events.psycopg, 'connect', lambda *a, **k: opened.append(connect(*a, **k)) or opened[-1])
+    listening = pg_events.Listener(db.url, lambda event, mark: None, origin='another-process')
+    listening.start()
+    try:
+        assert listening.connected.wait(10)
+        [connection] = opened
+        sock = socket.socket(fileno=connection.fileno())
+        try:
+            assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) <= 10
+            assert 0 < sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT) <= 60_000
+        finally:
+            sock.detach()  # the socket stays the listener's
+    finally:
+        listening.stop()

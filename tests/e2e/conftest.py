@@ -66,9 +66,12 @@ def browser():
         chromium.close()
 
 
-def logged_in_page(browser, url: str, login: str, *, viewport=(1440, 900)):
-    """A new browser context logged in through the login form, on the board with its socket connected."""
-    page = browser.new_context(viewport={'width': viewport[0], 'height': viewport[1]}).new_page()
+def logged_in_page(browser, url: str, login: str, *, viewport=(1440, 900), cookies: dict[str, str] | None = None):
+    """A new browser context (holding `cookies` for `url` first) logged in through the login form, on the board
+    with its socket connected."""
+    context = browser.new_context(viewport={'width': viewport[0], 'height': viewport[1]})
+    context.add_cookies([{'name': name, 'value': value, 'url': url} for name, value in (cookies or {}).items()])
+    page = context.new_page()
     page.goto(url + '/login')
     page.locator('input[autocomplete=username]').fill(login)
     page.locator('input[type=password]').fill('voronka')
@@ -76,3 +79,13 @@ def logged_in_page(browser, url: str, login: str, *, viewport=(1440, 900)):
     page.wait_for_selector('.vk-board', timeout=20000)
     page.wait_for_function('window.did_handshake === true')
     return page
+
+
+def drag(page, source_selector: str, target_selector: str) -> None:
+    """A real mouse drag of a card onto a column, in steps as SortableJS needs to see a drag begin."""
+    start, end = page.locator(source_selector).bounding_box(), page.locator(target_selector).bounding_box()
+    page.mouse.move(start['x'] + 40, start['y'] + 20)
+    page.mouse.down()
+    page.mouse.move(start['x'] + 60, start['y'] + 40, steps=5)
+    page.mouse.move(end['x'] + end['width'] / 2, end['y'] + 30, steps=20)
+    page.mouse.up()

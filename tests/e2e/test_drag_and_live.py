@@ -9,7 +9,7 @@ from app.domain.db import Database
 from app.domain.deals import deal_board, deals
 from app.domain.models import Board
 from app.domain.permissions import Actor
-from tests.e2e.conftest import CHROMIUM, logged_in_page, running_app
+from tests.e2e.conftest import CHROMIUM, drag, logged_in_page, running_app
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason='Debian chromium is not installed')
 
@@ -39,14 +39,7 @@ def test_dragging_a_card_moves_it_and_a_colleague_sees_it_arrive(server, browser
     colleague.wait_for_selector(card_selector)
     assert colleague.locator(arrived_selector).count() == 0
 
-    card = own.locator(card_selector)
-    column = own.locator(f'.vk-cards[data-stage="{target.id}"]')
-    start, end = card.bounding_box(), column.bounding_box()
-    own.mouse.move(start['x'] + 40, start['y'] + 20)
-    own.mouse.down()
-    own.mouse.move(start['x'] + 60, start['y'] + 40, steps=5)
-    own.mouse.move(end['x'] + end['width'] / 2, end['y'] + 30, steps=20)
-    own.mouse.up()
+    drag(own, card_selector, f'.vk-cards[data-stage="{target.id}"]')
 
     own.wait_for_selector(arrived_selector, timeout=10000)
     colleague.wait_for_selector(arrived_selector, timeout=10000)
@@ -54,15 +47,6 @@ def test_dragging_a_card_moves_it_and_a_colleague_sees_it_arrive(server, browser
         assert clients.get_client(session, actor=manager, client_id=client.id).stage_id == target.id
     count = colleague.locator(f'.vk-column[data-stage="{target.id}"] .q-badge').inner_text()
     assert count.strip() == '1'
-
-
-def _drag(page, source_selector: str, target_selector: str) -> None:
-    start, end = page.locator(source_selector).bounding_box(), page.locator(target_selector).bounding_box()
-    page.mouse.move(start['x'] + 40, start['y'] + 20)
-    page.mouse.down()
-    page.mouse.move(start['x'] + 60, start['y'] + 40, steps=5)
-    page.mouse.move(end['x'] + end['width'] / 2, end['y'] + 30, steps=20)
-    page.mouse.up()
 
 
 def test_dragging_a_deal_moves_it_and_a_colleague_sees_it_arrive_with_the_sum(server, browser):
@@ -83,7 +67,7 @@ def test_dragging_a_deal_moves_it_and_a_colleague_sees_it_arrive_with_the_sum(se
     own.wait_for_selector(card_selector, timeout=20000)
     assert colleague.locator(arrived_selector).count() == 0
 
-    _drag(own, card_selector, f'.vk-cards[data-stage="{target.id}"]')
+    drag(own, card_selector, f'.vk-cards[data-stage="{target.id}"]')
 
     own.wait_for_selector(arrived_selector, timeout=10000)
     colleague.wait_for_selector(arrived_selector, timeout=10000)
