@@ -7,6 +7,75 @@ DEFAULT_LOCALE = 'ru'
 LOCALES = ('ru', 'en')
 
 TEXTS: dict[str, dict[str, str]] = {
+    # automation (issue 19): stage rules, working hours, the rules' log, notifications, speed to lead
+    'automation.actor': {'ru': 'Автоматизация ({rule})', 'en': 'Automation ({rule})'},
+    'automation.name': {'ru': 'Название правила', 'en': 'Rule name'},
+    'automation.error.name': {'ru': 'Назовите правило', 'en': 'Give the rule a name'},
+    'automation.error.trigger': {'ru': 'Выберите, когда срабатывает правило', 'en': 'Choose when the rule fires'},
+    'automation.error.action': {'ru': 'Выберите, что делает правило', 'en': 'Choose what the rule does'},
+    'automation.error.minutes': {
+        'ru': 'Укажите число минут от 1 до {most}',
+        'en': 'Give a number of minutes from 1 to {most}',
+    },
+    'automation.error.days': {'ru': 'Отметьте хотя бы один рабочий день', 'en': 'Tick at least one working day'},
+    'automation.error.clock': {
+        'ru': 'Время «{value}» не понято: пишите ЧЧ:ММ',
+        'en': 'Time “{value}” not understood: use HH:MM',
+    },
+    'automation.error.window': {
+        'ru': 'Рабочий день должен начинаться раньше, чем заканчивается',
+        'en': 'The working day must start before it ends',
+    },
+    'automation.error.zone': {'ru': 'Часовой пояс «{zone}» не найден', 'en': 'Time zone “{zone}” not found'},
+    'automation.audit.created': {'ru': 'Создано правило автоматизации', 'en': 'Automation rule created'},
+    'automation.audit.changed': {'ru': 'Изменено правило автоматизации', 'en': 'Automation rule changed'},
+    'automation.audit.on': {'ru': 'Включено правило автоматизации', 'en': 'Automation rule switched on'},
+    'automation.audit.off': {'ru': 'Выключено правило автоматизации', 'en': 'Automation rule switched off'},
+    'automation.audit.deleted': {'ru': 'Удалено правило автоматизации', 'en': 'Automation rule deleted'},
+    'automation.audit.hours': {'ru': 'Изменены рабочие часы', 'en': 'Working hours changed'},
+    'automation.audit.defaults': {
+        'ru': 'Включены правила автоматизации по умолчанию',
+        'en': 'Default automation rules switched on',
+    },
+    'automation.log.done_move': {'ru': 'Перемещён: {source} → {target}', 'en': 'Moved: {source} → {target}'},
+    'automation.log.done_task': {'ru': 'Задача «{title}» для {user}', 'en': 'Task “{title}” for {user}'},
+    'automation.log.done_reassign': {'ru': 'Передан: {user}', 'en': 'Handed to {user}'},
+    'automation.log.done_notify': {'ru': 'Уведомлены: {users}', 'en': 'Notified: {users}'},
+    'automation.log.transition': {
+        'ru': 'Не перемещён: переход «{source}» → «{target}» не разрешён',
+        'en': 'Not moved: the move “{source}” → “{target}” is not allowed',
+    },
+    'automation.log.stage_gone': {'ru': 'Не перемещён: этапа больше нет', 'en': 'Not moved: the stage is gone'},
+    'automation.log.reason': {
+        'ru': 'Не перемещён: для этапа «{stage}» нужна действующая причина',
+        'en': 'Not moved: stage “{stage}” needs an active reason',
+    },
+    'automation.log.user_gone': {'ru': 'Не выполнено: пользователя нет', 'en': 'Not done: the user is gone'},
+    'automation.log.inactive': {
+        'ru': 'Не выполнено: пользователь {user} отключён',
+        'en': 'Not done: user {user} is deactivated',
+    },
+    'automation.log.cannot_see': {
+        'ru': 'Не выполнено: {user} не видит этого клиента',
+        'en': 'Not done: {user} may not see this client',
+    },
+    'automation.log.no_one_else': {
+        'ru': 'Не передан: распределение лидов оставляет клиента у того же ответственного',
+        'en': 'Not handed over: the lead distribution keeps the same responsible',
+    },
+    'automation.log.no_heads': {
+        'ru': 'Не уведомлено: нет ни одного действующего руководителя',
+        'en': 'Nobody notified: there is no active head',
+    },
+    'automation.log.cascade': {
+        'ru': 'Не выполнено: у клиента уже {steps} автоматических шагов подряд',
+        'en': 'Not done: the client already took {steps} automatic steps in a row',
+    },
+    'automation.log.failed': {'ru': 'Не выполнено: внутренняя ошибка', 'en': 'Not done: an internal error'},
+    'automation.notice': {
+        'ru': '«{rule}»: {client} — этап «{stage}»',
+        'en': '“{rule}”: {client} — stage “{stage}”',
+    },
     # export
     'export.file_prefix': {'ru': 'Клиенты', 'en': 'Clients'},
     'export.yes': {'ru': 'Да', 'en': 'Yes'},
