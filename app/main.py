@@ -14,6 +14,7 @@ from app.api.health import HEALTH_PATH, health
 from app.borders import BodyLimit, SecurityHeaders
 from app.compressed_assets import CompressedAssets
 from app.config import Settings, load_settings
+from app.domain.automation.timed import scheduler
 from app.domain.excel.sources import MAX_BYTES as UPLOAD_MAX_BYTES
 from app.live import hub
 from app.setup import prepare_database
@@ -61,7 +62,7 @@ def _serve_api_first(settings: Settings, uploads: dict[str, int]) -> None:
 def build() -> Settings:
     """Register everything the server serves; called once per start (and per UI test)."""
     settings = load_settings()
-    prepare_database(settings)
+    database = prepare_database(settings)
     signature_cache.install()
     install_socket_guard()
     uploads = {'/api/v1/import': UPLOAD_MAX_BYTES, '/_nicegui/client/': UPLOAD_MAX_BYTES}
@@ -71,6 +72,8 @@ def build() -> Settings:
     _serve_api_first(settings, uploads)
     nicegui_app.on_startup(hub.start)
     nicegui_app.on_shutdown(hub.stop)
+    nicegui_app.on_startup(lambda: scheduler.start(database))  # what fell due while the app was down runs now
+    nicegui_app.on_shutdown(scheduler.stop)
     ui.add_css(TAILWIND.read_text(), shared=True)
     ui.add_css(CSS.read_text(), shared=True)
     pages.register()

@@ -4,7 +4,6 @@ This module checks and stores them and says which rules answer a fact; actions.p
 from dataclasses import dataclass
 
 from pydantic import BaseModel
-from sqlalchemy import delete
 from sqlmodel import select
 
 from ..account.audit import record_change
@@ -16,7 +15,6 @@ from ..models import (
     AutomationRule,
     Board,
     ClosingReason,
-    DueAction,
     RuleAction,
     RuleTrigger,
     Stage,
@@ -25,6 +23,7 @@ from ..models import (
     User,
 )
 from ..permissions import Actor, ensure_admin
+from .due_actions import forget_planned, plan_waiting_rule
 
 TASK_TRIGGERS = (RuleTrigger.task_created, RuleTrigger.task_done)
 RESPONSIBLE, HEADS = 'responsible', 'heads'  # the assignee of a task / the recipients of a notification
@@ -209,6 +208,7 @@ def create_rule(session, *, actor: Actor, values: RuleInput) -> RuleView:
     rule = AutomationRule(**columns, position=(last or 0) + 1)
     session.add(rule)
     session.flush()
+    plan_waiting_rule(session, rule)
     record_change(session, actor, 'automation', 'automation.audit.created', name=rule.name)
     return view_of(rule)
 
@@ -221,14 +221,14 @@ def _rule(session, rule_id: int) -> AutomationRule:
 
 
 def update_rule(session, *, actor: Actor, rule_id: int, values: RuleInput) -> RuleView:
-    """Change a rule; a timed rule's planned actions are planned again from the new wait."""
+    """Change a rule; a timed rule's due actions are planned again from the new wait."""
     ensure_admin(actor)
     rule = _rule(session, rule_id)
     for column, value in clean_rule(session, values).items():
         setattr(rule, column, value)
     session.add(rule)
-    _forget_planned(session, rule.id)
     session.flush()
+    plan_waiting_rule(session, rule)
     record_change(session, actor, 'automation', 'automation.audit.changed', name=rule.name)
     return view_of(rule)
 
@@ -238,9 +238,8 @@ def set_rule_active(session, *, actor: Actor, rule_id: int, active: bool) -> Rul
     rule = _rule(session, rule_id)
     rule.active = active
     session.add(rule)
-    if not active:
-        _forget_planned(session, rule.id)
     session.flush()
+    plan_waiting_rule(session, rule)
     key = 'automation.audit.on' if active else 'automation.audit.off'
     record_change(session, actor, 'automation', key, name=rule.name)
     return view_of(rule)
@@ -250,14 +249,10 @@ def delete_rule(session, *, actor: Actor, rule_id: int) -> None:
     """A deleted rule's history stays: the feed, the stage history and the log name it."""
     ensure_admin(actor)
     rule = _rule(session, rule_id)
-    _forget_planned(session, rule.id)
+    forget_planned(session, rule.id)
     session.delete(rule)
     session.flush()
     record_change(session, actor, 'automation', 'automation.audit.deleted', name=rule.name)
-
-
-def _forget_planned(session, rule_id: int) -> None:
-    session.execute(delete(DueAction).where(DueAction.rule_id == rule_id))
 
 
 _believed = Believed(10, watched=(AutomationRule, Stage, StageTransition))

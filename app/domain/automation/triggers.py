@@ -12,8 +12,10 @@ from sqlalchemy import event
 from ..clients.feed import lock_client
 from ..db import DbSession
 from ..events import ClientFact
+from ..models import RuleTrigger
 from .actions import carry_out, write_log
-from .rules import rules_answering
+from .due_actions import plan_stay
+from .rules import active_rules, rules_answering
 
 MAX_STEPS = 5
 
@@ -26,6 +28,8 @@ def answer_facts(session, facts: list[ClientFact], fired: set[tuple[int, int]] |
     waiting = deque(facts)
     while waiting:
         fact = waiting.popleft()
+        if fact.kind == RuleTrigger.entered:
+            _plan_waiting(session, fact)
         for rule in rules_answering(session, fact.kind, fact.stage_id, fact.task_type):
             if (rule.id, fact.client_id) in fired:
                 continue  # a change made by a rule does not fire the same rule again for that client
@@ -39,6 +43,18 @@ def answer_facts(session, facts: list[ClientFact], fired: set[tuple[int, int]] |
             steps[client.id] += 1
             carry_out(session, rule, client)
             waiting.extend(session.info.pop('pending_facts', []))
+
+
+def _plan_waiting(session, fact: ClientFact) -> None:
+    waits = [
+        (rule.id, rule.wait_minutes)
+        for rule in active_rules(session)
+        if rule.trigger == RuleTrigger.waiting and rule.stage_id == fact.stage_id
+    ]
+    if waits:
+        client = lock_client(session, fact.client_id)
+        if client is not None and client.stage_id == fact.stage_id:
+            plan_stay(session, client, waits)
 
 
 @event.listens_for(DbSession, 'before_commit', insert=True)  # first: the rules' own events travel with the rest

@@ -34,6 +34,10 @@ class WorkingHours:
             'zone': '' if self.zone == ACCOUNT_TZ else self.zone.key,
         }
 
+    @property
+    def weekly_minutes(self) -> int:
+        return len(self.days) * ((self.end.hour - self.start.hour) * 60 + self.end.minute - self.start.minute)
+
     def _window(self, day: date) -> tuple[datetime, datetime]:
         """The day's working window as moments: a day on which the clocks change is shorter or longer in
         real minutes, and counting real minutes is what keeps "15 working minutes" honest across it."""
