@@ -209,7 +209,7 @@ def create_rule(session, *, actor: Actor, values: RuleInput) -> RuleView:
     session.add(rule)
     session.flush()
     plan_waiting_rule(session, rule)
-    record_change(session, actor, 'automation', 'automation.audit.created', name=rule.name)
+    record_change(session, actor, 'automation', 'rule_created', name=rule.name)
     return view_of(rule)
 
 
@@ -229,7 +229,7 @@ def update_rule(session, *, actor: Actor, rule_id: int, values: RuleInput) -> Ru
     session.add(rule)
     session.flush()
     plan_waiting_rule(session, rule)
-    record_change(session, actor, 'automation', 'automation.audit.changed', name=rule.name)
+    record_change(session, actor, 'automation', 'rule_changed', name=rule.name)
     return view_of(rule)
 
 
@@ -240,7 +240,7 @@ def set_rule_active(session, *, actor: Actor, rule_id: int, active: bool) -> Rul
     session.add(rule)
     session.flush()
     plan_waiting_rule(session, rule)
-    key = 'automation.audit.on' if active else 'automation.audit.off'
+    key = 'rule_on' if active else 'rule_off'
     record_change(session, actor, 'automation', key, name=rule.name)
     return view_of(rule)
 
@@ -252,7 +252,7 @@ def delete_rule(session, *, actor: Actor, rule_id: int) -> None:
     forget_planned(session, rule.id)
     session.delete(rule)
     session.flush()
-    record_change(session, actor, 'automation', 'automation.audit.deleted', name=rule.name)
+    record_change(session, actor, 'automation', 'rule_deleted', name=rule.name)
 
 
 _believed = Believed(10, watched=(AutomationRule, Stage, StageTransition))

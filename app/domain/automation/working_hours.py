@@ -110,7 +110,7 @@ def set_working_hours(session, *, actor: Actor, days: list[int], start: str, end
     row = session.get(AccountSetting, WORKING_HOURS_KEY) or AccountSetting(key=WORKING_HOURS_KEY)
     row.value = hours.as_setting()
     session.add(row)
-    record_change(session, actor, 'automation', 'automation.audit.hours', **row.value)
+    record_change(session, actor, 'automation', 'working_hours', **row.value)
     session.flush()
     return hours
 
