@@ -166,7 +166,7 @@ async def build_audit(screen: SettingsScreen) -> None:
 
 def _areas() -> list[tuple[str, Callable]]:
     """The tabs in order; each area module contributes its builder."""
-    from . import settings_export, settings_lists, settings_stages, settings_units, settings_users
+    from . import settings_automation, settings_export, settings_lists, settings_stages, settings_units, settings_users
 
     return [
         ('users', settings_users.build_users),
@@ -174,6 +174,7 @@ def _areas() -> list[tuple[str, Callable]]:
         ('lists', settings_lists.build_lists),
         ('units', settings_units.build_units),
         ('export', settings_export.build_export),
+        ('automation', settings_automation.build_automation),
         ('tokens', build_tokens),
         ('audit', build_audit),
     ]

@@ -18,7 +18,7 @@ from ..errors import DomainError
 from ..models import AutomationLog, Board, Client, ClosingReason, RuleAction, Stage, User, utcnow
 from ..permissions import ActingRule, Actor, acting_as_rule, can_see_client, ensure_admin
 from .notifications import heads, notify_users
-from .rules import HEADS, RESPONSIBLE, Rule
+from .rules import HEADS, RESPONSIBLE, Rule, RuleView, list_rules
 from .working_hours import working_hours
 
 log = logging.getLogger(__name__)
@@ -162,3 +162,20 @@ def automation_log(session, *, actor: Actor, limit: int = LOG_SHOWN) -> list[Log
         )
         for entry, name in rows
     ]
+
+
+class AutomationSetup(BaseModel):
+    """What Settings → «Автоматизация» shows: the rules, the working hours and the newest log entries."""
+
+    rules: list[RuleView]
+    hours: dict
+    log: list[LogView]
+
+
+def automation_setup(session, *, actor: Actor) -> AutomationSetup:
+    """The settings screen's read, in one go; admins only."""
+    return AutomationSetup(
+        rules=list_rules(session, actor=actor),
+        hours=working_hours(session).as_setting(),
+        log=automation_log(session, actor=actor),
+    )

@@ -1,14 +1,22 @@
 """The shipped rules: on for a new account and once on upgrade, with an audit-log entry; a meeting moves a lead
 on, a new lead gets «Позвонить» in 15 working minutes, an imported-like quiet client none."""
 
+import pytest
 from sqlmodel import select
 
 from app.domain.account import audit
 from app.domain.automation import rules
-from app.domain.automation.defaults import switch_on_default_rules
+from app.domain.automation.defaults import DEFAULTS_KEY, switch_on_default_rules
 from app.domain.clients import tasks
-from app.domain.models import Client, Task, utcnow
+from app.domain.models import AccountSetting, Client, Task, utcnow
 from tests.factories import make_client, make_user
+
+
+@pytest.fixture(autouse=True)
+def new_account(db):
+    """An account that has never had its default rules (the test database says it has)."""
+    with db.write() as session:
+        session.delete(session.get(AccountSetting, DEFAULTS_KEY))
 
 
 def test_the_defaults_are_switched_on_once_with_an_audit_entry(db, admin):
