@@ -97,6 +97,7 @@ TEXTS: dict[str, dict[str, str]] = {
     'notifications.title': {'ru': 'Уведомления', 'en': 'Notifications'},
     'notifications.none': {'ru': 'Уведомлений нет', 'en': 'No notifications'},
     'notifications.read_all': {'ru': 'Прочитать все', 'en': 'Mark all read'},
+    'report.by_rules': {'ru': 'Из них правилами', 'en': 'Of them by rules'},
     'automation.log.done_move': {'ru': 'Перемещён: {source} → {target}', 'en': 'Moved: {source} → {target}'},
     'automation.log.done_task': {'ru': 'Задача «{title}» для {user}', 'en': 'Task “{title}” for {user}'},
     'automation.log.done_reassign': {'ru': 'Передан: {user}', 'en': 'Handed to {user}'},
