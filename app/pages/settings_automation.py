@@ -3,6 +3,7 @@ hours, and the rules' log. Every change goes through `app.domain.automation`, wh
 
 from nicegui import ui
 
+from app.components.dialogs import side_dialog
 from app.components.locale import format_datetime, paging_texts, tr
 from app.domain.automation import rules, working_hours
 from app.domain.automation.actions import automation_setup
@@ -11,14 +12,6 @@ from app.domain.limits import RULE_MINUTES_MAX, RULE_NAME_MAX, TASK_TITLE_MAX
 from app.domain.models import RuleAction, RuleTrigger, TaskType
 
 WEEKDAYS = range(7)
-
-
-def _dialog(host: ui.element) -> ui.dialog:
-    """Beside the area, not in it: a saved change redraws the area, and the dialog must outlive that."""
-    with host:
-        dialog = ui.dialog()
-    dialog.on_value_change(lambda e: None if e.value else dialog.delete())
-    return dialog
 
 
 def describe_rule(rule: RuleView, stages: dict[int, str], users: dict[int, str]) -> str:
@@ -59,7 +52,7 @@ def edit_rule(host: ui.element, screen, *, rule: RuleView | None) -> None:
     users = {u.id: u.name for u in screen.choices.users}
     task_types = {t.value: tr(f'task.type.{t.value}') for t in TaskType}
     params = dict(rule.params) if rule else {}
-    dialog = _dialog(host)
+    dialog = side_dialog(host)
     with dialog, ui.card().classes('w-[34rem] max-w-full').mark('rule-dialog'):
         ui.label(tr('automation.edit' if rule else 'automation.add')).classes('text-h6')
         name = ui.input(tr('automation.name'), value=rule.name if rule else '')
@@ -219,7 +212,7 @@ def _build_rules(screen, host: ui.element, all_rules: list[RuleView]) -> None:
 
 
 def _confirm_delete(host: ui.element, screen, rule: RuleView) -> None:
-    dialog = _dialog(host)
+    dialog = side_dialog(host)
     with dialog, ui.card().classes('w-[28rem] max-w-full').mark('rule-delete-dialog'):
         ui.label(tr('automation.delete_question', name=rule.name)).classes('text-subtitle1')
 
