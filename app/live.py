@@ -30,6 +30,7 @@ from app.domain.events import (
     DealChanged,
     IncomingCall,
     LocalSnapshot,
+    NotificationsChanged,
     SessionEnded,
     TransactionSnapshot,
     UserSettingsChanged,
@@ -59,6 +60,8 @@ class LiveView(Protocol):
     def on_tasks_due(self, due: list[TaskView]) -> None: ...
 
     def on_incoming_call(self, event: IncomingCall) -> None: ...
+
+    def on_notifications_changed(self, event: NotificationsChanged) -> None: ...
 
     key: str | None  # the tab's login key
 
@@ -238,6 +241,10 @@ class LiveHub:
         if isinstance(event, AccountChanged):
             for view in list(self.views):
                 view.on_account_changed(event)
+            return
+        if isinstance(event, NotificationsChanged):
+            for view in list(self.views):
+                view.on_notifications_changed(event)
             return
         if isinstance(event, UserSettingsChanged):
             for view in list(self.views):

@@ -14,6 +14,7 @@ from app.api.health import HEALTH_PATH, health
 from app.borders import DOCUMENT_UPLOAD_PATHS, MULTIPART_SLACK, BodyLimit, SecurityHeaders
 from app.compressed_assets import CompressedAssets
 from app.config import Settings, load_settings
+from app.domain.automation.timed import scheduler
 from app.domain.db import get_database
 from app.domain.documents.storage import file_max_bytes, file_store
 from app.domain.excel.sources import MAX_BYTES as UPLOAD_MAX_BYTES
@@ -82,7 +83,7 @@ def _serve_api_first(settings: Settings, uploads: dict) -> None:
 def build() -> Settings:
     """Register everything the server serves; called once per start (and per UI test)."""
     settings = load_settings()
-    prepare_database(settings)
+    database = prepare_database(settings)
     signature_cache.install()
     install_socket_guard()
     uploads = upload_limits()
@@ -94,6 +95,8 @@ def build() -> Settings:
     _serve_api_first(settings, uploads)
     nicegui_app.on_startup(hub.start)
     nicegui_app.on_shutdown(hub.stop)
+    nicegui_app.on_startup(lambda: scheduler.start(database))  # what fell due while the app was down runs now
+    nicegui_app.on_shutdown(scheduler.stop)
     # every process sends the outbox's webhooks; several share it on PostgreSQL
     nicegui_app.on_startup(lambda: delivery.start_worker(get_database()))
     nicegui_app.on_shutdown(delivery.stop_worker)

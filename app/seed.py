@@ -2,6 +2,7 @@
 
 from sqlmodel import select
 
+import app.domain.automation.triggers  # noqa: F401  the rules answer every commit of every process that seeds
 from app.domain.excel.export_schemas import seed_export_schema
 from app.domain.models import Board, Channel, ClosingReason, ExportSchema, Stage, StageKind, StageTransition
 

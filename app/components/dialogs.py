@@ -185,3 +185,12 @@ async def browse_clients(
         await show_more()
     dialog.on_value_change(lambda e: dialog.delete() if not e.value else None)
     dialog.open()
+
+
+def side_dialog(host: ui.element) -> ui.dialog:
+    """A dialog beside an area, not in it: a saved change redraws the area, and the dialog must outlive that; it
+    is deleted once closed."""
+    with host:
+        dialog = ui.dialog()
+    dialog.on_value_change(lambda e: None if e.value else dialog.delete())
+    return dialog

@@ -4,6 +4,7 @@ from collections.abc import Awaitable, Callable
 
 from nicegui import ui
 
+from app.domain.automation.notifications import NotificationView
 from app.domain.views import TaskView
 
 from .locale import format_datetime, tr
@@ -23,11 +24,15 @@ class AppHeader:
         on_pick: Callable[[int], None],
         on_tasks: Callable[[], Awaitable[list[TaskView]]],
         on_locale: Callable[[str], None],
+        on_notifications: Callable[[], Awaitable[tuple[int, list[NotificationView]] | None]],
+        on_read_notifications: Callable[[], Awaitable[None]],
         is_admin: bool = False,
     ) -> None:
         self.on_search = on_search
         self.on_pick = on_pick
         self.on_tasks = on_tasks
+        self.on_notifications = on_notifications
+        self.on_read_notifications = on_read_notifications
         with ui.header().classes('vk-header items-center no-wrap q-px-md q-py-xs gap-3'):
             ui.label(tr('app.title')).classes('text-h6 text-weight-bold')
             pages = [
@@ -64,6 +69,15 @@ class AppHeader:
                 self.overdue_badge = ui.badge('0', color='negative').classes('q-ml-xs')
                 self.tasks_tooltip = ui.tooltip('')
             self.tasks_menu = ui.menu().props('anchor="bottom right" self="top right"')
+            with (
+                ui.button(icon='notifications', on_click=self._show_notifications)
+                .props('flat dense round color=white')
+                .mark('notification-bell')
+            ):
+                self.unread_badge = ui.badge('0', color='negative').props('floating').mark('notification-unread')
+                self.unread_badge.set_visibility(False)
+                ui.tooltip(tr('notifications.title'))
+            self.notifications_menu = ui.menu().props('anchor="bottom right" self="top right"')
             with ui.button(icon='translate').props('flat dense round'), ui.menu():
                 ui.menu_item('Русский', on_click=lambda: on_locale('ru')).mark('locale-ru')
                 ui.menu_item('English', on_click=lambda: on_locale('en')).mark('locale-en')
@@ -79,6 +93,29 @@ class AppHeader:
         self.overdue_badge.set_text(str(overdue))
         self.overdue_badge.set_visibility(overdue > 0)
         self.tasks_tooltip.set_text(tr('tasks.counter', open=open_count, overdue=overdue))
+
+    def set_unread(self, unread: int) -> None:
+        self.unread_badge.set_text(str(unread))
+        self.unread_badge.set_visibility(unread > 0)
+
+    async def _show_notifications(self) -> None:
+        """The newest notifications, unread first; opening them marks them read."""
+        found = await self.on_notifications()
+        if found is None:
+            return
+        unread, shown = found
+        self.notifications_menu.clear()
+        with self.notifications_menu, ui.list().props('dense separator').classes('vk-task-list'):
+            if not shown:
+                ui.item(tr('notifications.none'))
+            for notice in shown:
+                item = ui.item(on_click=lambda n=notice: self.on_pick(n.client_id) if n.client_id else None)
+                with item.props('clickable').mark(f'notification-{notice.id}'), ui.item_section():
+                    ui.item_label(notice.text).classes('' if notice.read else 'text-weight-bold')
+                    ui.item_label(format_datetime(notice.created_at)).props('caption')
+        self.notifications_menu.open()
+        if unread:
+            await self.on_read_notifications()
 
     async def _search(self) -> None:
         text = (self.search.value or '').strip()

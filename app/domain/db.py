@@ -57,26 +57,32 @@ def _publish_after_commit(session) -> None:
     if session.in_nested_transaction():
         return  # only a savepoint was released: nothing is committed until the outermost transaction is
     mark = session.info.pop('commit_mark', None)
+    session.info.pop('pending_facts', None)  # the automation answered them before the commit, if it runs here
     for pending in session.info.pop('pending_events', []):
         if pending.on_bus:
             bus.publish(pending, mark)
+
+
+PENDING = ('pending_events', 'pending_facts')  # what a session holds for its commit (events.py)
 
 
 @event.listens_for(DbSession, 'after_transaction_create')
 def _mark_savepoint(session, transaction) -> None:
     if transaction.nested:
         marks = session.info.setdefault('savepoint_marks', WeakKeyDictionary())
-        marks[transaction] = len(session.info.get('pending_events', []))
+        marks[transaction] = {key: len(session.info.get(key, [])) for key in PENDING}
 
 
 @event.listens_for(DbSession, 'after_soft_rollback')
 def _drop_after_rollback(session, previous_transaction) -> None:
-    """Forget the events of the undone work only: a rolled-back savepoint keeps what came before it."""
-    mark = session.info.get('savepoint_marks', {}).get(previous_transaction)
-    if previous_transaction.nested and mark is not None:
-        del session.info.get('pending_events', [])[mark:]
+    """Forget the events and facts of the undone work only: a rolled-back savepoint keeps what came before it."""
+    marks = session.info.get('savepoint_marks', {}).get(previous_transaction)
+    if previous_transaction.nested and marks is not None:
+        for key, mark in marks.items():
+            del session.info.get(key, [])[mark:]
     else:
-        session.info.pop('pending_events', None)
+        for key in PENDING:
+            session.info.pop(key, None)
         session.info.pop('commit_mark', None)
 
 

@@ -133,6 +133,13 @@ class ChangesMissed(Record):
     reason: str
 
 
+@dataclass(frozen=True)
+class NotificationsChanged(Record):
+    """Notifications of these users were added or read (automation): their open tabs refresh the bell."""
+
+    user_ids: tuple[int, ...]
+
+
 Event = (
     ClientChanged
     | DealChanged
@@ -144,6 +151,7 @@ Event = (
     | IncomingCall
     | CallLogged
     | ChangesMissed
+    | NotificationsChanged
 )
 EVENT_TYPES: dict[str, type] = {
     kind.__name__: kind
@@ -157,6 +165,7 @@ EVENT_TYPES: dict[str, type] = {
         IncomingCall,
         CallLogged,
         ChangesMissed,
+        NotificationsChanged,
     )
 }
 Subscriber = Callable[[Event], None]
@@ -241,3 +250,20 @@ bus = Bus()
 def queue_event(session, event: Event) -> None:
     """Hold an event on the session until it commits (see db.py)."""
     session.info.setdefault('pending_events', []).append(event)
+
+
+@dataclass(frozen=True)
+class ClientFact:
+    """Something that happened to a client which a stage's automation rule may answer: `kind` is a RuleTrigger
+    ('entered', 'task_created', 'task_done', 'request'). Never published: the automation reads the facts of a
+    transaction just before it commits, inside it (a rolled-back savepoint takes its facts with it)."""
+
+    kind: str
+    client_id: int
+    stage_id: int
+    task_type: str | None = None
+
+
+def note_fact(session, fact: ClientFact) -> None:
+    """Hold a fact for the rules evaluated when this session commits."""
+    session.info.setdefault('pending_facts', []).append(fact)

@@ -24,6 +24,9 @@ CALL_ID_MAX = 128  # the provider's id of a call
 CALL_MANAGER_MAX = 64  # an internal number or a login, as a provider reports who took the call
 CALL_DURATION_MAX = 24 * 3600  # seconds: no call lasts a day
 RECORDING_URL_MAX = 2048  # what every browser plays from; longer URLs are not links but payloads
+# automation rules (app/domain/automation/)
+RULE_NAME_MAX = 100  # the column holds 100
+RULE_MINUTES_MAX = 60 * 24 * 30  # a wait or a task's due time, in working minutes: a month of them at most
 YEAR_MIN, YEAR_MAX = 1900, 2200
 MONEY_MAX = 10**12  # roubles: a thousand billion is beyond any deal
 # Ids and counts fit the INTEGER columns, which are 32-bit on PostgreSQL: a bigger number names nothing and would

@@ -376,6 +376,9 @@ class StageChange(SQLModel, table=True):
     actor_id: int | None = Field(default=None, foreign_key='user.id')
     at: datetime = Field(default_factory=utcnow)
     seconds: int | None = None  # time spent in to_stage, set when the client or deal moves on
+    # the automation rule that made this move (the funnel counts such arrivals apart); no foreign key: the history
+    # outlives a deleted rule
+    rule_id: int | None = None
 
 
 class Task(SQLModel, table=True):
@@ -602,3 +605,77 @@ class FormEndpoint(SQLModel, table=True):
     created_by_id: int | None = Field(default=None, foreign_key='user.id')
     created_at: datetime = Field(default_factory=utcnow)
     last_used_at: datetime | None = None
+
+
+# --- automation (issue 19): rules as data, their log, the due actions of timed rules, in-app notifications ---
+
+
+class RuleTrigger(StrEnum):
+    entered = 'entered'  # a client enters the rule's stage
+    task_created = 'task_created'
+    task_done = 'task_done'
+    request = 'request'  # a request arrives for a client in the stage
+    waiting = 'waiting'  # a client has been in the stage longer than `wait_minutes` working minutes
+
+
+class RuleAction(StrEnum):
+    move = 'move'
+    task = 'task'
+    reassign = 'reassign'
+    notify = 'notify'
+
+
+class AutomationRule(SQLModel, table=True):
+    """ "When … then …" for the clients of one stage, edited by admins; `params` hold the action's choices
+    (target stage, task type, title and due minutes, assignee, whom to notify)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100)
+    stage_id: int = Field(foreign_key='stage.id', index=True)
+    trigger: str = Field(max_length=16)
+    task_type: str | None = Field(default=None, max_length=16)  # the task triggers: only tasks of this type
+    wait_minutes: int | None = None  # the waiting trigger, in working minutes
+    action: str = Field(max_length=16)
+    params: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    active: bool = True
+    position: int = 0
+    default_key: str | None = Field(default=None, max_length=32, unique=True)  # a shipped default rule
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AutomationLog(SQLModel, table=True):
+    """What a rule did or why it could not: admins read it under Settings → «Автоматизация»."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    rule_id: int | None = None  # no foreign key: the log outlives a deleted rule, which it names
+    rule_name: str = Field(max_length=100)
+    client_id: int | None = Field(default=None, foreign_key='client.id', index=True)
+    done: bool = False
+    key: str = Field(max_length=64)  # the message, translated for each reader
+    params: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class DueAction(SQLModel, table=True):
+    """A timed rule's action waiting for its time: one per rule and stay of a client in the rule's stage. Rows
+    outlive a restart; a worker claims a due row under a row lock, so each runs once whatever the processes."""
+
+    __table_args__ = (UniqueConstraint('rule_id', 'client_id', 'stay_started_at'),)
+    id: int | None = Field(default=None, primary_key=True)
+    rule_id: int = Field(foreign_key='automationrule.id', index=True)
+    client_id: int = Field(foreign_key='client.id', index=True)
+    stay_started_at: datetime  # the client's stage_changed_at when planned: a move since then makes it void
+    due_at: datetime = Field(index=True)
+
+
+class Notification(SQLModel, table=True):
+    """An in-app message to one user, kept until they read it (the header bell)."""
+
+    __table_args__ = (Index('ix_notification_user_read', 'user_id', 'read_at'),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key='user.id')
+    client_id: int | None = Field(default=None, foreign_key='client.id', index=True)
+    key: str = Field(max_length=64)
+    params: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    read_at: datetime | None = None

@@ -1,5 +1,7 @@
 """Who may see and do what. Every read and write of the services goes through these functions."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import Select, false, true
@@ -155,3 +157,27 @@ def may_import(actor: Actor) -> bool:
 def ensure_may_import(actor: Actor) -> None:
     if not may_import(actor):
         raise PermissionDenied()
+
+
+@dataclass(frozen=True)
+class ActingRule:
+    """The system actor «Автоматизация (rule name)»: what the feed and the stage history record for a change an
+    automation rule made (no person's id: such a change handles no lead)."""
+
+    id: int
+    name: str
+
+
+@contextmanager
+def acting_as_rule(session, rule: ActingRule) -> Iterator[None]:
+    """Everything written in the block is the rule's doing."""
+    previous = session.info.get('acting_rule')
+    session.info['acting_rule'] = rule
+    try:
+        yield
+    finally:
+        session.info['acting_rule'] = previous
+
+
+def rule_acting(session) -> ActingRule | None:
+    return session.info.get('acting_rule')

@@ -21,6 +21,7 @@ from app.components.locale import format_number, remember_locale, tr
 from app.components.progress import WorkerProgress
 from app.components.view_settings_dialog import edit_view_settings
 from app.domain.account import reference, users
+from app.domain.automation import notifications
 from app.domain.clients import clients, feed, filters, tasks, view_settings
 from app.domain.clients.filters import ClientFilter
 from app.domain.db import get_database
@@ -32,6 +33,7 @@ from app.domain.events import (
     ClientChanged,
     ClientsChanged,
     IncomingCall,
+    NotificationsChanged,
     SessionEnded,
     UserSettingsChanged,
 )
@@ -191,6 +193,8 @@ class Screen:
             on_pick=self.open_client,
             on_tasks=lambda: self.read(tasks.my_tasks),
             on_locale=self.set_locale,
+            on_notifications=lambda: self.read(notifications.my_notifications),
+            on_read_notifications=lambda: self.call(notifications.mark_notifications_read),
             is_admin=self.actor.is_admin,
         )
         self.window = ClientWindow(
@@ -355,6 +359,14 @@ class Screen:
         counters = await self.read(tasks.task_counters)
         if counters is not None:
             self.header.set_counters(*counters)
+        found = await self.read(notifications.my_notifications)
+        if found is not None:
+            self.header.set_unread(found[0])
+
+    def on_notifications_changed(self, event: NotificationsChanged) -> None:
+        """A rule left this user a notification (or they read theirs in another tab): the bell follows."""
+        if self.actor.id in event.user_ids and self.client.id in self.client.instances:
+            background_tasks.create(self.refresh_counters(), name='refresh-counters')
 
     # the client window and the header ----------------------------------------------------------------------
     async def open_client(self, client_id: int) -> None:

@@ -168,6 +168,7 @@ async def build_audit(screen: SettingsScreen) -> None:
 def _areas() -> list[tuple[str, Callable]]:
     """The tabs in order; each area module contributes its builder."""
     from . import (
+        settings_automation,
         settings_documents,
         settings_export,
         settings_forms,
@@ -186,6 +187,7 @@ def _areas() -> list[tuple[str, Callable]]:
         ('export', settings_export.build_export),
         ('documents', settings_documents.build_documents),
         ('forms', settings_forms.build_forms),
+        ('automation', settings_automation.build_automation),
         ('tokens', build_tokens),
         ('integrations', settings_integrations.build_integrations),
         ('audit', build_audit),

@@ -13,7 +13,7 @@ from app.i18n import translate
 from ..account.audit import record_change
 from ..account.reference import required_reason
 from ..errors import InvalidInput, NotFound, PermissionDenied
-from ..events import ClientsChanged, queue_event
+from ..events import ClientFact, ClientsChanged, note_fact, queue_event
 from ..models import (
     Client,
     ClientTag,
@@ -230,6 +230,8 @@ def bulk_move(
     if target.kind in CLOSING_TASKS:
         complete_open_tasks(session, [row[0] for row in movable], actor.id, now)
     _record(session, actor, entries, [row[0] for row in movable], 'moved')
+    for row in movable:
+        note_fact(session, ClientFact('entered', row[0], target.id))
     return _result(len(movable), skipped)
 
 

@@ -5,6 +5,8 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import func
 from sqlmodel import select
 
+from app.i18n import translate
+
 from ..attribution import Attribution
 from ..models import (
     Agency,
@@ -74,13 +76,14 @@ def task_view(task: Task, users: dict[int, User]) -> TaskView:
     )
 
 
-def feed_entry_view(entry: FeedEntry, users: dict[int, User]) -> FeedEntryView:
+def feed_entry_view(entry: FeedEntry, users: dict[int, User], locale: str = 'ru') -> FeedEntryView:
     author = users.get(entry.author_id)
+    rule = (entry.data or {}).get('rule')
     return FeedEntryView(
         id=entry.id,
         kind=entry.kind,
         author_id=entry.author_id,
-        author_name=author.name if author else '',
+        author_name=author.name if author else translate('automation.actor', locale, rule=rule['name']) if rule else '',
         created_at=entry.created_at,
         text=entry.text,
         data=dict(entry.data or {}),
@@ -236,7 +239,7 @@ def build_detail(session, actor: Actor, client: Client) -> ClientDetail:
         **card.model_dump(),
         custom=dict(client.custom or {}),
         closing_reason=ReasonView(id=reason.id, name=reason.name) if reason else None,
-        feed=[feed_entry_view(e, users) for e in feed],
+        feed=[feed_entry_view(e, users, actor.locale) for e in feed],
         tasks=[task_view(t, users) for t in tasks],
         requests=[
             RequestView(

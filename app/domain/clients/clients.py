@@ -15,7 +15,7 @@ from ..account.admin_lists import clean_custom_values
 from ..account.reference import ensure_exists, first_working_stage, required_reason, resolve_channel, transition_allowed
 from ..attribution import check_attribution
 from ..errors import DuplicatePhone, InvalidInput, PermissionDenied, StaleUpdate
-from ..events import ClientChanged, RequestReceived, queue_event
+from ..events import ClientChanged, ClientFact, RequestReceived, note_fact, queue_event
 from ..limits import EMAIL_MAX, NAME_MAX, SITUATION_MAX, check_phone_count, check_text
 from ..models import (
     Agency,
@@ -47,7 +47,7 @@ from ..phones import Phone, normalize_phone
 from ..text import fold
 from ..views import ClientCard, ClientDetail, ClientPage
 from .cards import build_cards, build_detail
-from .feed import lock_client, touch_client, write_fields_entry, write_system_entry
+from .feed import by_rule, lock_client, touch_client, write_fields_entry, write_system_entry
 from .filters import ClientFilter, filtered_query
 from .history import record_arrival, record_arrivals
 from .view_settings import FRESH_FOR, ViewSettings
@@ -243,6 +243,7 @@ def insert_client(
             responsible_id=responsible_id,
         ),
     )
+    note_fact(session, ClientFact('entered', client_id, stage_id))
     return client_id
 
 
@@ -320,7 +321,10 @@ def create_client(
     session.add(request)
     session.flush()
     queue_event(session, RequestReceived(client_id=client_id, request_id=request.id, actor_id=actor.id))
-    return build_detail(session, actor, session.get(Client, client_id))
+    client = session.get(Client, client_id)
+    note_fact(session, ClientFact('request', client_id, client.stage_id))
+    session.flush()
+    return build_detail(session, actor, client)
 
 
 def load_for_change(session, actor: Actor, client_id: int, expected_version: int | None = None) -> Client:
@@ -484,7 +488,7 @@ def complete_open_tasks(session, client_ids: Sequence[int], actor_id: int | None
                 'client_id': task.client_id,
                 'kind': FeedKind.task_done,
                 'text': translate(key, 'ru', title=task.title),
-                'data': {'key': key, 'params': {'title': task.title}},
+                'data': by_rule(session, {'key': key, 'params': {'title': task.title}}),
                 'author_id': actor_id,
                 'created_at': at,
             }
@@ -535,6 +539,7 @@ def apply_stage(
         assignees = complete_open_tasks(session, [client.id], actor.id if actor else None, client.stage_changed_at)
         client.next_due_at = None
     touch_client(session, client, actor, 'moved', previous_stage_id=previous, task_assignee_ids=assignees)
+    note_fact(session, ClientFact('entered', client.id, target.id))
 
 
 def move_client(
@@ -589,6 +594,25 @@ def assign_client(
     if target.id == client.responsible_id:
         return build_detail(session, actor, client)
     previous = session.get(User, client.responsible_id)
+    entry, task_ids, deals = hand_over(session, client, actor, target)
+    entry.data = {
+        **entry.data,
+        'undo': {
+            'previous_id': previous.id,
+            'by_id': actor.id,
+            'version': client.version,
+            'tasks': task_ids,
+            'deals': deals,
+        },
+    }
+    session.flush()
+    return build_detail(session, actor, client)
+
+
+def hand_over(session, client: Client, actor: Actor | None, target: User) -> tuple[FeedEntry, list[int], dict]:
+    """Make `target` the client's responsible, with its open tasks of the previous one and its deals (the caller
+    checked the right to); the feed entry, the tasks and the deals' previous responsibles, for an undo."""
+    previous = session.get(User, client.responsible_id)
     task_ids, deals = [], {}
     for task in session.exec(
         select(Task).where(Task.client_id == client.id, Task.done == False, Task.assignee_id == previous.id)  # noqa: E712
@@ -606,23 +630,12 @@ def assign_client(
         session,
         client,
         kind=FeedKind.responsible,
-        actor_id=actor.id,
+        actor_id=actor.id if actor else None,
         key='feed.responsible',
         source=previous.name,
         target=target.name,
     )
-    entry.data = {
-        **entry.data,
-        'undo': {
-            'previous_id': previous.id,
-            'by_id': actor.id,
-            'version': client.version,
-            'tasks': task_ids,
-            'deals': deals,
-        },
-    }
-    session.flush()
-    return build_detail(session, actor, client)
+    return entry, task_ids, deals
 
 
 def undo_assignment(session, *, actor: Actor, client_id: int) -> ClientDetail:

@@ -11,7 +11,7 @@ from ..errors import InvalidInput, NotFound, PermissionDenied
 from ..events import ClientChanged, queue_event
 from ..limits import COMMENT_MAX, check_text
 from ..models import Client, FeedEntry, FeedKind, utcnow
-from ..permissions import Actor, ensure_can_see
+from ..permissions import Actor, ensure_can_see, rule_acting
 
 
 def write_feed(
@@ -24,12 +24,23 @@ def write_feed(
     data: dict | None = None,
     at: datetime | None = None,
 ) -> FeedEntry:
-    """Append a record to a client's feed (inside the caller's transaction)."""
+    """Append a record to a client's feed (inside the caller's transaction); a rule's change names the rule."""
     entry = FeedEntry(
-        client_id=client.id, kind=kind, author_id=actor_id, text=text, data=data or {}, created_at=at or utcnow()
+        client_id=client.id,
+        kind=kind,
+        author_id=actor_id,
+        text=text,
+        data=by_rule(session, data or {}),
+        created_at=at or utcnow(),
     )
     session.add(entry)
     return entry
+
+
+def by_rule(session, data: dict) -> dict:
+    """A feed entry's data, naming the automation rule when one is acting."""
+    rule = rule_acting(session)
+    return {**data, 'rule': {'id': rule.id, 'name': rule.name}} if rule else data
 
 
 def write_system_entry(

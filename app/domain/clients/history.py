@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, insert, select, update
 
 from ..models import Board, Client, StageChange, as_utc, utcnow
+from ..permissions import rule_acting
 
 CHUNK = 900
 
@@ -59,6 +60,7 @@ def record_arrivals(
     if not first:
         _close_stays(session, board, [a['deal_id' if by_deal else 'client_id'] for a in arrivals], at, by_deal)
     created = _created_at(session, [a['client_id'] for a in arrivals if 'client_created_at' not in a])
+    rule = rule_acting(session)
     session.connection().execute(
         insert(StageChange.__table__),
         [
@@ -73,6 +75,7 @@ def record_arrivals(
                 'actor_id': actor_id,
                 'at': a.get('at', at),
                 'seconds': None,
+                'rule_id': rule.id if rule else None,
             }
             for a in arrivals
         ],

@@ -8,7 +8,7 @@ from sqlmodel import select
 from ..account.reference import channel_named, default_channel, first_working_stage, project_named
 from ..attribution import Attribution
 from ..errors import InvalidInput
-from ..events import IncomingCall, RequestReceived, queue_event
+from ..events import ClientFact, IncomingCall, RequestReceived, note_fact, queue_event
 from ..limits import COMMENT_MAX, NAME_MAX, check_text, clean_text
 from ..memo import Believed
 from ..models import (
@@ -94,7 +94,9 @@ def set_lead_distribution(session, *, mode: str, user_id: int | None = None) -> 
     session.flush()
 
 
-def _responsible_for_new_lead(session, owner: Actor) -> int:
+def distributed_responsible(session, owner_id: int) -> int:
+    """Whom the lead distribution gives a client: the fixed user or the next manager in turn, else `owner_id`
+    (the token's owner for a new lead; a rule reassigning by the distribution passes the current responsible)."""
     setting = session.exec(
         select(AccountSetting).where(AccountSetting.key == DISTRIBUTION_KEY).with_for_update()
     ).first()
@@ -113,7 +115,7 @@ def _responsible_for_new_lead(session, owner: Actor) -> int:
             setting.value = {**setting.value, 'last_user_id': chosen}
             session.add(setting)
             return chosen
-    return owner.id
+    return owner_id
 
 
 def _insert_request(session, request: dict, client_id: int, *, first: bool) -> int:
@@ -169,6 +171,7 @@ def _attach(session, actor: Actor, client_id: int, request: dict, channel_name: 
         )
     else:
         touch_client(session, client, actor, 'request')
+    note_fact(session, ClientFact('request', client.id, client.stage_id))
     session.flush()
     return FiledLead('attached', client.id, request_id, client.responsible_id, number)
 
@@ -227,7 +230,7 @@ def file_lead(
     existing_id = client_id_by_phone(session, number.number)
     if existing_id is not None:
         return _attach(session, actor, existing_id, request, channel_name, number.number)
-    responsible_id = actor.id if reference.owner_takes_new_clients else _responsible_for_new_lead(session, actor)
+    responsible_id = actor.id if reference.owner_takes_new_clients else distributed_responsible(session, actor.id)
     try:
         client_id = insert_client(
             session,
@@ -246,4 +249,5 @@ def file_lead(
         existing_id = client_id_by_phone(session, number.number)
         return _attach(session, actor, existing_id, request, channel_name, number.number)
     request_id = _insert_request(session, request, client_id, first=True)
+    note_fact(session, ClientFact('request', client_id, reference.first_stage_id))
     return FiledLead('created', client_id, request_id, responsible_id, number.number)

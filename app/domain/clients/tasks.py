@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from ..account_time import ACCOUNT_TZ, in_account_zone
 from ..errors import InvalidInput, NotFound, PermissionDenied
+from ..events import ClientFact, note_fact
 from ..limits import TASK_TITLE_MAX, check_moment, check_text
 from ..models import Client, FeedKind, Task, TaskType, User, as_utc, utcnow
 from ..permissions import Actor, acts_on_all_clients, can_see_client, ensure_can_see, restrict_to_visible
@@ -118,6 +119,7 @@ def plan_task(
         session, client, kind=FeedKind.task_created, actor_id=actor_id, key='feed.task_created', title=title
     )
     touch_client(session, client, actor, 'task', task_assignee_ids=(assignee_id,))
+    note_fact(session, ClientFact('task_created', client.id, client.stage_id, task_type=type))
     session.flush()
     return task
 
@@ -143,6 +145,7 @@ def complete_task(session, *, actor: Actor, client_id: int, task_id: int) -> Tas
         session, client, kind=FeedKind.task_done, actor_id=actor.id, key='feed.task_done', title=task.title
     )
     touch_client(session, client, actor, 'task', task_assignee_ids=(task.assignee_id,))
+    note_fact(session, ClientFact('task_done', client.id, client.stage_id, task_type=task.type))
     session.flush()
     return task_view(task, _by_id(session, User, [task.assignee_id]))
 

@@ -24,11 +24,19 @@ def funnel_tables(report: FunnelReport, locale: str) -> list[Table]:
     """The stages of the funnel, then the closing reasons."""
     t = lambda key: translate(key, locale)  # noqa: E731
     stages = Table(
-        [t('report.stage'), t('report.reached'), t('report.share'), t('report.to_next'), t('report.median_days')],
+        [
+            t('report.stage'),
+            t('report.reached'),
+            t('report.by_rules'),
+            t('report.share'),
+            t('report.to_next'),
+            t('report.median_days'),
+        ],
         [
             [
                 s.name,
                 s.reached,
+                s.by_rules,
                 _percent(s.share),
                 _percent(s.to_next),
                 None if s.median_hours is None else round(s.median_hours / 24, 1),

@@ -55,6 +55,7 @@ class FunnelStage(BaseModel):
     kind: str
     color: str
     reached: int
+    by_rules: int = 0  # arrivals of the cohort's clients in this stage made by automation rules (counted apart)
     share: float  # of the cohort
     to_next: float | None  # conversion into the next funnel stage
     median_hours: float | None  # median length of a finished stay in this stage
@@ -115,6 +116,7 @@ def funnel_report(session, *, actor: Actor, scope: ReportScope) -> FunnelReport:
     # clients without any history row (none should exist) still count as having arrived in the first stage
     if funnel:
         reached = [max(r, cohort) if i == 0 else r for i, r in enumerate(reached)]
+    by_rules = _arrivals_by_rules(session, _cohort_history(actor, scope, start, end, in_cohort))
     rows = []
     for i, stage in enumerate(funnel):
         following = reached[i + 1] if i + 1 < len(funnel) else None
@@ -126,6 +128,7 @@ def funnel_report(session, *, actor: Actor, scope: ReportScope) -> FunnelReport:
                 kind=stage.kind,
                 color=stage.color,
                 reached=reached[i],
+                by_rules=by_rules.get(stage.id, 0),
                 share=reached[i] / cohort if cohort else 0.0,
                 to_next=(following / reached[i] if reached[i] else 0.0) if following is not None else None,
                 median_hours=hours,
@@ -152,6 +155,16 @@ def _cohort_history(actor: Actor, scope: ReportScope, start: datetime, end: date
     if scope.responsible_ids or not sees_all_clients(actor):
         conditions.append(StageChange.client_id.in_(select(Client.id).where(*in_cohort)))
     return conditions
+
+
+def _arrivals_by_rules(session, history: list) -> dict[int, int]:
+    """Per stage, how many arrivals of the cohort's clients an automation rule made."""
+    rows = session.execute(
+        select(StageChange.to_stage_id, func.count())
+        .where(*history, StageChange.rule_id.is_not(None))
+        .group_by(StageChange.to_stage_id)
+    ).all()
+    return dict(rows)
 
 
 def _furthest_counts(session, history: list, index_of: dict[int, int]) -> dict[int, int]:
