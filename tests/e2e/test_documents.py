@@ -82,10 +82,11 @@ def test_a_file_dropped_on_the_client_window_is_attached_listed_and_previewed(se
     page.get_by_role('tab', name='Документы (0)').click()
     page.locator('.vk-documents-drop').wait_for(timeout=10000)
     _drop(page, '.vk-documents-drop', 'Договор брони.pdf', two_page_pdf(), 'application/pdf')
-    page.get_by_text('Договор брони.pdf').first.wait_for(timeout=15000)
+    # the list's own line, not the notification naming the file: the panel is rebuilt before the next drop
+    page.locator('.vk-document-name', has_text='Договор брони.pdf').wait_for(timeout=30000)
     _drop(page, '.vk-documents-drop', 'паспорт.png', _png(), 'image/png')
-    page.locator('.vk-document-name', has_text='паспорт.png').wait_for(timeout=15000)
-    page.get_by_role('tab', name='Документы (2)').wait_for(timeout=15000)
+    page.locator('.vk-document-name', has_text='паспорт.png').wait_for(timeout=30000)
+    page.get_by_role('tab', name='Документы (2)').wait_for(timeout=30000)
     page.wait_for_timeout(500)
     page.screenshot(path=str(SHOTS / 'documents_list.png'))
 
