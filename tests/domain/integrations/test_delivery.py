@@ -103,7 +103,9 @@ def test_an_unreachable_receiver_is_given_up_only_after_the_last_retry_and_flagg
                 session, now=utcnow(), limit=1, busy=Counter(), per_endpoint=1, lease_s=60
             )
             assert claimed.attempts == attempt
-            delivery.record_outcome(session, claimed, None, 'ConnectError', now=utcnow(), delays=delays)
+            delivery.record_outcomes(
+                session, [delivery.Outcome(claimed, None, 'ConnectError')], now=utcnow(), delays=delays
+            )
     first = _deliveries(db)[0]
     assert (first.status, first.attempts, first.last_error) == ('failed', 3, 'ConnectError')
     with db.write() as session:
