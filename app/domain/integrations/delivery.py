@@ -1,11 +1,14 @@
 """The delivery worker: a thread in every app process that sends the outbox's deliveries, at least once, signed,
 in order per endpoint and client, retrying with growing pauses for more than a day.
 
-A worker claims due deliveries with `SELECT … FOR UPDATE SKIP LOCKED` (SQLite: the one writer lock) and leases
-them for LEASE_S, so several processes share the outbox and no two send the same delivery; a worker that dies
-mid-send leaves a lease that lapses, and the delivery is sent again (at least once). A delivery waits while an
-earlier one of the same endpoint and client is pending; other clients and other endpoints go on, and an endpoint
-never holds more than PER_ENDPOINT of the worker's sending threads, so a dead one cannot hold up the rest."""
+A worker claims a batch of due deliveries in one `UPDATE … RETURNING` whose selection is `FOR UPDATE SKIP LOCKED`
+(SQLite: the one writer lock) and leases them for LEASE_S, so several processes share the outbox and no two send
+the same delivery; a worker that dies mid-send leaves a lease that lapses, and the delivery is sent again (at least
+once). A delivery waits while an earlier one of the same endpoint and client is pending, so a batch holds at most
+one of each; other clients and other endpoints go on, and an endpoint never holds more than PER_ENDPOINT of the
+worker's sending threads, so a dead one cannot hold up the rest. The worker's writes (outcomes, claims) go in one
+transaction a round: on SQLite they queue for the one writer lock with the changes themselves, and that queue,
+not the sending, is what a busy outbox waits on."""
 
 import logging
 import threading
@@ -331,10 +334,11 @@ class DeliveryWorker:
             self._pool.shutdown(wait=True, cancel_futures=True)
         with self._lock:
             unsent = [c for queue in self._queues.values() for c in queue]
+            outcomes, self._outcomes = self._outcomes, []
             self._queues.clear()
         try:
             with self.database.write() as session:
-                self._record(session)
+                record_outcomes(session, outcomes, now=utcnow(), delays=self.delays)
                 release_unsent(session, unsent)
         except Exception:  # their leases lapse and they are sent again: at least once
             log.exception('writing the last webhook outcomes failed')
@@ -366,30 +370,27 @@ class DeliveryWorker:
         """One round: record what was sent, claim what may go next."""
         with self._lock:
             busy = Counter(self._held)
-        with self.database.write() as session:
-            recorded = self._record(session)
-            busy.subtract(outcome.claimed.endpoint_id for outcome in recorded)
-            free = self.batch - sum(busy.values())
-            claimed = (
-                claim_due(session, now=utcnow(), limit=free, busy=busy, per_endpoint=self.queued, lease_s=self.lease_s)
-                if free > 0
-                else []
-            )
-        with self._lock:
-            self._held.subtract(o.claimed.endpoint_id for o in recorded)
-            self._held.update(c.endpoint_id for c in claimed)
-        return claimed
-
-    def _record(self, session) -> list[Outcome]:
-        with self._lock:
             outcomes, self._outcomes = self._outcomes, []
+        busy.subtract(outcome.claimed.endpoint_id for outcome in outcomes)
+        free = self.batch - sum(busy.values())
         try:
-            record_outcomes(session, outcomes, now=utcnow(), delays=self.delays)
+            with self.database.write() as session:
+                record_outcomes(session, outcomes, now=utcnow(), delays=self.delays)
+                claimed = (
+                    claim_due(
+                        session, now=utcnow(), limit=free, busy=busy, per_endpoint=self.queued, lease_s=self.lease_s
+                    )
+                    if free > 0
+                    else []
+                )
         except BaseException:
             with self._lock:  # noted again for the next round
                 self._outcomes[:0] = outcomes
             raise
-        return outcomes
+        with self._lock:
+            self._held.subtract(outcome.claimed.endpoint_id for outcome in outcomes)
+            self._held.update(c.endpoint_id for c in claimed)
+        return claimed
 
     def _dispatch(self, claimed: list[Claimed]) -> None:
         """Queue the claims by endpoint and start a sender on each queue that may have one more."""
