@@ -3,7 +3,7 @@ Mounted on NiceGUI's app by app/main.py."""
 
 from fastapi import FastAPI
 
-from . import account, calls, clients, deals, documents, excel, forms, leads, reference
+from . import account, calls, clients, deals, documents, excel, forms, leads, reference, webhooks
 from .common import ERROR_RESPONSES, install_error_handlers
 
 api = FastAPI(
@@ -14,5 +14,5 @@ api = FastAPI(
 )
 install_error_handlers(api)
 # clients before deals: its /clients/bulk/… routes must come before any /clients/{client_id}/… route
-for area in (leads, forms, calls, clients, deals, documents, reference, excel, account):
+for area in (leads, forms, calls, clients, deals, documents, reference, excel, account, webhooks):
     api.include_router(area.router, responses=ERROR_RESPONSES)

@@ -1,23 +1,27 @@
 """The delivery worker: a thread in every app process that sends the outbox's deliveries, at least once, signed,
 in order per endpoint and client, retrying with growing pauses for more than a day.
 
-A worker claims due deliveries with `SELECT … FOR UPDATE SKIP LOCKED` (SQLite: the one writer lock) and leases
-them for LEASE_S, so several processes share the outbox and no two send the same delivery; a worker that dies
-mid-send leaves a lease that lapses, and the delivery is sent again (at least once). A delivery waits while an
-earlier one of the same endpoint and client is pending; other clients and other endpoints go on, and an endpoint
-never holds more than PER_ENDPOINT of the worker's sending threads, so a dead one cannot hold up the rest."""
+A worker claims a batch of due deliveries in one `UPDATE … RETURNING` whose selection is `FOR UPDATE SKIP LOCKED`
+(SQLite: the one writer lock) and leases them for LEASE_S, so several processes share the outbox and no two send
+the same delivery; a worker that dies mid-send leaves a lease that lapses, and the delivery is sent again (at least
+once). A delivery waits while an earlier one of the same endpoint and client is pending, so a batch holds at most
+one of each; other clients and other endpoints go on, and an endpoint never holds more than PER_ENDPOINT of the
+worker's sending threads, so a dead one cannot hold up the rest. The worker's writes (outcomes, claims) go in one
+transaction a round: on SQLite they queue for the one writer lock with the changes themselves, and that queue,
+not the sending, is what a busy outbox waits on."""
 
 import logging
 import threading
-from collections import Counter
+from collections import Counter, deque
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from time import time
+from time import monotonic, time
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import delete, or_, update
+from sqlalchemy import bindparam, case, delete, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import select
 
@@ -36,6 +40,10 @@ RETRY_MAX_S = 3600
 RETRY_FOR = timedelta(hours=24)
 CONCURRENCY = 8
 PER_ENDPOINT = 4
+# claimed ahead per endpoint: a dead one's queue is all tried (QUEUED / PER_ENDPOINT * TIMEOUT_S) well within LEASE_S
+QUEUED_PER_ENDPOINT = 32
+BATCH = 256  # claimed and not yet recorded, all endpoints together
+GATHER_S = 0.05  # a round woken by a commit or a send waits this long from its start: one round serves many
 POLL_S = 1.0  # how soon deliveries written by another process (or falling due) are noticed
 KEEP_DELIVERED = timedelta(days=30)
 PRUNE_EVERY_S = 3600
@@ -68,7 +76,9 @@ class Claimed:
 
 def claim_due(session, *, now: datetime, limit: int, busy: Counter, per_endpoint: int, lease_s: float) -> list:
     """Lease up to `limit` due deliveries whose earlier ones (same endpoint and client) are all done, skipping
-    rows another worker is claiming right now, and at most `per_endpoint` in flight per endpoint."""
+    rows another worker is claiming right now, with at most `per_endpoint` held per endpoint (`busy` counts those
+    held already). One UPDATE … RETURNING picks and leases the whole batch; an endpoint that is full is not even
+    looked at, so a dead one's backlog never fills the window the others are picked from."""
     earlier = aliased(WebhookDelivery)
     waits = (
         select(earlier.id)
@@ -80,52 +90,64 @@ def claim_due(session, *, now: datetime, limit: int, busy: Counter, per_endpoint
         )
         .exists()
     )
-    rows = session.exec(
-        select(WebhookDelivery.id, WebhookDelivery.endpoint_id)
+    full = [endpoint_id for endpoint_id, held in busy.items() if held >= per_endpoint]
+    due = (
+        select(WebhookDelivery.id, WebhookDelivery.endpoint_id, WebhookDelivery.next_attempt_at)
         .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
         .where(
             WebhookDelivery.status == DeliveryStatus.pending,
             WebhookDelivery.next_attempt_at <= now,
             or_(WebhookDelivery.locked_until.is_(None), WebhookDelivery.locked_until < now),
             WebhookEndpoint.active == True,  # noqa: E712  (a disabled endpoint's deliveries wait for it)
+            WebhookDelivery.endpoint_id.not_in(full),
             ~waits,
         )
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-        .limit(limit * per_endpoint)
+        .limit(limit * 2)
         .with_for_update(skip_locked=True, of=WebhookDelivery)
-    ).all()
-    taken, counts = [], Counter(busy)
-    for delivery_id, endpoint_id in rows:
-        if len(taken) < limit and counts[endpoint_id] < per_endpoint:
-            taken.append(delivery_id)
-            counts[endpoint_id] += 1
-    if not taken:
-        return []
-    session.execute(
-        update(WebhookDelivery)
-        .where(WebhookDelivery.id.in_(taken))
-        .values(
-            locked_until=now + timedelta(seconds=lease_s), attempts=WebhookDelivery.attempts + 1, last_attempt_at=now
-        )
-        .execution_options(synchronize_session=False)
+        .subquery()
     )
-    details = session.exec(
-        select(
-            WebhookDelivery.id,
-            WebhookDelivery.uid,
-            WebhookDelivery.endpoint_id,
-            WebhookEndpoint.url,
-            WebhookEndpoint.secret,
-            OutboxEvent.kind,
-            OutboxEvent.body,
-            WebhookDelivery.attempts,
+    ranked = select(
+        due.c.id,
+        due.c.endpoint_id,
+        func.row_number().over(partition_by=due.c.endpoint_id, order_by=(due.c.next_attempt_at, due.c.id)).label('n'),
+    ).subquery()
+    rooms = {endpoint_id: per_endpoint - held for endpoint_id, held in busy.items() if 0 < held < per_endpoint}
+    room = case(rooms, value=ranked.c.endpoint_id, else_=per_endpoint) if rooms else per_endpoint
+    chosen = select(ranked.c.id).where(ranked.c.n <= room).limit(limit)
+    table = WebhookDelivery.__table__
+    leased = (
+        session.connection()
+        .execute(
+            table.update()
+            .where(table.c.id.in_(chosen))
+            .values(locked_until=now + timedelta(seconds=lease_s), attempts=table.c.attempts + 1, last_attempt_at=now)
+            .returning(table.c.id, table.c.uid, table.c.endpoint_id, table.c.event_id, table.c.attempts)
         )
-        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-        .join(OutboxEvent, OutboxEvent.id == WebhookDelivery.event_id)
-        .where(WebhookDelivery.id.in_(taken))
-        .order_by(WebhookDelivery.id)
-    ).all()
-    return [Claimed(*row) for row in details]
+        .all()
+    )
+    if not leased:
+        return []
+    events = {
+        event_id: (kind, body)
+        for event_id, kind, body in session.exec(
+            select(OutboxEvent.id, OutboxEvent.kind, OutboxEvent.body).where(
+                OutboxEvent.id.in_({row.event_id for row in leased})
+            )
+        )
+    }
+    endpoints = {
+        endpoint_id: (url, secret)
+        for endpoint_id, url, secret in session.exec(
+            select(WebhookEndpoint.id, WebhookEndpoint.url, WebhookEndpoint.secret).where(
+                WebhookEndpoint.id.in_({row.endpoint_id for row in leased})
+            )
+        )
+    }
+    return [
+        Claimed(row.id, row.uid, row.endpoint_id, *endpoints[row.endpoint_id], *events[row.event_id], row.attempts)
+        for row in sorted(leased, key=lambda row: row.id)
+    ]
 
 
 def send_delivery(http: httpx.Client, claimed: Claimed, *, timeout_s: float = TIMEOUT_S) -> tuple[int | None, str]:
@@ -154,37 +176,89 @@ def send_delivery(http: httpx.Client, claimed: Claimed, *, timeout_s: float = TI
     return code, '' if 200 <= code < 300 else f'HTTP {code}'
 
 
-def record_outcome(session, claimed: Claimed, code: int | None, error: str, *, now: datetime, delays) -> None:
-    """Write what the attempt gave: delivered, due again after its pause, or given up after the last one. An
-    attempt whose delivery was meanwhile restarted by «Отправить снова» changes nothing."""
-    mine = (
-        WebhookDelivery.id == claimed.delivery_id,
-        WebhookDelivery.attempts == claimed.attempts,
-        WebhookDelivery.status == DeliveryStatus.pending,
-    )
-    if not error:
-        values = {'status': DeliveryStatus.delivered, 'delivered_at': now, 'last_error': ''}
-        failing_since = None
-    elif claimed.attempts > len(delays):
-        values = {'status': DeliveryStatus.failed, 'last_error': error}
-        failing_since = now
-    else:
-        values = {'next_attempt_at': now + timedelta(seconds=delays[claimed.attempts - 1]), 'last_error': error}
-        failing_since = now
-    changed = session.execute(
-        update(WebhookDelivery)
-        .where(*mine)
-        .values(response_code=code, locked_until=None, **values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not changed:
+@dataclass(frozen=True)
+class Outcome:
+    """What one attempt gave: the answer's status code (None when there was none) and what went wrong."""
+
+    claimed: Claimed
+    code: int | None
+    error: str
+
+
+def record_outcomes(session, outcomes: Sequence[Outcome], *, now: datetime, delays) -> None:
+    """Write what the attempts gave, in one statement for the lot: delivered, due again after its pause, or given
+    up after the last one. An attempt whose delivery was meanwhile restarted by «Отправить снова» changes nothing.
+    Each endpoint's latest attempt says whether it is failing."""
+    if not outcomes:
         return
-    endpoint = update(WebhookEndpoint).where(WebhookEndpoint.id == claimed.endpoint_id)
-    if failing_since is None:
-        endpoint = endpoint.where(WebhookEndpoint.failing_since.is_not(None)).values(failing_since=None)
-    else:
-        endpoint = endpoint.where(WebhookEndpoint.failing_since.is_(None)).values(failing_since=failing_since)
-    session.execute(endpoint.execution_options(synchronize_session=False))
+    rows, health = [], {}
+    for outcome in outcomes:
+        claimed, error = outcome.claimed, outcome.error
+        row = {
+            'b_id': claimed.delivery_id,
+            'b_attempts': claimed.attempts,
+            'code': outcome.code,
+            'status': DeliveryStatus.pending,
+            'delivered_at': None,
+            'next_attempt_at': now,
+            'last_error': error,
+        }
+        if not error:
+            row.update(status=DeliveryStatus.delivered, delivered_at=now)
+        elif claimed.attempts > len(delays):
+            row.update(status=DeliveryStatus.failed)
+        else:
+            row.update(next_attempt_at=now + timedelta(seconds=delays[claimed.attempts - 1]))
+        rows.append(row)
+        health[claimed.endpoint_id] = not error
+    table = WebhookDelivery.__table__
+    connection = session.connection()
+    connection.execute(
+        table.update()
+        .where(
+            table.c.id == bindparam('b_id'),
+            table.c.attempts == bindparam('b_attempts'),
+            table.c.status == DeliveryStatus.pending,
+        )
+        .values(
+            response_code=bindparam('code'),
+            locked_until=None,
+            status=bindparam('status'),
+            delivered_at=bindparam('delivered_at'),
+            next_attempt_at=bindparam('next_attempt_at'),
+            last_error=bindparam('last_error'),
+        ),
+        rows,
+    )
+    endpoints = WebhookEndpoint.__table__
+    healthy = [endpoint_id for endpoint_id, ok in health.items() if ok]
+    failing = [endpoint_id for endpoint_id, ok in health.items() if not ok]
+    if healthy:
+        connection.execute(
+            endpoints.update()
+            .where(endpoints.c.id.in_(healthy), endpoints.c.failing_since.is_not(None))
+            .values(failing_since=None)
+        )
+    if failing:
+        connection.execute(
+            endpoints.update()
+            .where(endpoints.c.id.in_(failing), endpoints.c.failing_since.is_(None))
+            .values(failing_since=now)
+        )
+
+
+def release_unsent(session, claimed: Sequence[Claimed]) -> None:
+    """Give back leased deliveries a stopping worker never tried: due again at once, for any worker, the attempt
+    not counted."""
+    if not claimed:
+        return
+    table = WebhookDelivery.__table__
+    session.connection().execute(
+        table.update()
+        .where(table.c.id == bindparam('b_id'), table.c.attempts == bindparam('b_attempts'))
+        .values(locked_until=None, attempts=table.c.attempts - 1),
+        [{'b_id': c.delivery_id, 'b_attempts': c.attempts} for c in claimed],
+    )
 
 
 def prune_outbox(session, *, now: datetime, keep: timedelta = KEEP_DELIVERED) -> None:
@@ -202,7 +276,12 @@ def prune_outbox(session, *, now: datetime, keep: timedelta = KEEP_DELIVERED) ->
 
 
 class DeliveryWorker:
-    """One process's sender: a claiming thread and a pool of sending threads."""
+    """One process's sender: a claiming thread and a pool of sending threads.
+
+    The claiming thread does all the worker's writing, one transaction a round: the outcomes the senders noted
+    since the last round, then a batch of new claims. Claimed deliveries wait in their endpoint's queue (at most
+    `queued` each, few enough that a dead endpoint's are all tried well within their lease); at most
+    `per_endpoint` threads send from one queue."""
 
     def __init__(
         self,
@@ -210,6 +289,8 @@ class DeliveryWorker:
         *,
         concurrency: int = CONCURRENCY,
         per_endpoint: int = PER_ENDPOINT,
+        queued: int = QUEUED_PER_ENDPOINT,
+        batch: int = BATCH,
         timeout_s: float = TIMEOUT_S,
         first_retry_s: float = RETRY_FIRST_S,
         poll_s: float = POLL_S,
@@ -218,12 +299,16 @@ class DeliveryWorker:
         self.database = database
         self.concurrency = concurrency
         self.per_endpoint = per_endpoint
+        self.queued = queued
+        self.batch = batch
         self.timeout_s = timeout_s
         self.poll_s = poll_s
         self.lease_s = lease_s
         self.delays = retry_delays(first_s=first_retry_s)
-        self._busy: Counter = Counter()
-        self._in_flight = 0
+        self._held: Counter = Counter()  # endpoint -> claimed and not yet recorded
+        self._queues: dict[int, deque[Claimed]] = {}
+        self._sending: Counter = Counter()  # endpoint -> threads sending from its queue
+        self._outcomes: list[Outcome] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -239,13 +324,24 @@ class DeliveryWorker:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop claiming, let the sends under way finish (each is bounded by its timeout), close the client."""
+        """Stop claiming, let the sends under way finish (each is bounded by its timeout), write what they gave,
+        give back what was claimed and never tried, close the client."""
         self._stopping.set()
         wakeup.set()
         if self._thread is not None:
             self._thread.join(timeout=self.timeout_s * 3 + 5)
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            unsent = [c for queue in self._queues.values() for c in queue]
+            outcomes, self._outcomes = self._outcomes, []
+            self._queues.clear()
+        try:
+            with self.database.write() as session:
+                record_outcomes(session, outcomes, now=utcnow(), delays=self.delays)
+                release_unsent(session, unsent)
+        except Exception:  # their leases lapse and they are sent again: at least once
+            log.exception('writing the last webhook outcomes failed')
         if self._http is not None:
             self._http.close()
         self._thread = self._pool = self._http = None
@@ -257,44 +353,81 @@ class DeliveryWorker:
     def _run(self) -> None:
         while not self._stopping.is_set():
             wakeup.clear()  # before claiming: a commit landing meanwhile sets it again, and the wait returns at once
+            began = monotonic()
             try:
                 claimed = self._claim()
                 self._prune_now_and_then()
             except Exception:  # the database away for a moment: try again after a pause, never die
                 log.exception('claiming webhook deliveries failed')
                 claimed = []
-            for item in claimed:
-                self._pool.submit(self._deliver, item)
-            if not claimed:
-                wakeup.wait(self.poll_s)
+            self._dispatch(claimed)
+            if not wakeup.wait(self.poll_s) or self._stopping.is_set():
+                continue
+            # woken by a commit or a sender: let a few more gather, so that one round serves them all
+            self._stopping.wait(max(0.0, began + GATHER_S - monotonic()))
 
     def _claim(self) -> list[Claimed]:
+        """One round: record what was sent, claim what may go next."""
         with self._lock:
-            free = self.concurrency - self._in_flight
-            busy = Counter(self._busy)
-        if free <= 0:
-            return []
-        with self.database.write() as session:
-            claimed = claim_due(
-                session, now=utcnow(), limit=free, busy=busy, per_endpoint=self.per_endpoint, lease_s=self.lease_s
-            )
+            busy = Counter(self._held)
+            outcomes, self._outcomes = self._outcomes, []
+        busy.subtract(outcome.claimed.endpoint_id for outcome in outcomes)
+        free = self.batch - sum(busy.values())
+        try:
+            with self.database.write() as session:
+                record_outcomes(session, outcomes, now=utcnow(), delays=self.delays)
+                claimed = (
+                    claim_due(
+                        session, now=utcnow(), limit=free, busy=busy, per_endpoint=self.queued, lease_s=self.lease_s
+                    )
+                    if free > 0
+                    else []
+                )
+        except BaseException:
+            with self._lock:  # noted again for the next round
+                self._outcomes[:0] = outcomes
+            raise
         with self._lock:
-            self._in_flight += len(claimed)
-            self._busy.update(c.endpoint_id for c in claimed)
+            self._held.subtract(outcome.claimed.endpoint_id for outcome in outcomes)
+            self._held.update(c.endpoint_id for c in claimed)
         return claimed
 
-    def _deliver(self, claimed: Claimed) -> None:
-        try:
-            code, error = send_delivery(self._http, claimed, timeout_s=self.timeout_s)
-            with self.database.write() as session:
-                record_outcome(session, claimed, code, error, now=utcnow(), delays=self.delays)
-        except Exception:  # its lease lapses and it is sent again: at least once
-            log.exception('webhook delivery %s failed', claimed.uid)
-        finally:
+    def _dispatch(self, claimed: list[Claimed]) -> None:
+        """Queue the claims by endpoint and start a sender on each queue that may have one more."""
+        with self._lock:
+            for item in claimed:
+                self._queues.setdefault(item.endpoint_id, deque()).append(item)
+            starting = []
+            for endpoint_id, queue in self._queues.items():
+                more = min(len(queue), self.per_endpoint) - self._sending[endpoint_id]
+                for _ in range(max(0, more)):
+                    if sum(self._sending.values()) >= self.concurrency:
+                        break
+                    self._sending[endpoint_id] += 1
+                    starting.append(endpoint_id)
+        for endpoint_id in starting:
+            self._pool.submit(self._send_queue, endpoint_id)
+
+    def _send_queue(self, endpoint_id: int) -> None:
+        """Send the endpoint's queued deliveries one after another, until it is empty or the worker stops."""
+        while True:
             with self._lock:
-                self._in_flight -= 1
-                self._busy[claimed.endpoint_id] -= 1
-            wakeup.set()  # a slot is free, and the client's next delivery may go
+                queue = self._queues.get(endpoint_id)
+                if not queue or self._stopping.is_set():
+                    self._sending[endpoint_id] -= 1
+                    break
+                claimed = queue.popleft()
+                refill = len(queue) in (0, self.queued // 2)
+            try:
+                code, error = send_delivery(self._http, claimed, timeout_s=self.timeout_s)
+            except Exception as failure:  # a failed attempt like any other: retried after its pause
+                log.exception('webhook delivery %s failed', claimed.uid)
+                code, error = None, f'{type(failure).__name__}: {failure}'[:ERROR_MAX]
+            with self._lock:
+                self._outcomes.append(Outcome(claimed, code, error))
+            if refill:
+                wakeup.set()  # its endpoint's queue runs low (and a client's next delivery may go)
+        wakeup.set()  # a sending thread is free
 
     def _prune_now_and_then(self) -> None:
         if time() - self._pruned_at < PRUNE_EVERY_S:

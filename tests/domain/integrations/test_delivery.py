@@ -103,7 +103,9 @@ def test_an_unreachable_receiver_is_given_up_only_after_the_last_retry_and_flagg
                 session, now=utcnow(), limit=1, busy=Counter(), per_endpoint=1, lease_s=60
             )
             assert claimed.attempts == attempt
-            delivery.record_outcome(session, claimed, None, 'ConnectError', now=utcnow(), delays=delays)
+            delivery.record_outcomes(
+                session, [delivery.Outcome(claimed, None, 'ConnectError')], now=utcnow(), delays=delays
+            )
     first = _deliveries(db)[0]
     assert (first.status, first.attempts, first.last_error) == ('failed', 3, 'ConnectError')
     with db.write() as session:
@@ -159,3 +161,25 @@ def test_a_private_address_is_refused_unless_allowed(db, admin, monkeypatch, rec
                 assert 'VORONKA_WEBHOOKS_ALLOW_PRIVATE' in refusal.message('ru')
             else:
                 raise AssertionError(f'{url} accepted')
+
+
+def test_a_stopping_worker_gives_back_what_it_claimed_and_never_tried(db, admin, receiver, worker):
+    with db.write() as session:
+        webhooks.create_endpoint(session, actor=admin, url=receiver.url('/slow'), events=['client.created'])
+    receiver.hang.add('/slow')
+    for n in range(5):
+        make_client(db, admin, phone=f'+7912000020{n}')
+    running = worker(concurrency=1, per_endpoint=1, timeout_s=1)
+    deadline = time.monotonic() + 10
+    while not any(d.attempts for d in _deliveries(db)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    running.stop()
+    rows = _deliveries(db)
+    tried = [d for d in rows if d.attempts]
+    assert 1 <= len(tried) < 5  # one at a time on the hanging endpoint: the rest waited in the worker's queue
+    assert all(d.last_error for d in tried)
+    untried = [d for d in rows if not d.attempts]
+    assert untried and all(d.locked_until is None and d.status == DeliveryStatus.pending for d in untried)
+    with db.write() as session:  # due again at once, for any worker
+        again = delivery.claim_due(session, now=utcnow(), limit=10, busy=Counter(), per_endpoint=10, lease_s=60)
+    assert {c.delivery_id for c in again} >= {d.id for d in untried}
