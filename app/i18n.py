@@ -1879,6 +1879,22 @@ TEXTS: dict[str, dict[str, str]] = {
         'en': 'Another manager’s client: their fields are not filled in, only the request is added',
     },
     # import (issue 15, domain) end
+    # import: the request's attribution from the file (issue 16, app/domain/excel/mapping.py, importing.py)
+    'import.field.utm_source': {'ru': 'utm_source', 'en': 'utm_source'},
+    'import.field.utm_medium': {'ru': 'utm_medium', 'en': 'utm_medium'},
+    'import.field.utm_campaign': {'ru': 'utm_campaign', 'en': 'utm_campaign'},
+    'import.field.utm_content': {'ru': 'utm_content', 'en': 'utm_content'},
+    'import.field.utm_term': {'ru': 'utm_term', 'en': 'utm_term'},
+    'import.field.landing_url': {'ru': 'Посадочная страница', 'en': 'Landing page'},
+    'import.field.referrer': {'ru': 'Реферер', 'en': 'Referrer'},
+    'import.field.roistat_visit': {'ru': 'Визит Roistat', 'en': 'Roistat visit'},
+    'import.field.calltouch_session_id': {'ru': 'Сессия Calltouch', 'en': 'Calltouch session'},
+    'import.field.comagic_visitor_id': {'ru': 'Посетитель CoMagic', 'en': 'CoMagic visitor'},
+    'import.problem.attribution_too_long': {
+        'ru': '«{field}» длиннее {limit} символов: не загружается',
+        'en': '“{field}” is longer than {limit} characters: not loaded',
+    },
+    # import attribution (issue 16) end
 }
 
 

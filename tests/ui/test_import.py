@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from app.domain.excel import presets
-from app.domain.models import Client, Stage
+from app.domain.models import Client, Request, Stage
 from tests.domain.excel.test_import import xlsx
 from tests.factories import make_client, make_user
 from tests.ui.test_board import column_of, eventually, log_in, pick
@@ -263,3 +263,27 @@ async def test_the_untouched_template_uploaded_offers_nothing_to_load(user: User
         load = next(iter(user.find(marker='import-load').elements))
     assert not load.enabled
     assert preview_rows(user)[0]['problems'] == 'Пример из шаблона: эта строка не загружается'
+
+
+async def test_a_column_of_utm_tags_is_mapped_to_the_requests_attribution_and_loaded(user: User, db):
+    make_user(db, 'olga', role='head')
+    await open_import(user)
+    await upload(user, xlsx([['Телефон', 'Откуда', 'UTM Campaign'], ['+79161110001', 'yandex', 'spring_sale']]))
+
+    await user.should_see('spring_sale')
+    assert [value(user, f'import-field-{i}') for i in range(3)] == ['phone', 'skip', 'utm_campaign']
+    with user:
+        options = next(iter(user.find(marker='import-field-1').elements)).options
+    assert {options[k] for k in ('utm_source', 'landing_url', 'referrer', 'roistat_visit')} == {
+        'utm_source',
+        'Посадочная страница',
+        'Реферер',
+        'Визит Roistat',
+    }
+    pick(user, 'import-field-1', 'utm_source')
+    await to_preview(user)
+    user.find(marker='import-load').click()
+    await user.should_see('Загрузка завершена, строк: 1', retries=100)
+    with db.read() as session:
+        request = session.exec(select(Request)).one()
+    assert (request.utm_source, request.utm_campaign) == ('yandex', 'spring_sale')

@@ -25,11 +25,13 @@ from app.i18n import LOCALES, translate
 from ..account.admin_lists import clean_custom_values
 from ..account.reference import first_working_stage
 from ..account_time import from_local_naive
+from ..attribution import TEXT_FIELDS, Attribution, check_attribution
 from ..clients.clients import client_text
 from ..clients.feed import comment_text, write_fields_entry
 from ..clients.history import record_arrivals
 from ..errors import Conflict, DomainError, InvalidInput
-from ..events import ClientsChanged, queue_event
+from ..events import ClientsChanged, RequestReceived, queue_event
+from ..integrations.channel_rules import channel_for_source
 from ..limits import PHONES_MAX, check_moment, check_money, check_phone_count, clean_text
 from ..models import (
     Agency,
@@ -147,6 +149,7 @@ class ImportRow:
     problems: list[Problem]
     notes: list[str] = field(default_factory=list)  # one per filled note column
     amount: float | None = None  # the deal amount, when a column holds one
+    attribution: Attribution = field(default_factory=Attribution)  # the row's request's utm tags, visit ids...
 
 
 @dataclass
@@ -487,6 +490,7 @@ def _read_row(number: int, line: tuple, columns: _Columns, custom: dict[str, Cus
     problems: list[Problem] = []
     values = {key: _cell_text(at(index)) for key, index in columns.single.items() if key != 'created_at'}
     values = {key: text for key, text in values.items() if text}
+    attribution = _row_attribution({key: values.pop(key) for key in TEXT_FIELDS if key in values}, problems)
     parts = [values.pop(key, '') for key in ('last_name', 'first_name', 'middle_name')]
     if not values.get('name') and any(parts):  # «Фамилия Имя Отчество», as Russian lists write a person
         values['name'] = ' '.join(p for p in parts if p)
@@ -558,7 +562,20 @@ def _read_row(number: int, line: tuple, columns: _Columns, custom: dict[str, Cus
         elif field_.kind != 'number':
             value = _cell_text(value)
         custom_values[field_id] = value
-    return ImportRow(number, values, phones, created_at, custom_values, problems, notes, amount)
+    return ImportRow(number, values, phones, created_at, custom_values, problems, notes, amount, attribution)
+
+
+def _row_attribution(marks: dict[str, str], problems: list[Problem]) -> Attribution:
+    """The attribution of the row's request, bounded as the API bounds a lead's. A value over its bound is left
+    out with a warning: the client and the rest of the row still load (a long referrer is no reason to lose one)."""
+    while True:
+        try:
+            return check_attribution(marks)
+        except InvalidInput as exc:
+            name = exc.params['field']  # only texts come from a file: the error names the one too long
+            del marks[name]
+            params = {'field': f'import.field.{name}', 'limit': exc.params['limit']}
+            problems.append(Problem(name, 'import.problem.attribution_too_long', params))
 
 
 _AMOUNT_NOISE = re.compile(r'[\s\xa0\u202f₽$€]|руб(лей|\.)?|р\.|rub|usd|eur')
@@ -594,6 +611,7 @@ class _Lookup:
     """The database's reference data by folded name and by id, plus what this import will create."""
 
     def __init__(self, session, actor: Actor, values: dict[str, dict[str, ValueChoice]]) -> None:
+        self.session = session
         self.actor = actor
         self.values = values  # the mapping's value choices
         self.channels = list(session.exec(select(Channel).where(Channel.active).order_by(Channel.position)))
@@ -664,6 +682,11 @@ class _Lookup:
         elif name == 'closing_reason':
             found = next((r for r in self.reason_list if fold(r.name) == folded), None)
         return ValueChoice('existing', found.id) if found is not None else ValueChoice('default')
+
+    def channel_of_source(self, utm_source: str) -> int | None:
+        """The channel the admin's rules give an utm_source, if it is one the import may use."""
+        found = channel_for_source(self.session, utm_source)
+        return found if found in self.channel_by_id else None
 
     def _stage_of_kind(self, kind: str | None) -> Stage | None:
         return next((s for s in self.stage_list if s.kind == kind), None) if kind else None
@@ -907,6 +930,8 @@ def _plan_row(row: ImportRow, actor: Actor, lookup: _Lookup) -> PlannedRow:
 def _channel(plan: PlannedRow, text: str, lookup: _Lookup) -> None:
     plan.channel_id = lookup.channels[0].id
     if not text:
+        # as for a lead from the API: a row naming no channel gets the one its utm_source's rule gives
+        plan.channel_id = lookup.channel_of_source(plan.row.attribution.utm_source) or plan.channel_id
         return
     choice, chosen = lookup.choice('channel', text)
     if choice.kind == 'create':
@@ -1121,7 +1146,10 @@ def commit_import(
         # stage, user or channel the plan named removed meanwhile
         raise Conflict('import.error.phone_taken_meanwhile') from None
     if good:
-        queue_event(session, ClientsChanged(actor_id=actor.id, what='imported', count=len(good)))
+        # viewers reload once; the outbox sends client.created for the new clients only (an attaching row's
+        # client is not new: its request.created says what happened)
+        created = tuple(r.client_id for r in good if r.outcome == 'new')
+        queue_event(session, ClientsChanged(actor_id=actor.id, what='imported', count=len(good), client_ids=created))
     plan.committed = True
     return plan
 
@@ -1348,6 +1376,7 @@ def _write_requests(session, actor, rows, now, client_ids, projects) -> None:
                 'created_at': when,
                 'created_by_id': actor.id,
                 'is_first': r.outcome == 'new',
+                **r.row.attribution.model_dump(),
             }
         )
         if r.outcome == 'attach':
@@ -1371,7 +1400,11 @@ def _write_requests(session, actor, rows, now, client_ids, projects) -> None:
             touched.add(client_id)
             if r.notes:
                 commented[client_id] = max(when, commented.get(client_id, when))
-    session.connection().execute(insert(Request.__table__), requests)
+    table = Request.__table__
+    ids = session.connection().execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), requests)
+    for request, request_id in zip(requests, ids.scalars().all(), strict=True):
+        event = RequestReceived(client_id=request['client_id'], request_id=request_id, actor_id=actor.id)
+        queue_event(session, event)  # not on the bus: for the outbox's request.created only
     if phones:
         session.connection().execute(insert(ClientPhone.__table__), phones)
     if feed:

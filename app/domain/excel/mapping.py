@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from app.i18n import LOCALES, TEXTS, translate
 
+from ..attribution import DIMENSIONS, TEXT_FIELDS
 from ..errors import DomainError, InvalidInput
 from ..phones import normalize_phone
 from ..text import fold
@@ -37,6 +38,7 @@ FIELDS = (
     'touch_type',
     'note',
     'deal_amount',
+    *TEXT_FIELDS,  # the request's attribution: utm tags, landing page, referrer, analytics visit ids
 )
 MULTI_FIELDS = frozenset({'phone', 'note', 'tags'})  # may fill from several columns; the rest from one
 VALUE_FIELDS = ('stage', 'responsible', 'channel', 'project', 'closing_reason')
@@ -121,9 +123,22 @@ ALIASES: dict[str, tuple[str, ...]] = {
     'note': ('Примечание', 'Note', 'Комментарий', 'Comment', 'Заметка', 'Notes', 'Примечания'),
     'note2': ('Примечание 2', 'Note 2', 'Комментарий 2'),
     'deal_amount': ('Бюджет', 'Сумма', 'Сумма сделки', 'Budget', 'Sale', 'Amount', 'Deal amount'),
+    # amoCRM/Kommo export its tracking fields under their own names (`utm_source`, `referrer`, `roistat`);
+    # Bitrix24 titles its UTM_* fields in Russian («Рекламная система» is UTM_SOURCE); `UTM Source`, `UTM_SOURCE`
+    # read as `utm_source`, as every header is compared without case, spaces and underscores
+    'utm_source': ('utm_source', 'Рекламная система'),
+    'utm_medium': ('utm_medium', 'Тип трафика'),
+    'utm_campaign': ('utm_campaign', 'Обозначение рекламной кампании'),
+    'utm_content': ('utm_content', 'Содержание кампании'),
+    'utm_term': ('utm_term', 'Условие поиска кампании'),
+    'landing_url': ('landing_url', 'Landing page', 'Посадочная страница'),
+    'referrer': ('referrer',),
+    'roistat_visit': ('roistat_visit', 'roistat'),  # amoCRM's field Roistat's integration writes the visit into
+    'calltouch_session_id': ('calltouch_session_id',),
+    'comagic_visitor_id': ('comagic_visitor_id',),
 }
-# The columns of other CRMs' exports that hold nothing a client card keeps (or, like the utm marks, nothing it
-# keeps yet): recognised so that neither their words nor their values make them look like something else.
+# The columns of other CRMs' exports that hold nothing a client card or its request keeps: recognised so that
+# neither their words nor their values make them look like something else.
 KNOWN_SKIPPED = (
     'ID',
     'Воронка',
@@ -174,11 +189,17 @@ def header_key(text: str) -> str:
     return re.sub(r'[\s_.\-:№#]', '', fold(str(text)).replace('ё', 'е'))
 
 
+def _export_labels(key: str) -> list[str]:
+    """A field's export headers in both languages; an utm tag's export column of the client's first request
+    («utm_source первого обращения») reads back as the tag of the row's request."""
+    keys = (key, f'first_{key}') if key in DIMENSIONS else (key,)
+    return [translate(f'export.field.{k}', locale) for k in keys for locale in LOCALES if f'export.field.{k}' in TEXTS]
+
+
 def _header_index() -> dict[str, str]:
     index = {}
     for key, spellings in ALIASES.items():
-        labels = [translate(f'export.field.{key}', locale) for locale in LOCALES if f'export.field.{key}' in TEXTS]
-        for spelling in (*spellings, *labels):
+        for spelling in (*spellings, *_export_labels(key)):
             index.setdefault(header_key(spelling), key)
     for spelling in KNOWN_SKIPPED:
         index.setdefault(header_key(spelling), SKIP)
@@ -189,7 +210,12 @@ HEADERS = _header_index()
 _AS_FIELD = {'phone2': 'phone', 'phones': 'phone', 'note2': 'note'}
 # words that, anywhere in a header nobody spelled exactly, say what the column is (checked in this order)
 _WORDS = (
-    ('utm', SKIP),
+    ('utm', SKIP),  # the utm tags a request keeps are spelled exactly above; amoCRM's utm_referrer and the like not
+    ('referr', 'referrer'),
+    ('referer', 'referrer'),
+    ('реферер', 'referrer'),
+    ('landing', 'landing_url'),
+    ('посадочн', 'landing_url'),
     ('телефон', 'phone'),
     ('phone', 'phone'),
     ('мобильн', 'phone'),

@@ -51,6 +51,9 @@ EVENT_KINDS = (
     'call.logged',
 )
 PAYLOAD_VERSION = 1
+# the clients whose payloads are built at a time: a bulk action's or an import's thousands stay lean in memory and
+# within the bound parameters a statement may have
+PAYLOAD_CLIENTS = 500
 # the request's columns a receiver gets under their own names (the attribution columns join them as they come)
 _REQUEST_HIDDEN = {'client_id', 'channel_id', 'project_id', 'created_by_id'}
 
@@ -200,6 +203,7 @@ def client_payloads(session, client_ids: Sequence[int]) -> dict[int, dict]:
     agencies = {a.id: a.name for a in session.exec(select(Agency))}
     realtors = {r.id: r.name for r in session.exec(select(Realtor))}
     request_ends = {client_id: (first, latest, count) for client_id, first, latest, count in ends}
+    built = {request_id: request_payload(r, lookup) for request_id, r in requests.items()}  # a new client's are one
     payloads = {}
     for client_id, client in clients.items():
         first, latest, count = request_ends.get(client_id, (None, None, 0))
@@ -224,8 +228,8 @@ def client_payloads(session, client_ids: Sequence[int]) -> dict[int, dict]:
             'created_at': _when(client.created_at),
             'stage_changed_at': _when(client.stage_changed_at),
             'requests_count': count,
-            'first_request': request_payload(requests[first], lookup) if first else None,
-            'latest_request': request_payload(requests[latest], lookup) if latest else None,
+            'first_request': built.get(first),
+            'latest_request': built.get(latest),
             'deals': [deal_payload(d, lookup) for d in deals.get(client_id, [])],
         }
     return payloads
@@ -290,6 +294,18 @@ def write_outbox(session, events: Sequence) -> int:
     if not facts:
         return 0
     session.flush()  # the payload reads what the transaction wrote
+    by_client: dict[int, list[Fact]] = {}
+    for fact in facts:
+        by_client.setdefault(fact.client_id, []).append(fact)
+    clients, at, written = list(by_client), utcnow(), 0
+    for start in range(0, len(clients), PAYLOAD_CLIENTS):
+        chunk = [f for client_id in clients[start : start + PAYLOAD_CLIENTS] for f in by_client[client_id]]
+        written += _write_facts(session, chunk, wanted, at)
+    return written
+
+
+def _write_facts(session, facts: list[Fact], wanted: dict[str, list[int]], at: datetime) -> int:
+    """The outbox rows and deliveries of some clients' facts (each client's in the order they happened)."""
     clients = client_payloads(session, [f.client_id for f in facts])
     # a bulk move closes only the clients whose stage now closes; a client deleted meanwhile has nothing to tell
     facts = [
@@ -298,7 +314,6 @@ def write_outbox(session, events: Sequence) -> int:
         if f.client_id in clients and (f.kind != 'client.closed' or clients[f.client_id]['stage']['kind'] != 'working')
     ]
     calls = _call_payloads(session, [f.call_id for f in facts if f.call_id is not None])
-    at = utcnow()
     events_rows, deliveries = [], []
     for fact in facts:
         uid = str(uuid.uuid4())

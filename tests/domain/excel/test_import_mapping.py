@@ -262,7 +262,6 @@ def test_an_amocrm_deals_export_loads_names_phones_emails_tags_stages_and_respon
         'Воронка',
         'Компания (контакт)',
         'Рабочий телефон (компания)',
-        'utm_source',
     ]
 
     done = commit(db, head, file)
@@ -303,6 +302,9 @@ def test_an_amocrm_deals_export_loads_names_phones_emails_tags_stages_and_respon
     assert sorted(name for cid, name in tags if cid == smirnov.id) == ['VIP', 'Ипотека']
     assert sorted(name for cid, name in tags if cid == kuznetsova.id) == ['Горячий', 'Ипотека']
     assert requests == 2 and sorted(notes) == ['Снова звонил', 'Хочет двушку']
+    with db.read() as session:
+        sources = session.exec(select(Request.utm_source).where(Request.client_id == smirnov.id).order_by(Request.id))
+        assert list(sources) == ['yandex', ''], "the utm_source of each row is its own request's"
 
 
 def test_a_bitrix24_csv_in_windows_1251_joins_the_name_parts(db, head):

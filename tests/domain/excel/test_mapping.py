@@ -82,7 +82,7 @@ def test_an_amocrm_deals_export_maps_the_contacts_columns_and_skips_the_companys
         'Теги контакта': 'tags',
         'Компания': 'skip',
         'Рабочий телефон (компания)': 'skip',
-        'utm_source': 'skip',
+        'utm_source': 'utm_source',
         'Источник': 'channel',
     }
 
@@ -154,8 +154,10 @@ def test_a_plain_name_column_stays_the_name_without_a_surname_column():
 
 
 def test_headers_nobody_spelled_exactly_are_read_by_their_words():
-    got = fields_of(['Телефон клиента', 'Его e-mail адрес', 'Теги по клиенту', 'Комментарии менеджера', 'utm_medium'])
-    assert list(got.values()) == ['phone', 'email', 'tags', 'note', 'skip']
+    got = fields_of(
+        ['Телефон клиента', 'Его e-mail адрес', 'Теги по клиенту', 'Комментарии менеджера', 'utm_referrer', 'Реферер']
+    )
+    assert list(got.values()) == ['phone', 'email', 'tags', 'note', 'skip', 'referrer']
 
 
 def test_columns_are_recognised_by_what_their_values_look_like():
@@ -200,3 +202,47 @@ def test_a_mapping_travels_as_json_and_is_checked_against_the_header():
         with pytest.raises(InvalidInput) as refused:
             ColumnMapping.from_json(wrong, columns=4)
         assert 'Сопоставление столбцов не подходит к файлу' in refused.value.message('ru')
+
+
+def test_the_requests_attribution_is_recognised_as_amocrm_bitrix24_and_our_export_spell_it():
+    amo = ['Полное имя (контакт)', 'Телефон', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term']
+    amo += ['utm_referrer', 'referrer', 'roistat', '_ym_uid']
+    assert list(fields_of(amo).values())[2:] == [
+        'utm_source',
+        'utm_medium',
+        'utm_campaign',
+        'utm_content',
+        'utm_term',
+        'skip',  # amoCRM's utm_referrer is not a tag a request keeps
+        'referrer',
+        'roistat_visit',
+        'skip',
+    ]
+    # Bitrix24's UTM_* fields by their titles, and the same fields by their codes
+    bitrix = ['Телефон', 'Рекламная система', 'Тип трафика', 'Обозначение рекламной кампании', 'Содержание кампании']
+    assert list(fields_of([*bitrix, 'Условие поиска кампании']).values())[1:] == [
+        'utm_source',
+        'utm_medium',
+        'utm_campaign',
+        'utm_content',
+        'utm_term',
+    ]
+    assert list(fields_of(['Телефон', 'UTM Source', 'UTM_MEDIUM', 'Utm-Campaign']).values())[1:] == [
+        'utm_source',
+        'utm_medium',
+        'utm_campaign',
+    ]
+    ours = ['Телефон', 'landing_url', 'Посадочная страница сайта', 'calltouch_session_id', 'comagic_visitor_id']
+    assert list(fields_of(ours).values())[1:] == ['landing_url', 'skip', 'calltouch_session_id', 'comagic_visitor_id']
+
+
+@pytest.mark.parametrize('locale', ['ru', 'en'])
+def test_our_exports_first_request_utm_columns_read_back_as_the_rows_request(locale):
+    from app.i18n import translate
+
+    headers = ['Телефон'] + [translate(f'export.field.{which}_utm_source', locale) for which in ('first', 'last')]
+    assert fields_of(headers) == {
+        headers[0]: 'phone',
+        headers[1]: 'utm_source',
+        headers[2]: 'skip',  # the latest request's tags are another request's
+    }
