@@ -41,7 +41,8 @@ def write_log(session, rule: Rule, client_id: int | None, key: str, *, done: boo
 
 
 def _active_user(session, user_id: int | None) -> User:
-    user = session.get(User, user_id) if user_id is not None else None
+    with session.no_autoflush:  # the rule's own flush writes what is pending; a lookup need not flush first
+        user = session.get(User, user_id) if user_id is not None else None
     if user is None:
         raise Refused('automation.log.user_gone')
     if not user.active:

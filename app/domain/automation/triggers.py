@@ -6,13 +6,14 @@ A change that fires rules starts a cascade: each rule fires at most once per cli
 most MAX_STEPS automatic steps, so two rules can never play ping-pong with a client."""
 
 from collections import Counter, deque
+from collections.abc import Callable
 
 from sqlalchemy import event
 
 from ..clients.feed import lock_client
 from ..db import DbSession
 from ..events import ClientFact
-from ..models import RuleTrigger
+from ..models import Client, RuleTrigger
 from .actions import carry_out, write_log
 from .due_actions import plan_stay
 from .rules import active_rules, rules_answering
@@ -26,14 +27,22 @@ def answer_facts(session, facts: list[ClientFact], fired: set[tuple[int, int]] |
     fired = set(fired or ())
     steps = Counter(client_id for _, client_id in fired)
     waiting = deque(facts)
+    locked: dict[int, Client | None] = {}
+
+    def client_of(client_id: int) -> Client | None:
+        # read and locked once per cascade: the actions change this same object, so it stays current
+        if client_id not in locked:
+            locked[client_id] = lock_client(session, client_id)
+        return locked[client_id]
+
     while waiting:
         fact = waiting.popleft()
         if fact.kind == RuleTrigger.entered:
-            _plan_waiting(session, fact)
+            _plan_waiting(session, fact, client_of)
         for rule in rules_answering(session, fact.kind, fact.stage_id, fact.task_type):
             if (rule.id, fact.client_id) in fired:
                 continue  # a change made by a rule does not fire the same rule again for that client
-            client = lock_client(session, fact.client_id)
+            client = client_of(fact.client_id)
             if client is None or client.stage_id != rule.stage_id:
                 continue  # an earlier rule of the cascade took the client out of the stage
             fired.add((rule.id, client.id))
@@ -45,14 +54,14 @@ def answer_facts(session, facts: list[ClientFact], fired: set[tuple[int, int]] |
             waiting.extend(session.info.pop('pending_facts', []))
 
 
-def _plan_waiting(session, fact: ClientFact) -> None:
+def _plan_waiting(session, fact: ClientFact, client_of: Callable[[int], Client | None]) -> None:
     waits = [
         (rule.id, rule.wait_minutes)
         for rule in active_rules(session)
         if rule.trigger == RuleTrigger.waiting and rule.stage_id == fact.stage_id
     ]
     if waits:
-        client = lock_client(session, fact.client_id)
+        client = client_of(fact.client_id)
         if client is not None and client.stage_id == fact.stage_id:
             plan_stay(session, client, waits)
 

@@ -112,7 +112,6 @@ def plan_task(
         created_by_id=actor_id,
     )
     session.add(task)
-    session.flush()
     if client.next_due_at is None or task.due_at < client.next_due_at:
         client.next_due_at = task.due_at
     write_system_entry(
