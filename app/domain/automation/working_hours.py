@@ -62,6 +62,23 @@ class WorkingHours:
             day += timedelta(days=1)
         return moment + remaining  # no working day at all: the clock runs round the clock
 
+    def windows_between(self, begin: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+        """The working windows (as moments) that overlap [begin, end), each cut to it."""
+        begin, end = as_utc(begin), as_utc(end)
+        found = []
+        day = begin.astimezone(self.zone).date() - timedelta(days=1)  # a window may start the local day before
+        while day <= end.astimezone(self.zone).date():
+            if day.weekday() in self.days:
+                opens, closes = self._window(day)
+                if max(opens, begin) < min(closes, end):
+                    found.append((max(opens, begin), min(closes, end)))
+            day += timedelta(days=1)
+        return found
+
+    def working_seconds(self, begin: datetime, end: datetime) -> int:
+        """How many working seconds lie between two moments (none when `end` is not later)."""
+        return int(sum((closes - opens).total_seconds() for opens, closes in self.windows_between(begin, end)))
+
 
 def _zone(name: str) -> ZoneInfo:
     if not name:
