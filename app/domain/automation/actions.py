@@ -13,6 +13,7 @@ from app.i18n import translate
 from ..account.reference import transition_allowed
 from ..clients.clients import apply_stage, hand_over
 from ..clients.leads import distributed_responsible
+from ..clients.speed_to_lead import waiting_thresholds
 from ..clients.tasks import plan_task
 from ..errors import DomainError
 from ..models import AutomationLog, Board, Client, ClosingReason, RuleAction, Stage, User, utcnow
@@ -165,10 +166,12 @@ def automation_log(session, *, actor: Actor, limit: int = LOG_SHOWN) -> list[Log
 
 
 class AutomationSetup(BaseModel):
-    """What Settings → «Автоматизация» shows: the rules, the working hours and the newest log entries."""
+    """What Settings → «Автоматизация» shows: the rules, the working hours, the waiting clock's thresholds and
+    the newest log entries."""
 
     rules: list[RuleView]
     hours: dict
+    waiting: tuple[int, int]  # working minutes: amber from, red from
     log: list[LogView]
 
 
@@ -177,5 +180,6 @@ def automation_setup(session, *, actor: Actor) -> AutomationSetup:
     return AutomationSetup(
         rules=list_rules(session, actor=actor),
         hours=working_hours(session).as_setting(),
+        waiting=waiting_thresholds(session),
         log=automation_log(session, actor=actor),
     )
