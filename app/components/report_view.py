@@ -71,17 +71,17 @@ def _speed_chart(report: SpeedReport) -> dict:
         'grid': {'left': 170, 'right': 60, 'top': 30, 'bottom': 20},
         'xAxis': {'type': 'value', 'name': tr('report.speed.minutes')},
         'yAxis': {'type': 'category', 'inverse': True, 'data': [m.name for m in managers]},
-        'color': ['#1976d2', '#ef6c00'],
         'series': [
             {
                 'name': tr(key),
                 'type': 'bar',
+                'itemStyle': {'color': color},  # its own: the chart merges a series into the last one in its place
                 'data': [None if value is None else round(value, 1) for value in values],
                 'label': {'show': True, 'position': 'right'},
             }
-            for key, values in (
-                ('report.speed.median', [m.median_minutes for m in managers]),
-                ('report.speed.p90', [m.p90_minutes for m in managers]),
+            for key, color, values in (
+                ('report.speed.median', '#1976d2', [m.median_minutes for m in managers]),
+                ('report.speed.p90', '#ef6c00', [m.p90_minutes for m in managers]),
             )
         ],
     }

@@ -5,7 +5,8 @@ from nicegui import ui
 
 from app.components.dialogs import side_dialog
 from app.components.locale import format_datetime, paging_texts, tr
-from app.domain.automation import rules, working_hours
+from app.domain.account import working_hours
+from app.domain.automation import rules
 from app.domain.automation.actions import automation_setup
 from app.domain.automation.rules import HEADS, RESPONSIBLE, RuleInput, RuleView
 from app.domain.clients import speed_to_lead

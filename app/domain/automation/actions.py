@@ -11,6 +11,7 @@ from sqlmodel import select
 from app.i18n import translate
 
 from ..account.reference import transition_allowed
+from ..account.working_hours import working_hours
 from ..clients.clients import apply_stage, hand_over
 from ..clients.leads import distributed_responsible
 from ..clients.speed_to_lead import waiting_thresholds
@@ -20,7 +21,6 @@ from ..models import AutomationLog, Board, Client, ClosingReason, RuleAction, St
 from ..permissions import ActingRule, Actor, acting_as_rule, can_see_client, ensure_admin
 from .notifications import heads, notify_users
 from .rules import HEADS, RESPONSIBLE, Rule, RuleView, list_rules
-from .working_hours import working_hours
 
 log = logging.getLogger(__name__)
 LOG_SHOWN = 200

@@ -16,7 +16,7 @@ from sqlalchemy import func, update
 from sqlmodel import select
 
 from ..account.audit import record_change
-from ..automation.working_hours import working_hours
+from ..account.working_hours import working_hours
 from ..errors import InvalidInput
 from ..memo import Believed
 from ..models import AccountSetting, Client, Request, as_utc, utcnow

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select, update
 
-from app.domain.automation.working_hours import WorkingHours, working_hours
+from app.domain.account.working_hours import WorkingHours, working_hours
 from app.domain.clients import bulk, clients, feed, leads, tasks
 from app.domain.clients.cards import build_cards
 from app.domain.clients.speed_to_lead import set_waiting_thresholds, waiting_clock, waiting_thresholds

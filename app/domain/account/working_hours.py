@@ -1,16 +1,17 @@
-"""The account's working days and hours: timed rules and automatic tasks count working minutes on this clock.
-Set once by an admin (Settings → «Автоматизация»); the time zone is VORONKA_TZ unless the setting names one."""
+"""The account's working days and hours: timed rules, automatic tasks and the speed-to-lead clock count working
+minutes on this clock. Set once by an admin (Settings → «Автоматизация»); the time zone is VORONKA_TZ unless the
+setting names one."""
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from ..account.audit import record_change
 from ..account_time import ACCOUNT_TZ
 from ..errors import InvalidInput
 from ..memo import Believed
 from ..models import AccountSetting, as_utc
 from ..permissions import Actor, ensure_admin
+from .audit import record_change
 
 WORKING_HOURS_KEY = 'working_hours'
 DEFAULT = {'days': [0, 1, 2, 3, 4], 'start': '09:00', 'end': '18:00', 'zone': ''}
