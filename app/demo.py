@@ -575,6 +575,7 @@ class _DemoWriter:
                     created_at=at,
                     created_by_id=self.integration_author if again else creator,
                     is_first=not again,
+                    awaits_action=False,  # the demo's past: no speed-to-lead clock runs for it
                     # hand-entered and imported contacts have a channel and no utm tags
                     **(
                         _demo_attribution(rng, self.channel_names[request_channel])

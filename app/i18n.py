@@ -137,6 +137,62 @@ TEXTS: dict[str, dict[str, str]] = {
         'ru': '«{rule}»: {client} — этап «{stage}»',
         'en': '“{rule}”: {client} — stage “{stage}”',
     },
+    # speed to lead (issue 19, app/domain/clients/speed_to_lead.py, app/domain/reports/speed.py): the waiting clock
+    'speed.error.threshold': {
+        'ru': 'Порог — целое число минут от 1 до {limit}',
+        'en': 'A threshold is a whole number of minutes from 1 to {limit}',
+    },
+    'speed.error.order': {
+        'ru': 'Второй порог должен быть больше первого',
+        'en': 'The second threshold must be greater than the first',
+    },
+    'speed.clock': {'ru': 'Часы ожидания на карточках', 'en': 'Waiting clock on cards'},
+    'speed.clock_note': {
+        'ru': 'Сколько рабочих минут клиент ждёт первого действия после обращения: комментария, переноса, задачи, '
+        'звонка. Карточка желтеет с первого порога и краснеет со второго.',
+        'en': 'How many working minutes a client has waited for the first action after a request: a comment, a '
+        'move, a task, a call. The card turns amber at the first threshold and red at the second.',
+    },
+    'speed.warn': {'ru': 'Жёлтый с, мин', 'en': 'Amber from, min'},
+    'speed.alarm': {'ru': 'Красный с, мин', 'en': 'Red from, min'},
+    'card.waiting': {
+        'ru': 'Ждёт первого действия (в рабочих минутах)',
+        'en': 'Waiting for the first action (in working minutes)',
+    },
+    'card.wait_minutes': {'ru': '{m} мин', 'en': '{m} min'},
+    'card.wait_hours': {'ru': '{h} ч {m} мин', 'en': '{h} h {m} min'},
+    'report.speed': {'ru': 'Время до первого действия', 'en': 'Time to first action'},
+    'report.manager': {'ru': 'Менеджер', 'en': 'Manager'},
+    'report.speed.handled': {'ru': 'Обработано обращений', 'en': 'Requests handled'},
+    'report.speed.median': {'ru': 'Медиана, мин', 'en': 'Median, min'},
+    'report.speed.p90': {'ru': '90-й перцентиль, мин', 'en': '90th percentile, min'},
+    'report.speed.within': {'ru': 'За {minutes} мин, %', 'en': 'Within {minutes} min, %'},
+    'report.speed.waiting': {'ru': 'Ещё ждут', 'en': 'Still waiting'},
+    'report.speed.minutes': {'ru': 'мин', 'en': 'min'},
+    'report.speed.by_manager': {'ru': 'По менеджерам', 'en': 'By manager'},
+    'report.speed.by_channel': {'ru': 'По каналам привлечения', 'en': 'By channel'},
+    'report.speed_summary': {
+        'ru': 'Обработано обращений: {handled} · медиана {median} мин · за 15 мин: {within} · ещё ждут: {waiting}',
+        'en': 'Requests handled: {handled} · median {median} min · within 15 min: {within} · still waiting: {waiting}',
+    },
+    'report.speed_note': {
+        'ru': 'Обращения с сайта, форм и телефонии за период: от прихода до первого действия человека с клиентом '
+        '(комментарий, перенос, задача, исходящий звонок), в рабочих минутах (Настройки → «Автоматизация»). '
+        'Менеджер — ответственный за клиента в тот момент.',
+        'en': 'Requests from the site, forms and telephony in the period: from arrival to the first action of a '
+        'person on the client (a comment, a move, a task, an outgoing call), in working minutes (Settings → '
+        "Automation). The manager is the client's responsible at that moment.",
+    },
+    'report.cmp.handled': {'ru': 'Обработано обращений', 'en': 'Requests handled'},
+    'report.cmp.median_wait': {'ru': 'Медиана до первого действия, мин', 'en': 'Median to first action, min'},
+    'report.cmp.p90_wait': {'ru': '90-й перцентиль до первого действия, мин', 'en': '90th percentile, min'},
+    'report.cmp.within': {'ru': 'Обработано за 15 мин, %', 'en': 'Handled within 15 min, %'},
+    'report.cmp.still_waiting': {'ru': 'Ещё ждут первого действия', 'en': 'Still waiting for a first action'},
+    'audit.waiting_clock': {
+        'ru': 'Пороги часов ожидания: {warn} и {alarm} мин',
+        'en': 'Waiting clock thresholds: {warn} and {alarm} min',
+    },
+    # speed to lead end
     # export
     'export.file_prefix': {'ru': 'Клиенты', 'en': 'Clients'},
     'export.yes': {'ru': 'Да', 'en': 'Yes'},

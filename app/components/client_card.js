@@ -30,6 +30,8 @@ export default {
         <i class="${ICON} text-grey-7 vk-part-icons" aria-hidden="true" style="font-size: 16px" :title="card.method">{{ card.method_icon }}</i>
         <i class="${ICON} text-grey-7 vk-part-icons" aria-hidden="true" style="font-size: 16px" :title="card.touch">{{ card.touch_icon }}</i>
         <div v-if="card.project" class="${BADGE} vk-part-project" role="status">{{ card.project }}</div>
+        <span v-if="card.wait" class="vk-wait" :class="'vk-wait-' + waitLevel" :data-wait-level="waitLevel" :title="waitSetup.title"
+              style="margin-left: auto"><i class="${ICON}" aria-hidden="true" style="font-size: 13px">schedule</i> {{ waitText }}</span>
       </div>
       <div v-if="card.situation" class="vk-card-situation vk-part-situation">{{ card.situation }}</div>
       <div v-if="card.tags.length" class="row q-gutter-xs q-mt-xs vk-part-tags">
@@ -56,11 +58,55 @@ export default {
   `,
   props: { card: Object, flash: String },
   data() {
-    return { menu: false, menuShown: false };
+    return { menu: false, menuShown: false, now: Date.now(), timer: null };
+  },
+  mounted() {
+    this.tick();
+  },
+  unmounted() {
+    clearInterval(this.timer);
+  },
+  watch: {
+    "card.wait"() {
+      this.tick();
+    },
+  },
+  methods: {
+    // only a waiting card keeps a timer; a minute's label needs no finer tick than this
+    tick() {
+      clearInterval(this.timer);
+      this.now = Date.now();
+      this.timer = this.card.wait ? setInterval(() => (this.now = Date.now()), 15000) : null;
+    },
   },
   computed: {
     labels() {
       return window.vkLabels || { open: "Open", move: "Move…" };
+    },
+    waitSetup() {
+      return window.vkWait || { windows: [], warn: 900, alarm: 3600, title: "", minutes: "{m} min", hours: "{h} h {m} min" };
+    },
+    // the working seconds waited: as the server counted them at `at`, plus the working time since (outside the
+    // account's working hours the clock stands still, as the reports count it)
+    waited() {
+      const wait = this.card.wait;
+      if (!wait) return 0;
+      let seconds = wait.s;
+      for (const [opens, closes] of this.waitSetup.windows) {
+        const from = Math.max(opens, wait.at);
+        const to = Math.min(closes, this.now);
+        if (to > from) seconds += (to - from) / 1000;
+      }
+      return seconds;
+    },
+    waitLevel() {
+      const setup = this.waitSetup;
+      return this.waited >= setup.alarm ? "alarm" : this.waited >= setup.warn ? "warn" : "ok";
+    },
+    waitText() {
+      const minutes = Math.floor(this.waited / 60);
+      const template = minutes < 60 ? this.waitSetup.minutes : this.waitSetup.hours;
+      return template.replace("{h}", Math.floor(minutes / 60)).replace("{m}", minutes % 60);
     },
   },
 };

@@ -2,9 +2,11 @@
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 
 from nicegui import ui
 
+from app.domain.clients.speed_to_lead import WaitingClock
 from app.domain.views import ClientCard as CardData
 
 from .locale import format_date, format_datetime, tr
@@ -17,6 +19,24 @@ def card_labels_script() -> str:
     """The card menu's words, once per page instead of once per card."""
     labels = json.dumps({'open': tr('card.open'), 'move': tr('card.move')}, ensure_ascii=False)
     return f'<script>window.vkLabels = {labels};</script>'
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def waiting_clock_script(clock: WaitingClock) -> str:
+    """What the cards' waiting clocks tick on, once per page: the coming working windows (a clock stands still
+    outside them), the thresholds in seconds and the words."""
+    setup = {
+        'windows': [[_ms(opens), _ms(closes)] for opens, closes in clock.windows],
+        'warn': clock.warn_minutes * 60,
+        'alarm': clock.alarm_minutes * 60,
+        'title': tr('card.waiting'),
+        'minutes': tr('card.wait_minutes'),
+        'hours': tr('card.wait_hours'),
+    }
+    return f'<script>window.vkWait = {json.dumps(setup, ensure_ascii=False)};</script>'
 
 
 def _task_line(task) -> str:
@@ -58,6 +78,8 @@ def card_props(card: CardData, task_mode: str = 'nearest') -> dict:
         'responsible': card.responsible.name,
         'created': format_date(card.created_at),
         'documents': card.documents,
+        # the waiting clock: working seconds as of a moment; the card ticks on from there (client_card.js)
+        'wait': {'s': card.waiting.seconds, 'at': _ms(card.waiting.as_of)} if card.waiting else None,
     }
 
 

@@ -5,6 +5,7 @@ from nicegui import ui
 from app.domain.reports import report_tables
 from app.domain.reports.comparison import ComparedReport
 from app.domain.reports.reports import DealsReport, FunnelReport, LeadReport, bucket_label
+from app.domain.reports.speed import SpeedReport
 
 from .locale import format_money, format_number, format_share, paging_texts, tr
 
@@ -61,6 +62,31 @@ def _deals_chart(report: DealsReport, locale: str) -> dict:
     }
 
 
+def _speed_chart(report: SpeedReport) -> dict:
+    """The median and the 90th percentile per manager, in working minutes."""
+    managers = report.managers
+    return {
+        'tooltip': {'trigger': 'axis', 'axisPointer': {'type': 'shadow'}},
+        'legend': {'top': 0},
+        'grid': {'left': 170, 'right': 60, 'top': 30, 'bottom': 20},
+        'xAxis': {'type': 'value', 'name': tr('report.speed.minutes')},
+        'yAxis': {'type': 'category', 'inverse': True, 'data': [m.name for m in managers]},
+        'series': [
+            {
+                'name': tr(key),
+                'type': 'bar',
+                'itemStyle': {'color': color},  # its own: the chart merges a series into the last one in its place
+                'data': [None if value is None else round(value, 1) for value in values],
+                'label': {'show': True, 'position': 'right'},
+            }
+            for key, color, values in (
+                ('report.speed.median', '#1976d2', [m.median_minutes for m in managers]),
+                ('report.speed.p90', '#ef6c00', [m.p90_minutes for m in managers]),
+            )
+        ],
+    }
+
+
 def _beside(options: dict, kind: str, previous) -> None:
     """The compared period's figures in the chart, greyed: bars beside the funnel's, a line over the periods."""
     grey = {'color': '#bdbdbd'}
@@ -72,6 +98,8 @@ def _beside(options: dict, kind: str, previous) -> None:
         )
         options['legend'] = {'top': 0}
         options['grid']['top'] = 30
+        return
+    if kind == 'speed':  # its managers are bars already: the comparison table says the rest
         return
     if kind == 'leads':
         values = [row.total for row in previous.pivot().rows]
@@ -116,6 +144,20 @@ class ReportView:
             self.note.set_text('')
             options = _lead_chart(report, locale)
             titles = ['']
+        elif kind == 'speed':
+            total = report.total
+            self.summary.set_text(
+                tr(
+                    'report.speed_summary',
+                    handled=format_number(total.handled),
+                    median='—' if total.median_minutes is None else format_number(round(total.median_minutes, 1)),
+                    within=format_share(total.within_target),
+                    waiting=format_number(total.waiting),
+                )
+            )
+            self.note.set_text(tr('report.speed_note'))
+            options = _speed_chart(report)
+            titles = [tr('report.speed.by_manager'), tr('report.speed.by_channel')]
         else:
             booked = sum(p.booked_amount for p in report.periods)
             bookings = format_number(sum(p.bookings for p in report.periods))

@@ -315,6 +315,12 @@ class Request(SQLModel, table=True):
     calltouch_session_id: str = Field(default='', max_length=100)
     comagic_visitor_id: str = Field(default='', max_length=100)
     extra: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # speed to lead (app/domain/clients/speed_to_lead.py): a request from outside waits for a person's first
+    # action on its client; that action stops the clock and keeps the wait in working seconds, and whose lead it was
+    awaits_action: bool = False
+    first_action_at: datetime | None = None
+    wait_s: int | None = None
+    handled_for_id: int | None = None  # a user (no foreign key: a plain column SQLite can add in place)
 
 
 class UnitStatus(StrEnum):

@@ -90,6 +90,15 @@ class TaskView(BaseModel):
     client_name: str = ''
 
 
+class Waiting(BaseModel):
+    """How long a client has waited for a person (app/domain/clients/speed_to_lead.py), as of `as_of`: since the
+    oldest of its requests still waiting, in working seconds."""
+
+    since: datetime
+    seconds: int
+    as_of: datetime
+
+
 class ClientCard(BaseModel):
     """What a kanban card or a table row shows."""
 
@@ -116,6 +125,7 @@ class ClientCard(BaseModel):
     version: int
     can_act: bool
     documents: int = 0  # how many documents the client has (the card's paperclip, the window's tab)
+    waiting: Waiting | None = None  # while a request waits for a person's first action
 
     @property
     def overdue_count(self) -> int:

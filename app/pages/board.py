@@ -4,13 +4,14 @@ from fastapi.responses import RedirectResponse
 from nicegui import background_tasks, run, ui
 from nicegui.events import SortableEventArguments
 
-from app.components.client_card import ClientCard, card_labels_script
+from app.components.client_card import ClientCard, card_labels_script, waiting_clock_script
 from app.components.dialogs import ask_booking, ask_move, browse_clients, pick_reason
 from app.components.filter_panel import FilterBar
 from app.components.kanban import ClosingZone, KanbanColumn, load_next_page, place_card
 from app.components.locale import tr
-from app.domain.clients import clients, view_settings
+from app.domain.clients import clients, speed_to_lead, view_settings
 from app.domain.clients.filters import ClientFilter
+from app.domain.clients.speed_to_lead import WaitingClock
 from app.domain.clients.view_settings import CARD_PARTS, ViewSettings, card_rank
 from app.domain.db import get_database
 from app.domain.deals import deals
@@ -39,6 +40,11 @@ def _load_view(actor: Actor) -> ViewSettings:
         return view_settings.load_view_settings(session, actor=actor)
 
 
+def _load_clock() -> WaitingClock:
+    with get_database().read() as session:
+        return speed_to_lead.waiting_clock(session)
+
+
 def _load_board(
     actor: Actor, flt: ClientFilter, view: ViewSettings, stage_ids: list[int]
 ) -> tuple[dict[int, int], dict, LocalSnapshot | TransactionSnapshot]:
@@ -54,9 +60,10 @@ def _load_board(
 class Board(Screen):
     """One open board tab: what it shows, and how it follows the changes of everyone."""
 
-    def __init__(self, actor, stages, choices, flt, view: ViewSettings) -> None:
+    def __init__(self, actor, stages, choices, flt, view: ViewSettings, clock: WaitingClock) -> None:
         super().__init__(actor, stages, choices, flt)
         self.view = view
+        self.clock = clock
         self.columns: dict[int, KanbanColumn] = {}
         self.zones: dict[int, ClosingZone] = {}
         self.cards: dict[int, ClientCard] = {}
@@ -70,6 +77,7 @@ class Board(Screen):
     # building ------------------------------------------------------------------------------------------------
     def build(self) -> None:
         ui.add_body_html(card_labels_script())
+        ui.add_body_html(waiting_clock_script(self.clock))
         ui.add_body_html(DRAG_HIGHLIGHT)  # while a card is dragged the closing zones light up as drop targets
         self.build_frame()
         with ui.row().classes('vk-toolbar items-center w-full q-px-md q-pt-sm gap-3 no-wrap'):
@@ -323,6 +331,7 @@ def register() -> None:
         if actor is None:
             return to_login()
         stages, choices, flt = await run.io_bound(load_screen_data, actor)
-        board = Board(actor, stages, choices, flt, await run.io_bound(_load_view, actor))
+        view, clock = await run.io_bound(_load_view, actor), await run.io_bound(_load_clock)
+        board = Board(actor, stages, choices, flt, view, clock)
         board.build()
         await board.load()

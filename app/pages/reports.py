@@ -20,7 +20,7 @@ from .screen import Screen, load_screen_data
 from .session import page_actor, to_login
 
 XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
-KINDS = ('funnel', 'leads', 'deals')
+KINDS = ('funnel', 'leads', 'deals', 'speed')
 
 
 class ReportsScreen(Screen):
@@ -33,7 +33,12 @@ class ReportsScreen(Screen):
             with ui.row().classes('w-full items-end gap-3'):
                 self.kind = (
                     ui.toggle(
-                        {'funnel': tr('report.funnel'), 'leads': tr('report.leads'), 'deals': tr('report.deals_tab')},
+                        {
+                            'funnel': tr('report.funnel'),
+                            'leads': tr('report.leads'),
+                            'deals': tr('report.deals_tab'),
+                            'speed': tr('report.speed'),
+                        },
                         value='funnel',
                         on_change=self.refresh,
                     )
@@ -98,7 +103,7 @@ class ReportsScreen(Screen):
         scope = self.scope()
         if scope is None:
             return
-        self.bucket.set_visibility(self.kind.value != 'funnel')
+        self.bucket.set_visibility(self.kind.value in ('leads', 'deals'))
         self.dimension.set_visibility(self.kind.value == 'leads')
         report = await self.read(
             comparison.compared_report,
@@ -122,7 +127,12 @@ class ReportsScreen(Screen):
         ui.download.content(data, name, XLSX_TYPE)
 
 
-REPORT_TITLES = {'funnel': 'report.funnel', 'leads': 'report.leads', 'deals': 'report.deals_tab'}
+REPORT_TITLES = {
+    'funnel': 'report.funnel',
+    'leads': 'report.leads',
+    'deals': 'report.deals_tab',
+    'speed': 'report.speed',
+}
 
 
 def _xlsx(compared: ComparedReport, locale: str) -> bytes:

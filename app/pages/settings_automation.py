@@ -5,9 +5,12 @@ from nicegui import ui
 
 from app.components.dialogs import side_dialog
 from app.components.locale import format_datetime, paging_texts, tr
-from app.domain.automation import rules, working_hours
+from app.domain.account import working_hours
+from app.domain.automation import rules
 from app.domain.automation.actions import automation_setup
 from app.domain.automation.rules import HEADS, RESPONSIBLE, RuleInput, RuleView
+from app.domain.clients import speed_to_lead
+from app.domain.clients.speed_to_lead import THRESHOLD_MAX
 from app.domain.limits import RULE_MINUTES_MAX, RULE_NAME_MAX, TASK_TITLE_MAX
 from app.domain.models import RuleAction, RuleTrigger, TaskType
 
@@ -177,6 +180,26 @@ def _build_hours(screen, hours: dict, zones: list[str]) -> None:
             ui.button(tr('action.save'), on_click=save).props('unelevated no-caps').mark('hours-save')
 
 
+def _build_waiting_clock(screen, warn: int, alarm: int) -> None:
+    with ui.card().classes('w-full').props('flat bordered').mark('waiting-clock'):
+        ui.label(tr('speed.clock')).classes('text-subtitle1')
+        ui.label(tr('speed.clock_note')).classes('text-caption text-grey-8')
+        with ui.row().classes('items-center gap-3'):
+            amber = ui.number(tr('speed.warn'), value=warn, min=1, max=THRESHOLD_MAX, precision=0)
+            amber.props('outlined dense').classes('w-40').mark('waiting-warn')
+            red = ui.number(tr('speed.alarm'), value=alarm, min=1, max=THRESHOLD_MAX, precision=0)
+            red.props('outlined dense').classes('w-40').mark('waiting-alarm')
+
+            async def save() -> None:
+                await screen.call(
+                    speed_to_lead.set_waiting_thresholds,
+                    warn=int(amber.value) if amber.value is not None else 0,
+                    alarm=int(red.value) if red.value is not None else 0,
+                )
+
+            ui.button(tr('action.save'), on_click=save).props('unelevated no-caps').mark('waiting-save')
+
+
 def _build_rules(screen, host: ui.element, all_rules: list[RuleView]) -> None:
     stages = {s.id: s.name for s in screen.stage_list}
     users = {u.id: u.name for u in screen.choices.everyone}
@@ -259,5 +282,6 @@ async def build_automation(screen) -> None:
     host = ui.column().classes('w-full gap-2')
     with host:
         _build_hours(screen, setup.hours, zones)
+        _build_waiting_clock(screen, *setup.waiting)
         _build_rules(screen, host, setup.rules)
         _build_log(setup.log)

@@ -11,15 +11,16 @@ from sqlmodel import select
 from app.i18n import translate
 
 from ..account.reference import transition_allowed
+from ..account.working_hours import working_hours
 from ..clients.clients import apply_stage, hand_over
 from ..clients.leads import distributed_responsible
+from ..clients.speed_to_lead import waiting_thresholds
 from ..clients.tasks import plan_task
 from ..errors import DomainError
 from ..models import AutomationLog, Board, Client, ClosingReason, RuleAction, Stage, User, utcnow
 from ..permissions import ActingRule, Actor, acting_as_rule, can_see_client, ensure_admin
 from .notifications import heads, notify_users
 from .rules import HEADS, RESPONSIBLE, Rule, RuleView, list_rules
-from .working_hours import working_hours
 
 log = logging.getLogger(__name__)
 LOG_SHOWN = 200
@@ -166,10 +167,12 @@ def automation_log(session, *, actor: Actor, limit: int = LOG_SHOWN) -> list[Log
 
 
 class AutomationSetup(BaseModel):
-    """What Settings → «Автоматизация» shows: the rules, the working hours and the newest log entries."""
+    """What Settings → «Автоматизация» shows: the rules, the working hours, the waiting clock's thresholds and
+    the newest log entries."""
 
     rules: list[RuleView]
     hours: dict
+    waiting: tuple[int, int]  # working minutes: amber from, red from
     log: list[LogView]
 
 
@@ -178,5 +181,6 @@ def automation_setup(session, *, actor: Actor) -> AutomationSetup:
     return AutomationSetup(
         rules=list_rules(session, actor=actor),
         hours=working_hours(session).as_setting(),
+        waiting=waiting_thresholds(session),
         log=automation_log(session, actor=actor),
     )

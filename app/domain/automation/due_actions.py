@@ -7,8 +7,8 @@ from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select
 
+from ..account.working_hours import WorkingHours, working_hours
 from ..models import AutomationRule, Client, DueAction, RuleTrigger, as_utc, utcnow
-from .working_hours import WorkingHours, working_hours
 
 INSERT_IGNORING = {
     dialect.__name__.rsplit('.', 1)[-1]: dialect.insert(DueAction.__table__).on_conflict_do_nothing()

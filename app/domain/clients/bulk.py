@@ -40,6 +40,7 @@ from .clients import CLOSING_TASKS, complete_open_tasks
 from .feed import HANDLING
 from .filters import ClientFilter, filtered_query
 from .history import record_arrivals
+from .speed_to_lead import stop_clocks
 
 CHUNK = 900  # stays under SQLite's limit of bound parameters per statement
 
@@ -112,6 +113,9 @@ def _record(session, actor: Actor, entries: list[dict], client_ids: list[int], w
             )
             .execution_options(synchronize_session=False)
         )
+    if what in HANDLING:
+        for chunk in _chunks(client_ids):
+            stop_clocks(session, chunk, now)
     if client_ids:
         queue_event(
             session, ClientsChanged(actor_id=actor.id, what=what, count=len(client_ids), client_ids=tuple(client_ids))

@@ -41,6 +41,7 @@ from ..views import (
     TaskView,
     UserView,
 )
+from .speed_to_lead import waiting_of
 
 
 def _by_id(session, model, ids: Iterable[int | None]) -> dict:
@@ -158,6 +159,7 @@ def build_cards(session, actor: Actor, clients: Sequence[Client]) -> list[Client
     agencies = refs((Agency.id, Agency.name), 'agency_id')
     realtors = refs((Realtor.id, Realtor.name), 'realtor_id')
     now = utcnow()
+    waiting = waiting_of(session, ids, now)
     tasks: dict[int, list[TaskView]] = {}
     for task_id, client_id, title, task_type, due_at, assignee_id in open_tasks:
         assignee = users.get(assignee_id)
@@ -201,6 +203,7 @@ def build_cards(session, actor: Actor, clients: Sequence[Client]) -> list[Client
             version=client.version,
             can_act=can_act_on_client(actor, client),
             documents=documents.get(client.id, 0),
+            waiting=waiting.get(client.id),
         )
         for client in clients
     ]

@@ -12,6 +12,7 @@ from ..events import ClientChanged, queue_event
 from ..limits import COMMENT_MAX, check_text
 from ..models import Client, FeedEntry, FeedKind, utcnow
 from ..permissions import Actor, ensure_can_see, rule_acting
+from .speed_to_lead import stop_clocks
 
 
 def write_feed(
@@ -91,6 +92,7 @@ def touch_client(session, client: Client, actor: Actor | None, what: str, **even
     client.last_activity_at = utcnow()
     if actor is not None and what in HANDLING:
         client.handled_at = client.last_activity_at
+        stop_clocks(session, [client.id], client.handled_at)
     session.add(client)
     announce(session, client, actor, what, **event_fields)
 

@@ -119,7 +119,8 @@ def distributed_responsible(session, owner_id: int) -> int:
 
 
 def _insert_request(session, request: dict, client_id: int, *, first: bool) -> int:
-    row = {**request, 'client_id': client_id, 'is_first': first, 'created_at': utcnow()}
+    # a lead from outside waits for a person: its clock runs until the first action on the client
+    row = {**request, 'client_id': client_id, 'is_first': first, 'created_at': utcnow(), 'awaits_action': True}
     request_id = session.connection().execute(REQUEST_INSERT, row).scalar_one()
     queue_event(session, RequestReceived(client_id=client_id, request_id=request_id, actor_id=request['created_by_id']))
     return request_id
@@ -160,7 +161,6 @@ def announce_call(session, filed: FiledLead, *, answered_by_id: int | None = Non
 
 def _attach(session, actor: Actor, client_id: int, request: dict, channel_name: str, number: str) -> FiledLead:
     client = lock_client(session, client_id)
-    request_id = _insert_request(session, request, client.id, first=False)
     write_system_entry(
         session, client, kind=FeedKind.request, actor_id=actor.id, key='feed.request', channel=channel_name
     )
@@ -171,6 +171,8 @@ def _attach(session, actor: Actor, client_id: int, request: dict, channel_name: 
         )
     else:
         touch_client(session, client, actor, 'request')
+    # after the reopening, which is the request's doing and not a person's first action on it
+    request_id = _insert_request(session, request, client.id, first=False)
     note_fact(session, ClientFact('request', client.id, client.stage_id))
     session.flush()
     return FiledLead('attached', client.id, request_id, client.responsible_id, number)

@@ -15,6 +15,7 @@ from app.i18n import translate
 from ..clients.clients import client_id_by_phone
 from ..clients.feed import lock_client, touch_client
 from ..clients.leads import announce_call, file_lead
+from ..clients.speed_to_lead import stop_clocks
 from ..clients.tasks import plan_task
 from ..errors import Conflict, InvalidInput
 from ..events import CallLogged, queue_event
@@ -189,6 +190,7 @@ def _log_new(
     call.feed_entry_id = entry.id
     if direction == CallDirection.missed:
         _ask_to_call_back(session, client, call)
+    _note_person_calling(session, client, call)
     if direction == CallDirection.incoming:
         # the pop-up is the answering manager's when they may see the client, else the responsible's
         answered = person is not None and can_see_client(Actor.of(person), client)
@@ -224,6 +226,7 @@ def _complete(
     if manager and not call.manager:
         person = _manager_user(session, manager)
         call.manager, call.user_id, changed = manager, person.id if person else None, True
+        _note_person_calling(session, client, call)
     if not changed:
         return _result(actor, 'unchanged', call, client)
     if becomes_missed:
@@ -236,6 +239,18 @@ def _complete(
     session.flush()
     queue_event(session, CallLogged(call_id=call.id, client_id=client.id, actor_id=actor.id, what='completed'))
     return _result(actor, 'completed', call, client)
+
+
+def _note_person_calling(session, client: Client, call: Call) -> None:
+    """A person calling the client handles it, as of the call's start: the lead is no longer untouched, and the
+    clocks of the requests that came before the call stop."""
+    if call.direction != CallDirection.outgoing or call.user_id is None:
+        return
+    started = as_utc(call.started_at)
+    if client.handled_at is None or as_utc(client.handled_at) < started:
+        client.handled_at = started
+        session.add(client)
+    stop_clocks(session, [client.id], started)
 
 
 def format_duration(seconds: int) -> str:

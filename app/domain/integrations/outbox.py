@@ -55,7 +55,17 @@ PAYLOAD_VERSION = 1
 # within the bound parameters a statement may have
 PAYLOAD_CLIENTS = 500
 # the request's columns a receiver gets under their own names (the attribution columns join them as they come)
-_REQUEST_HIDDEN = {'client_id', 'channel_id', 'project_id', 'created_by_id'}
+_REQUEST_HIDDEN = {
+    'client_id',
+    'channel_id',
+    'project_id',
+    'created_by_id',
+    # the speed-to-lead clock's state: at arrival it always says "waiting"
+    'awaits_action',
+    'first_action_at',
+    'wait_s',
+    'handled_for_id',
+}
 
 wakeup = threading.Event()  # set after a commit that wrote deliveries: this process's worker sends at once
 

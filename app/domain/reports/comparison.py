@@ -19,9 +19,10 @@ from .reports import (
     funnel_report,
     lead_report,
 )
+from .speed import SpeedReport, speed_report
 
 Compare = Literal['none', 'previous', 'year']
-Kind = Literal['funnel', 'leads', 'deals']
+Kind = Literal['funnel', 'leads', 'deals', 'speed']
 
 
 def compared_scope(scope: ReportScope, compare: Compare) -> ReportScope | None:
@@ -50,7 +51,7 @@ class Figure(BaseModel):
 
     key: str  # the figure's name in the translation table
     name: str = ''  # the stage or channel it is about, if any
-    unit: Literal['count', 'money', 'share']
+    unit: Literal['count', 'money', 'share', 'minutes']
     current: float | None
     previous: float | None
 
@@ -70,8 +71,8 @@ class Figure(BaseModel):
 
 class ComparedReport(BaseModel):
     kind: Kind
-    report: FunnelReport | LeadReport | DealsReport
-    previous: FunnelReport | LeadReport | DealsReport | None = None
+    report: FunnelReport | LeadReport | DealsReport | SpeedReport
+    previous: FunnelReport | LeadReport | DealsReport | SpeedReport | None = None
     figures: list[Figure] = []
 
 
@@ -150,6 +151,19 @@ def deals_figures(current: DealsReport, previous: DealsReport) -> list[Figure]:
     ]
 
 
+def speed_figures(current: SpeedReport, previous: SpeedReport) -> list[Figure]:
+    now, before = current.total, previous.total
+    return [
+        Figure(key='report.cmp.handled', unit='count', current=now.handled, previous=before.handled),
+        Figure(
+            key='report.cmp.median_wait', unit='minutes', current=now.median_minutes, previous=before.median_minutes
+        ),
+        Figure(key='report.cmp.p90_wait', unit='minutes', current=now.p90_minutes, previous=before.p90_minutes),
+        Figure(key='report.cmp.within', unit='share', current=now.within_target, previous=before.within_target),
+        Figure(key='report.cmp.still_waiting', unit='count', current=now.waiting, previous=before.waiting),
+    ]
+
+
 def compared_report(
     session,
     *,
@@ -165,11 +179,14 @@ def compared_report(
         'funnel': lambda s: funnel_report(session, actor=actor, scope=s),
         'leads': lambda s: lead_report(session, actor=actor, scope=s, bucket=bucket, dimension=dimension),
         'deals': lambda s: deals_report(session, actor=actor, scope=s, bucket=bucket),
+        'speed': lambda s: speed_report(session, actor=actor, scope=s),
     }[kind]
     report = read(scope)
     other = compared_scope(scope, compare)
     if other is None:
         return ComparedReport(kind=kind, report=report)
     previous = read(other)
-    figures = {'funnel': funnel_figures, 'leads': lead_figures, 'deals': deals_figures}[kind](report, previous)
+    figures = {'funnel': funnel_figures, 'leads': lead_figures, 'deals': deals_figures, 'speed': speed_figures}[kind](
+        report, previous
+    )
     return ComparedReport(kind=kind, report=report, previous=previous, figures=figures)

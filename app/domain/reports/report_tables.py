@@ -7,6 +7,7 @@ from app.i18n import translate
 from ..excel.spreadsheet import SheetWriter
 from .comparison import ComparedReport, Figure
 from .reports import DealsReport, FunnelReport, LeadReport, ReportScope, bucket_label
+from .speed import TARGET_MINUTES, SpeedReport, SpeedRow
 
 
 class Table(NamedTuple):
@@ -94,6 +95,39 @@ def deals_tables(report: DealsReport, locale: str) -> list[Table]:
     ]
 
 
+def _minutes(value: float | None):
+    return None if value is None else round(value, 1)
+
+
+def speed_tables(report: SpeedReport, locale: str) -> list[Table]:
+    """Per manager, then per channel: handled requests, the median and p90 wait, the share in time, still waiting."""
+    t = lambda key: translate(key, locale)  # noqa: E731
+
+    def line(row: SpeedRow, name: str) -> list:
+        return [
+            name,
+            row.handled,
+            _minutes(row.median_minutes),
+            _minutes(row.p90_minutes),
+            _percent(row.within_target),
+            row.waiting,
+        ]
+
+    def table(first: str, rows: list[SpeedRow]) -> Table:
+        headers = [
+            t(first),
+            t('report.speed.handled'),
+            t('report.speed.median'),
+            t('report.speed.p90'),
+            translate('report.speed.within', locale, minutes=TARGET_MINUTES),
+            t('report.speed.waiting'),
+        ]
+        totals = line(report.total, t('report.totals')) if rows else None
+        return Table(headers, [line(row, row.name) for row in rows], totals)
+
+    return [table('report.manager', report.managers), table('report.channel', report.channels)]
+
+
 def write_tables(target, title: str, tables: list[Table]) -> None:
     """One sheet: the first table under the frozen header, each further one below it after a blank row with
     its own header line; a table's totals row closes it."""
@@ -125,6 +159,8 @@ def comparison_table(compared: ComparedReport, locale: str) -> Table | None:
             return None
         if figure.unit == 'share':
             return round(number * 100, 1)
+        if figure.unit == 'minutes':
+            return round(number, 1)
         return number if figure.unit == 'money' else int(number)
 
     return Table(
@@ -151,6 +187,8 @@ def comparison_table(compared: ComparedReport, locale: str) -> Table | None:
 
 def compared_tables(compared: ComparedReport, locale: str) -> list[Table]:
     """What the page shows and the XLSX holds: the report's own tables, then the comparison."""
-    own = {'funnel': funnel_tables, 'leads': lead_tables, 'deals': deals_tables}[compared.kind](compared.report, locale)
+    own = {'funnel': funnel_tables, 'leads': lead_tables, 'deals': deals_tables, 'speed': speed_tables}[compared.kind](
+        compared.report, locale
+    )
     comparison = comparison_table(compared, locale)
     return own + ([comparison] if comparison else [])

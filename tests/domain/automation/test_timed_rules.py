@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from app.domain.account.working_hours import set_working_hours, working_hours
 from app.domain.automation.notifications import my_notifications
 from app.domain.automation.timed import Scheduler, run_due_actions
-from app.domain.automation.working_hours import set_working_hours, working_hours
 from app.domain.clients import clients, feed
 from app.domain.db import Database
 from app.domain.models import AutomationLog, Client, DueAction, utcnow

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.domain.automation.working_hours import WorkingHours, set_working_hours, working_hours
+from app.domain.account.working_hours import WorkingHours, set_working_hours, working_hours
 from app.domain.errors import InvalidInput, PermissionDenied
 from tests.factories import make_user
 

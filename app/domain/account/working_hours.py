@@ -1,16 +1,17 @@
-"""The account's working days and hours: timed rules and automatic tasks count working minutes on this clock.
-Set once by an admin (Settings → «Автоматизация»); the time zone is VORONKA_TZ unless the setting names one."""
+"""The account's working days and hours: timed rules, automatic tasks and the speed-to-lead clock count working
+minutes on this clock. Set once by an admin (Settings → «Автоматизация»); the time zone is VORONKA_TZ unless the
+setting names one."""
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from ..account.audit import record_change
 from ..account_time import ACCOUNT_TZ
 from ..errors import InvalidInput
 from ..memo import Believed
 from ..models import AccountSetting, as_utc
 from ..permissions import Actor, ensure_admin
+from .audit import record_change
 
 WORKING_HOURS_KEY = 'working_hours'
 DEFAULT = {'days': [0, 1, 2, 3, 4], 'start': '09:00', 'end': '18:00', 'zone': ''}
@@ -61,6 +62,23 @@ class WorkingHours:
                     remaining -= closes - begin
             day += timedelta(days=1)
         return moment + remaining  # no working day at all: the clock runs round the clock
+
+    def windows_between(self, begin: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+        """The working windows (as moments) that overlap [begin, end), each cut to it."""
+        begin, end = as_utc(begin), as_utc(end)
+        found = []
+        day = begin.astimezone(self.zone).date() - timedelta(days=1)  # a window may start the local day before
+        while day <= end.astimezone(self.zone).date():
+            if day.weekday() in self.days:
+                opens, closes = self._window(day)
+                if max(opens, begin) < min(closes, end):
+                    found.append((max(opens, begin), min(closes, end)))
+            day += timedelta(days=1)
+        return found
+
+    def working_seconds(self, begin: datetime, end: datetime) -> int:
+        """How many working seconds lie between two moments (none when `end` is not later)."""
+        return int(sum((closes - opens).total_seconds() for opens, closes in self.windows_between(begin, end)))
 
 
 def _zone(name: str) -> ZoneInfo:
