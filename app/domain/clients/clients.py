@@ -321,10 +321,9 @@ def create_client(
     session.add(request)
     session.flush()
     queue_event(session, RequestReceived(client_id=client_id, request_id=request.id, actor_id=actor.id))
-    client = session.get(Client, client_id)
-    note_fact(session, ClientFact('request', client_id, client.stage_id))
-    session.flush()
-    return build_detail(session, actor, client)
+    # no «a request arrived» for the rules: the person typing the client in is handling it already (as for the
+    # speed-to-lead clock), so the new lead's call task is for the leads nobody has touched
+    return build_detail(session, actor, session.get(Client, client_id))
 
 
 def load_for_change(session, actor: Actor, client_id: int, expected_version: int | None = None) -> Client:

@@ -155,10 +155,18 @@ def _target(
     return client, deal_id
 
 
+def _quota_mb(session) -> int:
+    """The account's quota as set, or the default: a read never writes the setting (on SQLite a read session that
+    writes waits for, and can fail on, the writer's lock)."""
+    row = session.exec(select(AccountSetting).where(AccountSetting.key == SETTING_KEY)).first()
+    return int((row.value if row else {}).get('quota_mb', QUOTA_MB_DEFAULT))
+
+
 def _setting(session, *, lock: bool = False) -> AccountSetting:
-    """The account's documents setting (the quota). Locked, it is also what serialises the writes of documents
-    on PostgreSQL, so two uploads cannot both fit the last free megabytes, and a blob is never removed while
-    another upload starts to refer to it (SQLite writers are one at a time anyway)."""
+    """The account's documents setting (the quota), written with its default when missing: only in writes.
+    Locked, it is also what serialises the writes of documents on PostgreSQL, so two uploads cannot both fit the
+    last free megabytes, and a blob is never removed while another upload starts to refer to it (SQLite writers
+    are one at a time anyway)."""
     query = select(AccountSetting).where(AccountSetting.key == SETTING_KEY)
     row = session.exec(query.with_for_update() if lock else query).first()
     if row is None:
@@ -179,7 +187,7 @@ def _check_fits(session, size: int) -> None:
         raise InvalidInput('documents.error.too_large', limit=limit // MEBIBYTE)
     if size == 0:
         raise InvalidInput('documents.error.empty')
-    quota_mb = int(_setting(session).value.get('quota_mb', QUOTA_MB_DEFAULT))
+    quota_mb = _quota_mb(session)
     used, _ = _used(session)
     if used + size > quota_mb * MEBIBYTE:
         raise InvalidInput('documents.error.quota', quota=quota_mb, free=max(quota_mb * MEBIBYTE - used, 0) // MEBIBYTE)
@@ -357,7 +365,7 @@ def document_limits(session, *, actor: Actor) -> DocumentLimits:
     """For admins: the limits in force and what the account's documents take."""
     ensure_admin(actor)
     used, count = _used(session)
-    quota = int(_setting(session).value.get('quota_mb', QUOTA_MB_DEFAULT))
+    quota = _quota_mb(session)
     return DocumentLimits(file_max_mb=file_max_bytes() // MEBIBYTE, quota_mb=quota, used_bytes=used, count=count)
 
 

@@ -7,9 +7,9 @@ from sqlmodel import select
 from app.domain.account import audit
 from app.domain.automation import rules
 from app.domain.automation.defaults import DEFAULTS_KEY, switch_on_default_rules
-from app.domain.clients import tasks
+from app.domain.clients import leads, tasks
 from app.domain.models import AccountSetting, Client, Task, utcnow
-from tests.factories import make_client, make_user
+from tests.factories import make_client
 
 
 @pytest.fixture(autouse=True)
@@ -49,11 +49,14 @@ def test_a_deleted_default_does_not_come_back_on_the_next_start(db, admin):
 def test_with_the_defaults_a_new_lead_gets_a_call_and_a_meeting_moves_it(db, admin, stage_ids):
     with db.write() as session:
         switch_on_default_rules(session)
-    anna = make_user(db, 'anna')
-    client = make_client(db, anna)
     with db.write() as session:
-        tasks.add_task(session, actor=anna, client_id=client.id, title='Встреча', type='meeting', due_at=utcnow())
+        lead = leads.receive_lead(session, actor=admin, name='Лид с сайта', phone='+79161234567')
+    typed_in = make_client(db, admin, name='Введён вручную', phone='+79161234568')
+    with db.write() as session:
+        tasks.add_task(session, actor=admin, client_id=lead.client_id, title='Встреча', type='meeting', due_at=utcnow())
     with db.read() as session:
-        titles = sorted(t.title for t in session.exec(select(Task)))
-        assert session.get(Client, client.id).stage_id == stage_ids['Назначение встречи']
+        titles = sorted(t.title for t in session.exec(select(Task).where(Task.client_id == lead.client_id)))
+        assert session.get(Client, lead.client_id).stage_id == stage_ids['Назначение встречи']
+        # a client a person types in is being handled by that person: no automatic call task
+        assert session.exec(select(Task).where(Task.client_id == typed_in.id)).all() == []
     assert titles == ['Встреча', 'Позвонить']
