@@ -1895,6 +1895,12 @@ TEXTS: dict[str, dict[str, str]] = {
         'en': '“{field}” is longer than {limit} characters: not loaded',
     },
     # import attribution (issue 16) end
+    # border review fixes start
+    'attribution.error.extra_depth': {
+        'ru': 'В поле extra не больше {limit} уровней вложенных объектов и списков',
+        'en': 'extra nests objects and lists at most {limit} levels deep',
+    },
+    # border review fixes end
 }
 
 
