@@ -1900,6 +1900,10 @@ TEXTS: dict[str, dict[str, str]] = {
         'ru': 'В поле extra не больше {limit} уровней вложенных объектов и списков',
         'en': 'extra nests objects and lists at most {limit} levels deep',
     },
+    'forms.error.too_deep': {
+        'ru': 'Поля формы вложены глубже {limit} уровней: отправьте их плоским объектом JSON',
+        'en': 'The form’s fields nest deeper than {limit} levels: send them as a flat JSON object',
+    },
     # border review fixes end
 }
 

@@ -209,13 +209,24 @@ def _touch(endpoint: FormEndpoint, session) -> None:
         session.add(endpoint)
 
 
+def _endpoint_by_token(session, endpoint_token: str) -> FormEndpoint:
+    endpoint = session.exec(select(FormEndpoint).where(FormEndpoint.token_hash == token_digest(endpoint_token))).first()
+    if endpoint is None:
+        raise NotFound()
+    return endpoint
+
+
+def ensure_form_endpoint(session, *, endpoint_token: str) -> None:
+    """An unknown or revoked endpoint is not found: checked before a post's body is read, so a stranger's body
+    costs no parsing."""
+    _endpoint_by_token(session, endpoint_token)
+
+
 def receive_form_post(session, *, endpoint_token: str, fields: Sequence[tuple[str, str]]) -> Answer:
     """A form posted to an endpoint: a lead (200 `created` or `attached`; nothing about the client, the URL may sit
     in a web page), once per `tranid`; `test=test` is answered `test` and writes nothing. An unknown or revoked
     endpoint is not found."""
-    endpoint = session.exec(select(FormEndpoint).where(FormEndpoint.token_hash == token_digest(endpoint_token))).first()
-    if endpoint is None:
-        raise NotFound()
+    endpoint = _endpoint_by_token(session, endpoint_token)
     posted = _posted(fields)
     if posted.get('test', ('', ''))[1].casefold() == 'test':
         return Answer(status_code=200, body={'status': 'test'})
