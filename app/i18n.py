@@ -1904,6 +1904,10 @@ TEXTS: dict[str, dict[str, str]] = {
         'ru': 'Поля формы вложены глубже {limit} уровней: отправьте их плоским объектом JSON',
         'en': 'The form’s fields nest deeper than {limit} levels: send them as a flat JSON object',
     },
+    'forms.user_inactive_warning': {
+        'ru': 'Пользователь {name} отключён: заявки с этой формы получает администратор. Выберите другого пользователя',
+        'en': 'User {name} is deactivated: an admin receives this form’s leads. Choose another user',
+    },
     # border review fixes end
 }
 
