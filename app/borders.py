@@ -154,10 +154,6 @@ class SecurityHeaders:
 _OURS = {b'x-frame-options', b'x-content-type-options', b'referrer-policy', b'content-security-policy'}
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class BodyLimit:
     """Pure ASGI middleware: a request body over its path's limit is refused with 413 before it is spooled,
     by its Content-Length at once, or as soon as a body without one grows past the limit. JSON and forms get
@@ -190,26 +186,37 @@ class BodyLimit:
             return
         received = 0
         started = False
+        refused = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, refused
+            if refused:
+                return {'type': 'http.disconnect'}
             message = await receive()
             if message['type'] == 'http.request':
                 received += len(message.get('body', b''))
                 if received > limit:
-                    raise _TooLarge()
+                    # answered here, not by raising: an exception would meet the app's own handlers first (the
+                    # API's error middleware answers 500, FastAPI's body parsing «not JSON»); the app is told
+                    # the caller left, and whatever it answers or raises after that goes nowhere
+                    refused = True
+                    if not started:
+                        await _refuse(scope, send, limit)
+                    return {'type': 'http.disconnect'}
             return message
 
         async def watching_send(message: Message) -> None:
             nonlocal started
+            if refused:
+                return
             started = started or message['type'] == 'http.response.start'
             await send(message)
 
         try:
             await self.app(scope, counting_receive, watching_send)
-        except _TooLarge:
-            if not started:
-                await _refuse(scope, send, limit)
+        except Exception:
+            if not refused:
+                raise
 
 
 async def _refuse(scope: Scope, send: Send, limit: int) -> None:

@@ -1951,6 +1951,20 @@ TEXTS: dict[str, dict[str, str]] = {
         'en': '“{field}” is longer than {limit} characters: not loaded',
     },
     # import attribution (issue 16) end
+    # border review fixes start
+    'attribution.error.extra_depth': {
+        'ru': 'В поле extra не больше {limit} уровней вложенных объектов и списков',
+        'en': 'extra nests objects and lists at most {limit} levels deep',
+    },
+    'forms.error.too_deep': {
+        'ru': 'Поля формы вложены глубже {limit} уровней: отправьте их плоским объектом JSON',
+        'en': 'The form’s fields nest deeper than {limit} levels: send them as a flat JSON object',
+    },
+    'forms.user_inactive_warning': {
+        'ru': 'Пользователь {name} отключён: заявки с этой формы получает администратор. Выберите другого пользователя',
+        'en': 'User {name} is deactivated: an admin receives this form’s leads. Choose another user',
+    },
+    # border review fixes end
 }
 
 

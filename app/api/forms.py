@@ -7,6 +7,7 @@ from typing import Annotated
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
@@ -14,6 +15,7 @@ from starlette.datastructures import UploadFile
 from app.domain.db import get_database
 from app.domain.errors import InvalidInput
 from app.domain.integrations import forms
+from app.domain.limits import NESTING_MAX, nested_deeper_than
 
 from .common import OVERLOADED_RESPONSE, TOO_LARGE_RESPONSE
 
@@ -45,8 +47,12 @@ async def _fields(request: Request) -> list[tuple[str, str]]:
             data = json.loads(body or b'{}')
         except ValueError:
             raise InvalidInput('error.field.json') from None
+        except RecursionError:  # thousands of levels: the decoder gives up before we could measure them
+            raise InvalidInput('forms.error.too_deep', limit=NESTING_MAX) from None
         if not isinstance(data, dict):
             raise InvalidInput('forms.error.not_an_object')
+        if nested_deeper_than(data, NESTING_MAX):
+            raise InvalidInput('forms.error.too_deep', limit=NESTING_MAX)
         return [(str(name), _flat(value)) for name, value in data.items()]
     if kind == 'multipart/form-data':
         form = await request.form(max_files=forms.FIELDS_MAX, max_fields=forms.FIELDS_MAX + 1)
@@ -57,6 +63,11 @@ async def _fields(request: Request) -> list[tuple[str, str]]:
         )
     except ValueError:
         raise InvalidInput('forms.error.too_many_fields', limit=forms.FIELDS_MAX) from None
+
+
+def _ensure_endpoint(endpoint_token: str) -> None:
+    with get_database().read() as session:
+        forms.ensure_form_endpoint(session, endpoint_token=endpoint_token)
 
 
 FORM_BODY = {
@@ -82,6 +93,7 @@ async def post_form(endpoint_token: Annotated[str, Path(max_length=TOKEN_MAX)], 
     at the same moment), answered 200 `created` or `attached`; the same `tranid` again gets the same answer and makes
     no second request; `test=test` (Tilda's check when the hook is added) is answered `test`. 404 for an unknown or
     revoked endpoint."""
+    await run_in_threadpool(_ensure_endpoint, endpoint_token)
     fields = await _fields(request)
     future = get_database().write_grouped(
         lambda session: forms.receive_form_post(session, endpoint_token=endpoint_token, fields=fields)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pydantic import BaseModel
 
 from .errors import InvalidInput
-from .limits import check_text
+from .limits import NESTING_MAX, check_text, nested_deeper_than
 
 UTM_MAX = 200  # an utm tag: campaign names run long, keyword lists in utm_term longer still
 URL_MAX = 2048  # what browsers and proxies pass reliably
@@ -64,6 +64,8 @@ def _check_extra(extra) -> dict:
         raise InvalidInput('attribution.error.extra_keys', limit=EXTRA_KEYS_MAX)
     if any(not isinstance(key, str) or len(key) > EXTRA_KEY_MAX for key in extra):
         raise InvalidInput('attribution.error.extra_key', limit=EXTRA_KEY_MAX)
+    if nested_deeper_than(extra, NESTING_MAX):
+        raise InvalidInput('attribution.error.extra_depth', limit=NESTING_MAX)
     try:
         size = len(json.dumps(extra, ensure_ascii=False, allow_nan=False).encode())
     except (TypeError, ValueError):

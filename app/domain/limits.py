@@ -29,6 +29,9 @@ RULE_NAME_MAX = 100  # the column holds 100
 RULE_MINUTES_MAX = 60 * 24 * 30  # a wait or a task's due time, in working minutes: a month of them at most
 YEAR_MIN, YEAR_MAX = 1900, 2200
 MONEY_MAX = 10**12  # roubles: a thousand billion is beyond any deal
+# levels of objects and lists in a free JSON value (a lead's `extra`, a site form's field): a deeper value is a
+# payload, not data, and past ~250 levels the API could no longer send it back (serialization depth)
+NESTING_MAX = 5
 # Ids and counts fit the INTEGER columns, which are 32-bit on PostgreSQL: a bigger number names nothing and would
 # make the driver fail (SQLite's 64-bit integers would only fail later, at 2**63)
 INT_MAX = 2**31 - 1
@@ -37,6 +40,22 @@ INT_MAX = 2**31 - 1
 def clean_text(value: str | None) -> str:
     """A text without NUL characters: PostgreSQL refuses to store them, and a lead must not be lost to one."""
     return (value or '').replace('\x00', '')
+
+
+def nested_deeper_than(value, limit: int) -> bool:
+    """Whether a JSON value holds more than `limit` levels of objects and lists, walked without recursion so that
+    any depth is measured rather than raising RecursionError."""
+    level = [value]
+    for _ in range(limit + 1):
+        level = [
+            inner
+            for item in level
+            if isinstance(item, (dict, list))
+            for inner in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            return False
+    return True
 
 
 def check_text(value: str | None, limit: int, field: str, *, one_line: bool = False) -> str:

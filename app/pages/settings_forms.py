@@ -97,6 +97,10 @@ def _endpoint_line(host: ui.element, screen, endpoint: FormEndpointItem) -> None
             f'{tr("forms.last_used")}: {format_datetime(endpoint.last_used_at) or "—"}',
         ]
         ui.label(' · '.join(details)).classes('text-caption text-grey-8')
+        if not endpoint.user_active:
+            ui.label(tr('forms.user_inactive_warning', name=endpoint.user_name)).classes(
+                'text-caption text-negative'
+            ).mark(f'form-user-inactive-{endpoint.id}')
         ui.label(fields).classes('text-caption text-grey-7').mark(f'form-fields-{endpoint.id}')
 
 

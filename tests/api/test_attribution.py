@@ -1,6 +1,7 @@
 """POST /leads with attribution and safe retries; GET /requests filtered by utm tags."""
 
 import asyncio
+import json
 
 import httpx
 from sqlmodel import func, select
@@ -62,6 +63,26 @@ def test_attribution_out_of_bounds_is_a_422_in_the_callers_language(client, db):
     not_object = client.post('/leads', json={**LEAD, 'extra': [1, 2]}, headers=headers)
     assert not_object.status_code == 422
     assert _requests(db) == 0
+
+
+def test_a_deeply_nested_extra_is_refused_so_the_request_stays_readable(client, db):
+    """300 levels of lists were taken, and then GET /requests and the client answered 500 for good."""
+    make_user(db, 'site', role='admin')
+    headers = {**bearer(db, 'site'), 'Accept-Language': 'en'}
+    body = json.dumps(LEAD)[:-1] + ', "extra": {"a": ' + '[' * 300 + ']' * 300 + '}}'
+    deep = client.post('/leads', content=body, headers={**headers, 'Content-Type': 'application/json'})
+    assert deep.status_code == 422
+    assert deep.json() == {
+        'detail': 'extra nests objects and lists at most 5 levels deep',
+        'code': 'attribution.error.extra_depth',
+    }
+    assert _requests(db) == 0
+    five = {'a': {'b': [{'c': [1, 2]}]}}
+    taken = client.post('/leads', json={**LEAD, 'extra': five}, headers=headers)
+    assert taken.status_code == 201
+    listed = client.get('/requests', headers=headers)
+    assert listed.status_code == 200 and [r['attribution']['extra'] for r in listed.json()['items']] == [five]
+    assert client.get(f'/clients/{taken.json()["client_id"]}', headers=headers).status_code == 200
 
 
 def test_a_retry_with_the_same_idempotency_key_gets_the_first_answer_and_no_second_request(client, db):

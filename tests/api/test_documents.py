@@ -1,17 +1,25 @@
 """Documents through the API: permissions, limits at the border, downloads that never run in our origin, the
 OpenAPI document, and the S3 store against a real local S3-compatible server (moto)."""
 
+import contextlib
+import http.client
+import json
 import socket
+import threading
+import time
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from app.config import load_settings
 from app.domain.documents import storage
+from app.domain.integrations import forms
 from app.main import api_stack, upload_limits
 from tests.factories import bearer, empty_file_store, make_client, make_user
+from tests.servers import free_port
 
 PDF = b'%PDF-1.4\n%%EOF\n'
 HTML = b'<!doctype html><html><body><script>fetch("/api/v1/clients")</script></body></html>'
@@ -106,6 +114,66 @@ def test_a_file_over_the_limit_is_refused_at_the_border_before_it_is_read(border
     # any other route of the clients keeps the small limit of a form
     bulky = bordered.post('/api/v1/clients', content=b'x' * (2 * 1024 * 1024), headers=bearer(db, 'olga'))
     assert bulky.status_code == 413
+
+
+@pytest.fixture
+def over_http(monkeypatch):
+    """The same stack served by uvicorn on a port of its own: a chunked body arrives in pieces, as from a caller."""
+    monkeypatch.setenv('VORONKA_FILE_MAX_MB', '1')
+    uploads = {**upload_limits(), '/api/v1/import': 1024 * 1024}
+    app = Starlette(routes=[Mount('/api/v1', app=api_stack(load_settings(), uploads))])
+    server = uvicorn.Server(uvicorn.Config(app, host='127.0.0.1', port=free_port(), lifespan='off', log_level='error'))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started and thread.is_alive():
+        time.sleep(0.01)
+    yield server.config.port
+    server.should_exit = True
+    thread.join()
+
+
+def _post_chunked(port: int, path: str, headers: dict, pieces) -> tuple[int, dict]:
+    """A POST whose body goes out chunked, without a Content-Length; the answer may come before it is all sent."""
+    connection = http.client.HTTPConnection('127.0.0.1', port, timeout=30)
+    try:
+        # the server may answer and stop reading before the body is all sent: its answer is there to read
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            connection.request('POST', path, body=iter(pieces), headers=headers)
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
+
+
+def test_a_chunked_body_over_the_limit_is_a_413_on_every_route(over_http, db, people):
+    """Without a Content-Length the border found out mid-body and raised: the API's error middleware answered 500
+    first (documents, the import, the forms) or FastAPI's body parsing «not JSON» (leads)."""
+    boss = make_user(db, 'boss', role='admin')  # who may import
+    with db.write() as session:
+        form = forms.create_form_endpoint(session, actor=boss, name='Сайт').token
+    auth = {**bearer(db, 'boss'), 'Accept-Language': 'en'}
+    megabyte = [b'x' * (64 * 1024)] * 24
+    boundary = 'b0undary'
+    multipart = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n\r\n'.encode(),
+        *megabyte,
+        f'\r\n--{boundary}--\r\n'.encode(),
+    ]
+    posts = [
+        (f'/api/v1/clients/{people}/documents', f'multipart/form-data; boundary={boundary}', multipart),
+        ('/api/v1/import', 'text/csv', megabyte),
+        (f'/api/v1/forms/{form}', 'application/x-www-form-urlencoded', megabyte),
+        ('/api/v1/leads', 'application/json', megabyte),
+    ]
+    refusal = 'The request is larger than 1 MB and was refused'
+    for path, kind, pieces in posts:
+        answer = _post_chunked(over_http, path, {**auth, 'Content-Type': kind}, pieces)
+        assert answer == (413, {'detail': refusal, 'code': 'error.body_too_large'}), path
+    lead = json.dumps({'name': 'Иван', 'phone': '+79120000001'}).encode()
+    json_kind = {**auth, 'Content-Type': 'application/json'}
+    small = _post_chunked(over_http, '/api/v1/leads', json_kind, [lead[:9], lead[9:]])
+    assert small[0] == 201
+    assert list(storage.file_store().root.glob('??/*')) == []
 
 
 def test_a_body_without_a_file_is_a_readable_refusal(bordered, db, people):

@@ -168,6 +168,9 @@ def test_another_managers_preset_is_neither_replaced_nor_deleted(client, db, tea
             'Сопоставление столбцов не подходит к файлу: JSON',
         ),
         ({'mapping': '{"fields": ["luna"]}'}, 422, 'import.error.bad_mapping', 'не подходит к файлу: luna'),
+        # values of another type than an object were a 500 (AttributeError)
+        ({'mapping': '{"fields": ["phone"], "values": "x"}'}, 422, 'import.error.bad_mapping', 'к файлу: values'),
+        ({'mapping': '{"fields": ["phone"], "values": [1]}'}, 422, 'import.error.bad_mapping', 'к файлу: values'),
         (
             {'mapping_preset': 'Из Мегаплана'},
             404,
@@ -190,6 +193,15 @@ def test_a_form_that_does_not_fit_is_refused_with_the_error_body_and_writes_noth
     assert response.json()['code'] == code
     assert says in response.json()['detail']
     assert _names(db) == set()
+
+
+def test_a_preset_whose_values_are_not_an_object_is_refused_not_a_500(client, team):
+    for values in ('x', [1]):
+        body = {'name': 'Кривой', 'headers': AMO[0], 'mapping': {**BY_TITLE, 'values': values}}
+        refused = client.post('/import/presets', headers=team['anna'], json=body)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()['code'] == 'import.error.bad_mapping' and 'values' in refused.json()['detail']
+    assert client.get('/import/presets', headers=team['anna']).json() == []
 
 
 def test_a_form_over_the_limit_is_refused_with_413(client, team, monkeypatch):

@@ -73,3 +73,22 @@ def test_an_unknown_endpoint_is_404_and_bad_posts_are_refused_with_a_reason(clie
     assert client.post(f'/forms/{token}', data={**TILDA, 'Name': 'Третий'}).status_code == 409
     assert changed.status_code == 200
     assert len(_requests(db)) == 1
+
+
+def test_a_deeply_nested_json_post_is_refused_and_a_strangers_is_not_even_read(client, db):
+    """30,000 levels of lists made the decoder (and the flattening) raise RecursionError: a 500."""
+    token = _endpoint(db)
+    json_headers = {'Content-Type': 'application/json', 'Accept-Language': 'en'}
+    for depth in (30_000, 7):
+        body = '{"Phone": "+79120000001", "quiz": ' + '[' * depth + ']' * depth + '}'
+        deep = client.post(f'/forms/{token}', content=body, headers=json_headers)
+        assert deep.status_code == 422
+        assert deep.json() == {
+            'detail': 'The form’s fields nest deeper than 5 levels: send them as a flat JSON object',
+            'code': 'forms.error.too_deep',
+        }
+        assert client.post('/forms/vf_unknown', content=body, headers=json_headers).status_code == 404
+    assert _requests(db) == []
+    nested = client.post(f'/forms/{token}', json={'Phone': '+79120000001', 'quiz': [['a', 'b'], {'c': 1}]})
+    assert nested.json() == {'status': 'created'}
+    assert [r.comment for r in _requests(db)] == ['quiz: a, b, {"c": 1}']

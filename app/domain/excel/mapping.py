@@ -347,8 +347,11 @@ class ColumnMapping:
         for name in fields:
             if name not in FIELDS and name != SKIP and not re.fullmatch(rf'{CUSTOM}\d+', name):
                 raise InvalidInput('import.error.bad_mapping', detail=name)
+        given = data.get('values') or {}
+        if not isinstance(given, dict):
+            raise InvalidInput('import.error.bad_mapping', detail='values')
         values = {}
-        for name, choices in (data.get('values') or {}).items():
+        for name, choices in given.items():
             if name not in VALUE_FIELDS or not isinstance(choices, dict):
                 raise InvalidInput('import.error.bad_mapping', detail=str(name))
             values[name] = {}

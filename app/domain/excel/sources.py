@@ -599,7 +599,9 @@ def _csv_rows(data: bytes, format: SourceFormat) -> Iterator[tuple[int, tuple]]:
 
 
 class _TableParser(HTMLParser):
-    """The rows of the first <table>: the text of each <th>/<td>, entities decoded, <br> kept as a line break."""
+    """The rows of the first <table>: the text of each <th>/<td>, entities decoded, <br> kept as a line break.
+    A colspan is padded out with empty cells, so the cells are counted here, before the padding is made: a few
+    bytes of `colspan=16384` would otherwise become gigabytes of padding before the pass counts a row."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -610,6 +612,7 @@ class _TableParser(HTMLParser):
         self.row: list | None = None
         self.cell: list[str] | None = None
         self.span = 1
+        self.cells = 0
 
     def handle_starttag(self, tag, attrs):
         if self.done:
@@ -653,8 +656,14 @@ class _TableParser(HTMLParser):
     def _end_cell(self):
         if self.cell is not None and self.row is not None:
             text = '\n'.join(' '.join(line.split()) for line in ''.join(self.cell).split('\n')).strip()
-            self.row.append(text or None)
-            self.row.extend([None] * (self.span - 1))
+            # a row is no wider than a sheet can be; what a span reaches past the last column is dropped
+            span = min(self.span, MAX_COLUMNS - len(self.row))
+            self.cells += span
+            if self.cells > MAX_CELLS:
+                raise InvalidInput('import.error.too_many_cells', limit=MAX_CELLS)
+            if span > 0:
+                self.row.append(text or None)
+                self.row.extend([None] * (span - 1))
         self.cell = None
 
     def _end_row(self):
@@ -666,7 +675,8 @@ class _TableParser(HTMLParser):
 
 def _html_rows(data: bytes, encoding: str) -> Iterator[tuple[int, tuple]]:
     parser = _TableParser()
-    for text in _decoded(data, encoding):
+    # small pieces: the rows of one piece wait in memory until it is parsed, and a span makes a short row wide
+    for text in _decoded(data, encoding, size=4096):
         parser.feed(text)
         yield from parser.ready
         parser.ready.clear()

@@ -16,7 +16,7 @@ from ..account.users import token_digest
 from ..attribution import FIELD_LIMITS, check_attribution
 from ..errors import InvalidInput, NotFound
 from ..limits import check_text
-from ..models import Channel, FormEndpoint, User, utcnow
+from ..models import Channel, FormEndpoint, Role, User, utcnow
 from ..permissions import Actor, ensure_admin
 from .idempotency import Answer, answer_once, check_key, fingerprint_of
 from .intake import receive_attributed_lead
@@ -39,6 +39,7 @@ class FormEndpointItem(BaseModel):
     name: str
     user_id: int
     user_name: str
+    user_active: bool  # False: its leads are taken by an admin (see `_taker`) until another user is chosen
     channel_id: int | None
     channel_name: str
     mapping: dict[str, str]
@@ -55,7 +56,7 @@ class CreatedEndpoint(BaseModel):
 
 def form_endpoints(session, *, actor: Actor) -> list[FormEndpointItem]:
     ensure_admin(actor)
-    users = dict(session.exec(select(User.id, User.name)).all())
+    users = {id_: (name, active) for id_, name, active in session.exec(select(User.id, User.name, User.active))}
     channels = dict(session.exec(select(Channel.id, Channel.name)).all())
     rows = session.exec(select(FormEndpoint).order_by(FormEndpoint.created_at, FormEndpoint.id)).all()
     return [
@@ -63,7 +64,8 @@ def form_endpoints(session, *, actor: Actor) -> list[FormEndpointItem]:
             id=e.id,
             name=e.name,
             user_id=e.user_id,
-            user_name=users.get(e.user_id, ''),
+            user_name=users.get(e.user_id, ('', False))[0],
+            user_active=users.get(e.user_id, ('', False))[1],
             channel_id=e.channel_id,
             channel_name=channels.get(e.channel_id, ''),
             mapping={**DEFAULT_MAPPING, **(e.mapping or {})},
@@ -209,13 +211,35 @@ def _touch(endpoint: FormEndpoint, session) -> None:
         session.add(endpoint)
 
 
+def _endpoint_by_token(session, endpoint_token: str) -> FormEndpoint:
+    endpoint = session.exec(select(FormEndpoint).where(FormEndpoint.token_hash == token_digest(endpoint_token))).first()
+    if endpoint is None:
+        raise NotFound()
+    return endpoint
+
+
+def ensure_form_endpoint(session, *, endpoint_token: str) -> None:
+    """An unknown or revoked endpoint is not found: checked before a post's body is read, so a stranger's body
+    costs no parsing."""
+    _endpoint_by_token(session, endpoint_token)
+
+
+def _taker(session, endpoint: FormEndpoint) -> User:
+    """Whose lead a post is: the endpoint's user; once they are deactivated, the first active admin, so a site's
+    leads keep coming in (to the admin, or to whom the lead distribution gives them) rather than being refused
+    while the form is left as it was; «Формы сайта» flags such a form until another user is chosen."""
+    user = session.get(User, endpoint.user_id)
+    if user is not None and user.active:
+        return user
+    admin = session.exec(select(User).where(User.active, User.role == Role.admin).order_by(User.id)).first()
+    return admin or user
+
+
 def receive_form_post(session, *, endpoint_token: str, fields: Sequence[tuple[str, str]]) -> Answer:
     """A form posted to an endpoint: a lead (200 `created` or `attached`; nothing about the client, the URL may sit
     in a web page), once per `tranid`; `test=test` is answered `test` and writes nothing. An unknown or revoked
     endpoint is not found."""
-    endpoint = session.exec(select(FormEndpoint).where(FormEndpoint.token_hash == token_digest(endpoint_token))).first()
-    if endpoint is None:
-        raise NotFound()
+    endpoint = _endpoint_by_token(session, endpoint_token)
     posted = _posted(fields)
     if posted.get('test', ('', ''))[1].casefold() == 'test':
         return Answer(status_code=200, body={'status': 'test'})
@@ -228,7 +252,7 @@ def receive_form_post(session, *, endpoint_token: str, fields: Sequence[tuple[st
     attribution = _attribution(posted)
     skipped = used | TECHNICAL | set(FIELD_LIMITS)
     lines = [value('comment')] + [f'{name}: {v}' for key, (name, v) in posted.items() if key not in skipped and v]
-    user = session.get(User, endpoint.user_id)
+    user = _taker(session, endpoint)
     _touch(endpoint, session)
 
     def write() -> Answer:

@@ -48,8 +48,20 @@ def private_addresses_allowed() -> bool:
     return os.environ.get('VORONKA_WEBHOOKS_ALLOW_PRIVATE', '') == '1'
 
 
+_IPV4_COMPATIBLE = ipaddress.ip_network('::/96')  # deprecated; `is_global` takes ::127.0.0.1 for a public address
+_NAT64 = ipaddress.ip_network('64:ff9b::/96')  # the last 32 bits are the IPv4 address a NAT64 gateway calls
+
+
 def _is_public(address: str) -> bool:
+    """A public unicast address; an IPv6 one that carries an IPv4 address (NAT64, 6to4) only when that is public
+    too, since the gateway would call it for us."""
     ip = ipaddress.ip_address(address.split('%')[0])
+    if ip.version == 6:
+        if ip in _IPV4_COMPATIBLE:
+            return False
+        inner = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF) if ip in _NAT64 else ip.sixtofour or ip.ipv4_mapped
+        if inner is not None and not _is_public(str(inner)):
+            return False
     return ip.is_global and not ip.is_multicast
 
 

@@ -197,6 +197,8 @@ def test_a_mapping_travels_as_json_and_is_checked_against_the_header():
         {'fields': ['phone'], 'known_phone': 'merge'},
         {'fields': ['phone'], 'values': {'stage': {'x': {'kind': 'existing'}}}},
         {'fields': ['phone'], 'values': {'email': {}}},
+        {'fields': ['phone'], 'values': 'x'},
+        {'fields': ['phone'], 'values': [1]},
         'phone',
     ):
         with pytest.raises(InvalidInput) as refused:

@@ -213,6 +213,24 @@ def test_bitrix24s_excel_export_which_is_an_html_table_is_read(encoding):
     ]
 
 
+def test_an_html_tables_colspans_count_as_cells_before_they_are_padded_out():
+    """The reviewer's 48 KB row of `colspan=16384` took 365 MB before it was refused as too many cells."""
+    wide = '<table><tr><th>Имя</th><th>Телефон</th></tr><tr>' + '<td colspan=16384>x</td>' * 2000 + '</tr></table>'
+    many = '<table><tr><th>Имя</th></tr>' + '<tr><td colspan=16383></td><td>x</td></tr>' * 20_000 + '</table>'
+    tracemalloc.start()
+    try:
+        # a row is no wider than a sheet: what its spans reach past the last column is dropped
+        assert [len(line) for _, line in open_source(wide.encode()).rows()] == [2, sources.MAX_COLUMNS]
+        with pytest.raises(InvalidInput) as refused:
+            for _ in open_source(many.encode()).rows():
+                pass  # each row let go as the import does
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert refused.value.key == 'import.error.too_many_cells'
+    assert peak < 20 * 1024 * 1024
+
+
 def test_an_old_binary_xls_is_refused_with_how_to_save_it_as_xlsx():
     old = sources._OLE2_MAGIC + bytes(4096)
     message = refusal(old).message('ru')

@@ -4,7 +4,7 @@ a Tilda-shaped post becomes a lead with its attribution, once per tranid."""
 import pytest
 from sqlmodel import select
 
-from app.domain.account import admin_lists
+from app.domain.account import admin_lists, admin_users
 from app.domain.account.users import token_digest
 from app.domain.errors import InvalidInput, NotFound, PermissionDenied
 from app.domain.integrations import forms
@@ -138,3 +138,29 @@ def test_refusals_change_nothing(db, endpoint):
     with pytest.raises(InvalidInput):
         _post(db, created.token, [('Phone', '+79120000001'), ('utm_source', 'x' * 300)])
     assert _requests(db) == []
+
+
+def test_a_form_whose_user_is_deactivated_keeps_its_leads_coming_to_an_admin_and_is_flagged(db, endpoint):
+    """The leads of such a form were refused with 403, and nobody was told."""
+    admin, created = endpoint
+    seller = make_user(db, 'seller', name='Олег Продавцов')
+    with db.write() as session:
+        [item] = forms.form_endpoints(session, actor=admin)
+        forms.update_form_endpoint(
+            session,
+            actor=admin,
+            endpoint_id=item.id,
+            name=item.name,
+            user_id=seller.id,
+            channel_id=None,
+            mapping=item.mapping,
+        )
+    assert _post(db, created.token).body == {'status': 'created'}
+    with db.write() as session:
+        admin_users.deactivate(session, actor=admin, user_id=seller.id)
+    assert _post(db, created.token, [('Name', 'Пётр'), ('Phone', '+79120000005')]).body == {'status': 'created'}
+    with db.read() as session:
+        [item] = forms.form_endpoints(session, actor=admin)
+        responsible = {c.name: c.responsible_id for c in session.exec(select(Client))}
+    assert responsible == {'Иван Петров': seller.id, 'Пётр': admin.id}
+    assert (item.user_name, item.user_active) == ('Олег Продавцов', False)

@@ -83,3 +83,21 @@ def test_an_endpoint_is_edited_disabled_and_deleted_with_its_deliveries(db, admi
         assert session.exec(select(WebhookDelivery)).all() == []
     with pytest.raises(NotFound), db.read() as session:
         webhooks.recent_deliveries(session, actor=admin, endpoint_id=endpoint_id)
+
+
+@pytest.mark.parametrize(
+    'address',
+    ['::127.0.0.1', '64:ff9b::7f00:1', '64:ff9b::a00:1', '2002:7f00:1::1', '2002:c0a8:101::1', '::ffff:10.0.0.1'],
+    ids=['ipv4-compatible', 'nat64-loopback', 'nat64-private', '6to4-loopback', '6to4-private', 'ipv4-mapped'],
+)
+def test_an_ipv6_address_that_carries_an_inside_ipv4_one_is_refused(monkeypatch, address):
+    """`is_global` took these for public: a NAT64 or 6to4 gateway would have called the inside address for us."""
+    monkeypatch.delenv('VORONKA_WEBHOOKS_ALLOW_PRIVATE', raising=False)
+    with pytest.raises(InvalidInput) as refused:
+        webhooks.check_destination(address, 443)
+    assert refused.value.key == 'error.webhook_private'
+
+
+def test_an_ipv6_address_that_carries_a_public_ipv4_one_is_a_public_receiver(monkeypatch):
+    monkeypatch.delenv('VORONKA_WEBHOOKS_ALLOW_PRIVATE', raising=False)
+    webhooks.check_destination('64:ff9b::808:808', 443)  # NAT64 to 8.8.8.8
