@@ -84,6 +84,8 @@ def test_a_file_dropped_on_the_client_window_is_attached_listed_and_previewed(se
     _drop(page, '.vk-documents-drop', 'Договор брони.pdf', two_page_pdf(), 'application/pdf')
     # the list's own line, not the notification naming the file: the panel is rebuilt before the next drop
     page.locator('.vk-document-name', has_text='Договор брони.pdf').wait_for(timeout=30000)
+    # and the window has followed its own change (the tab counts it): a drop during that refresh would be lost
+    page.get_by_role('tab', name='Документы (1)').wait_for(timeout=30000)
     _drop(page, '.vk-documents-drop', 'паспорт.png', _png(), 'image/png')
     page.locator('.vk-document-name', has_text='паспорт.png').wait_for(timeout=30000)
     page.get_by_role('tab', name='Документы (2)').wait_for(timeout=30000)
