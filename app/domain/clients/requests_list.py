@@ -2,19 +2,20 @@
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import AfterValidator, BaseModel, StringConstraints
 from sqlalchemy import and_, func
 from sqlmodel import select
 
 from ..attribution import DIMENSIONS, UTM_MAX, Attribution
-from ..limits import Id, Moment, SearchText
+from ..limits import Id, Moment, SearchText, clean_text
 from ..models import Channel, Client, Project, Request, User
 from ..permissions import Actor, restrict_to_visible
 from ..views import RefView, RequestView
 from .filters import load_saved_filter, period_conditions, save_filter_as, search_condition
 
 FILTER_KEY = 'request_filter'
-UtmText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=UTM_MAX)]
+# as stored: a lead's tags were stored without NUL characters (clean_text), and PostgreSQL refuses them in a query
+UtmText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=UTM_MAX), AfterValidator(clean_text)]
 SOURCES = ('manual', 'integration', 'import')
 TOUCH_TYPES = ('request', 'call')
 

@@ -177,3 +177,10 @@ def test_sorting_by_client_name_and_the_filter_is_remembered_per_user(db, team):
     with db.read() as session:
         assert requests_list.load_request_filter(session, actor=anna) == chosen
         assert requests_list.load_request_filter(session, actor=boris) == RequestFilter()
+
+
+def test_a_utm_filter_with_a_nul_character_finds_what_was_stored_without_it(db, team):
+    """A lead's tags are stored without NUL characters; the filter reads the same (PostgreSQL refused the query)."""
+    _lead(db, team['olga'], '+79161110001', 'Сайт', utm_source='yandex', utm_campaign='spring')
+    found = _list(db, team['olga'], utm_source='yan\x00dex', utm_campaign='spring')
+    assert found.total == 1
