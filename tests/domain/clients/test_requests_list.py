@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
+from app.domain.attribution import check_attribution
 from app.domain.clients import leads, requests_list
 from app.domain.clients.requests_list import RequestFilter
 from app.domain.models import Channel, Project, Request
@@ -181,6 +182,7 @@ def test_sorting_by_client_name_and_the_filter_is_remembered_per_user(db, team):
 
 def test_a_utm_filter_with_a_nul_character_finds_what_was_stored_without_it(db, team):
     """A lead's tags are stored without NUL characters; the filter reads the same (PostgreSQL refused the query)."""
-    _lead(db, team['olga'], '+79161110001', 'Сайт', utm_source='yandex', utm_campaign='spring')
+    attribution = check_attribution({'utm_source': 'yandex', 'utm_campaign': 'spring'})
+    _lead(db, team['olga'], '+79161110001', 'Сайт', attribution=attribution)
     found = _list(db, team['olga'], utm_source='yan\x00dex', utm_campaign='spring')
     assert found.total == 1
