@@ -22,7 +22,7 @@ def timed(work, repeats: int) -> tuple[float, float]:
 
 
 def main(clients: int, repeats: int) -> None:
-    from sqlalchemy import insert, select, update
+    from sqlalchemy import delete, insert, select, update
 
     from app.domain.account.reference import first_working_stage, stage_views
     from app.domain.account.users import user_by_login
@@ -43,6 +43,7 @@ def main(clients: int, repeats: int) -> None:
         # the hard case: every client of the first stage has a stay the timed rule is still waiting on
         waiting = session.execute(select(Client.id, Client.stage_changed_at).where(Client.stage_id == first)).all()
         later = utcnow() + timedelta(days=30)
+        session.execute(delete(DueAction))  # switching the rules on planned the recent stays already
         for start in range(0, len(waiting), 5000):
             session.execute(
                 insert(DueAction),
