@@ -194,3 +194,21 @@ def side_dialog(host: ui.element) -> ui.dialog:
         dialog = ui.dialog()
     dialog.on_value_change(lambda e: None if e.value else dialog.delete())
     return dialog
+
+
+def confirm_beside(
+    host: ui.element, question: str, *, ok_label: str, marker: str, on_ok: Callable[[], Awaitable[bool]]
+) -> None:
+    """Ask before a change that takes something from everyone; the dialog closes once `on_ok` says it was done."""
+    dialog = side_dialog(host)
+    with dialog, ui.card().classes('w-[28rem] max-w-full'):
+        ui.label(question).classes('text-subtitle1')
+
+        async def ok() -> None:
+            if await on_ok():
+                dialog.close()
+
+        with ui.row().classes('w-full justify-end'):
+            ui.button(tr('action.cancel'), on_click=dialog.close).props('flat no-caps')
+            ui.button(ok_label, on_click=ok).props('unelevated no-caps color=negative').mark(marker)
+    dialog.open()

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from nicegui import ui
 
+from app.components.dialogs import confirm_beside, side_dialog
 from app.components.locale import tr
 from app.domain.excel import export_schemas
 from app.domain.excel.export_schemas import NAME_MAX, SchemaView
@@ -13,14 +14,6 @@ from app.domain.excel.export_schemas import NAME_MAX, SchemaView
 from .settings_lists import reorder_and_remove
 
 SaveSchema = Callable[[str, list[str]], Awaitable[bool]]
-
-
-def dialog_beside(host: ui.element) -> ui.dialog:
-    """Beside the area, not in it: a saved change redraws the area, and the dialog must outlive that."""
-    with host:
-        dialog = ui.dialog()
-    dialog.on_value_change(lambda e: None if e.value else dialog.delete())
-    return dialog
 
 
 def edit_schema(
@@ -36,7 +29,7 @@ def edit_schema(
     so a refused name or field list can be corrected in place."""
     labels = dict(choices)
     chosen = [key for key in fields or [] if key in labels]
-    dialog = dialog_beside(host)
+    dialog = side_dialog(host)
     with dialog, ui.card().classes('w-[34rem] max-w-full').mark('schema-dialog'):
         ui.label(title).classes('text-h6')
         name_input = ui.input(tr('export.schemas.name'), value=name).props(f'outlined dense maxlength={NAME_MAX}')
@@ -88,24 +81,6 @@ def edit_schema(
         with ui.row().classes('w-full justify-end'):
             ui.button(tr('action.cancel'), on_click=dialog.close).props('flat no-caps')
             ui.button(tr('action.save'), on_click=save).props('unelevated no-caps').mark('schema-save')
-    dialog.open()
-
-
-def confirm_beside(
-    host: ui.element, question: str, *, ok_label: str, marker: str, on_ok: Callable[[], Awaitable[bool]]
-) -> None:
-    """Ask before a change that takes something from everyone; the dialog closes once `on_ok` says it was done."""
-    dialog = dialog_beside(host)
-    with dialog, ui.card().classes('w-[28rem] max-w-full'):
-        ui.label(question).classes('text-subtitle1')
-
-        async def ok() -> None:
-            if await on_ok():
-                dialog.close()
-
-        with ui.row().classes('w-full justify-end'):
-            ui.button(tr('action.cancel'), on_click=dialog.close).props('flat no-caps')
-            ui.button(ok_label, on_click=ok).props('unelevated no-caps color=negative').mark(marker)
     dialog.open()
 
 

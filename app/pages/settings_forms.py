@@ -3,17 +3,16 @@ only a hash of its secret is kept), map the posted fields, choose whose leads th
 
 from nicegui import context, ui
 
+from app.components.dialogs import confirm_beside, side_dialog
 from app.components.locale import format_datetime, tr
 from app.domain.integrations import forms
 from app.domain.integrations.forms import FormEndpointItem
-
-from .settings_export import confirm_beside, dialog_beside
 
 FORMS_PATH = 'api/v1/forms/'
 
 
 def _show_url_once(host: ui.element, url: str) -> None:
-    dialog = dialog_beside(host)
+    dialog = side_dialog(host)
     with dialog, ui.card().classes('w-[40rem] max-w-full'):
         ui.label(tr('forms.url_once')).classes('text-subtitle1')
         ui.code(url).classes('w-full').mark('form-url')
@@ -25,7 +24,7 @@ def _show_url_once(host: ui.element, url: str) -> None:
 def _edit(host: ui.element, screen, endpoint: FormEndpointItem) -> None:
     users = {u.id: u.name for u in screen.choices.users}
     users.setdefault(endpoint.user_id, endpoint.user_name)
-    dialog = dialog_beside(host)
+    dialog = side_dialog(host)
     with dialog, ui.card().classes('w-[32rem] max-w-full'):
         ui.label(tr('forms.edit_title', name=endpoint.name)).classes('text-h6')
         name = ui.input(tr('forms.name'), value=endpoint.name).classes('w-full').props('outlined dense')

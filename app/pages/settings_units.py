@@ -5,12 +5,11 @@ from collections.abc import Awaitable, Callable
 
 from nicegui import ui
 
+from app.components.dialogs import side_dialog
 from app.components.locale import format_money, format_number, paging_texts, tr
 from app.domain.deals import units
 from app.domain.deals.units import LABEL_MAX, UnitView
 from app.domain.models import UnitStatus
-
-from .settings_export import dialog_beside
 
 STATUS_COLORS = {UnitStatus.free: 'positive', UnitStatus.booked: 'warning', UnitStatus.sold: 'grey-7'}
 SaveUnit = Callable[[dict], Awaitable[bool]]
@@ -26,7 +25,7 @@ def edit_unit(
 ) -> None:
     """The dialog of one object; it closes only once `on_save` succeeds, so a refusal can be corrected in place.
     The status is editable only for an existing object (a new one is free)."""
-    dialog = dialog_beside(host)
+    dialog = side_dialog(host)
     with dialog, ui.card().classes('w-[28rem] max-w-full').mark('unit-dialog'):
         ui.label(title).classes('text-h6')
         project = ui.select(projects, value=unit.project_id if unit else None, label=tr('units.project'))
@@ -60,7 +59,7 @@ def edit_unit(
 
 def confirm_delete(host: ui.element, unit: UnitView, *, on_delete: Callable[[], Awaitable[bool]]) -> None:
     """Deleting an object is for mistakes only: ask first."""
-    dialog = dialog_beside(host)
+    dialog = side_dialog(host)
     with dialog, ui.card().classes('w-[28rem] max-w-full').mark('unit-delete-dialog'):
         ui.label(tr('units.delete_question', unit=unit.label)).classes('text-subtitle1')
 
