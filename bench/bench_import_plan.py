@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import ROOT, bench_data_dir, describe, seed_demo
+from common import ROOT, bench_data_dir, describe, peak_mb, reset_peak, rss_mb, seed_demo
 
 PREVIEW_TARGET_S = 10
 MEMORY_TARGET_MB = 300
@@ -41,22 +41,6 @@ HEADER = [
     'utm_source',
 ]
 STAGES = ['Первичный контакт', 'Назначение встречи', 'Бронь поставлена', 'Закрыто и не реализовано']
-
-
-def rss_mb() -> float:
-    with open('/proc/self/statm') as statm:
-        return int(statm.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2**20
-
-
-def reset_peak() -> None:
-    with open('/proc/self/clear_refs', 'w') as clear:
-        clear.write('5')
-
-
-def peak_mb() -> float:
-    with open('/proc/self/status') as status:
-        line = next(line for line in status if line.startswith('VmHWM:'))
-    return int(line.split()[1]) / 1024
 
 
 def export_rows(rows: int, code: int) -> list[list]:

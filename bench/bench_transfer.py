@@ -15,28 +15,11 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from common import ROOT, bench_data_dir, describe, machine_speed, seed_demo
+from common import ROOT, bench_data_dir, describe, machine_speed, peak_mb, reset_peak, rss_mb, seed_demo
 
 EXPORT_TARGET_S = 25
 EXPORT_MEMORY_TARGET_MB = 150
 IMPORT_TARGET_S = 10
-
-
-def rss_mb() -> float:
-    with open('/proc/self/statm') as statm:
-        return int(statm.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2**20
-
-
-def reset_peak() -> None:
-    """Start the kernel's peak-RSS mark afresh (start-up, migrations and imports peak higher than idle)."""
-    with open('/proc/self/clear_refs', 'w') as clear:
-        clear.write('5')
-
-
-def peak_mb() -> float:
-    with open('/proc/self/status') as status:
-        line = next(line for line in status if line.startswith('VmHWM:'))
-    return int(line.split()[1]) / 1024
 
 
 def main() -> None:

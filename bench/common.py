@@ -70,3 +70,21 @@ def seed_demo(db, clients: int, managers: int = 18) -> float:
         demo.create_demo_users(session, managers=managers)
         demo.create_demo_data(session, clients=clients)
     return time.perf_counter() - began
+
+
+# the process memory, from the kernel: what the transfer and import benches hold to their targets
+def rss_mb() -> float:
+    with open('/proc/self/statm') as statm:
+        return int(statm.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2**20
+
+
+def reset_peak() -> None:
+    """Start the kernel's peak-RSS mark afresh (start-up, migrations and imports peak higher than idle)."""
+    with open('/proc/self/clear_refs', 'w') as clear:
+        clear.write('5')
+
+
+def peak_mb() -> float:
+    with open('/proc/self/status') as status:
+        line = next(line for line in status if line.startswith('VmHWM:'))
+    return int(line.split()[1]) / 1024
