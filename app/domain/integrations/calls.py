@@ -3,6 +3,7 @@ Incoming and missed calls are requests (the lead path: a new number makes a clie
 one asks the responsible to call back, an incoming one opens the client for whoever answered. Each call is a feed
 entry; its recording stays at the provider and is played by the browser, so the server never fetches a URL."""
 
+import ipaddress
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -57,7 +58,20 @@ def check_recording_url(value: str | None) -> str:
         raise InvalidInput('error.recording_url')
     if any(ch.isspace() or ord(ch) < 32 for ch in url):
         raise InvalidInput('error.recording_url')
+    # a login in the URL would be sent by every player; a loopback host is this server or the listener's own
+    # machine, which the browser must not be made to call with its cookies (a PBX on the office network is fine)
+    if parts.username is not None or parts.password is not None or _is_loopback(parts.hostname):
+        raise InvalidInput('error.recording_url')
     return url
+
+
+def _is_loopback(host: str) -> bool:
+    if host == 'localhost' or host.endswith('.localhost'):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _check_duration(duration_s: int | None) -> int | None:
