@@ -15,6 +15,7 @@ formatted rows cost a byte search.
 import codecs
 import csv
 import io
+import math
 import os
 import posixpath
 import re
@@ -438,10 +439,17 @@ class _SheetRows:
         raw = raw.strip()
         if not raw:
             return None
-        if kind == 'd':
-            return datetime.fromisoformat(raw.rstrip('Z'))
-        number = float(raw) if '.' in raw or 'E' in raw or 'e' in raw else int(raw)
-        return self._date(number) if style in self.date_styles else number
+        # one unreadable value (a date serial of 1e300, «nan», a broken ISO date) is that cell's text, for the row's
+        # own rules to flag, not a damaged file
+        try:
+            if kind == 'd':
+                return datetime.fromisoformat(raw.rstrip('Z'))
+            number = float(raw) if '.' in raw or 'E' in raw or 'e' in raw or 'n' in raw else int(raw)
+            if not math.isfinite(number):
+                return raw
+            return self._date(number) if style in self.date_styles else number
+        except (ValueError, OverflowError):
+            return raw
 
     def _date(self, serial: float) -> datetime:
         days, fraction = divmod(serial, 1)

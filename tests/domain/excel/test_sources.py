@@ -360,3 +360,15 @@ def test_an_encoding_that_cannot_read_the_file_is_refused_or_read_never_a_crash(
         assert refused.key in ('import.error.unknown_encoding', 'import.error.no_rows', 'import.error.not_spreadsheet')
     else:
         assert rows
+
+
+def test_one_unreadable_value_is_that_cells_text_not_a_damaged_file():
+    """A date serial far beyond any calendar, «nan» in a number cell, a broken ISO date: the row's own rules flag
+    the cell; the rest of the file loads."""
+    data = workbook([['Дата', 'Число'], [1e300, 1], [45000, 2]], formats={'A2': 'dd.mm.yyyy', 'A3': 'dd.mm.yyyy'})
+    assert rows(data)[1:] == [(2, ('1e+300', 1)), (3, (datetime(2023, 3, 15), 2))]
+    sheet = (
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>'
+        '<row r="2"><c r="A2"><v>nan</v></c><c r="B2" t="d"><v>2023-13-45</v></c></row>'
+    )
+    assert rows(package(sheet))[1] == (2, ('nan', '2023-13-45'))
