@@ -118,7 +118,9 @@ def _record(session, actor: Actor, entries: list[dict], client_ids: list[int], w
             stop_clocks(session, chunk, now)
     if client_ids:
         queue_event(
-            session, ClientsChanged(actor_id=actor.id, what=what, count=len(client_ids), client_ids=tuple(client_ids))
+            # in id order: the database hands the rows back in any order, and the outbox writes one event per client
+            session,
+            ClientsChanged(actor_id=actor.id, what=what, count=len(client_ids), client_ids=tuple(sorted(client_ids))),
         )
 
 
